@@ -1,0 +1,1 @@
+"""Tunebridge: one distribution, one package per service plus a small shared kernel."""

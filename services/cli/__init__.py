@@ -1,0 +1,33 @@
+"""The ``tunebridge`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``tunebridge`` console script."""
+    parser = argparse.ArgumentParser(prog="tunebridge", description="Tunebridge music sync hub")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser(
+        "up", help="run everything on this machine (embedded NATS, all five services)"
+    )
+    up.add_argument("--data-dir", type=Path, default=None,
+                    help="where state lives (default: $TUNEBRIDGE_DATA_DIR or ~/.local/share/tunebridge)")
+    up.add_argument("--port", type=int, default=8080, help="gateway HTTP port (default 8080)")
+    up.add_argument("--host", default="127.0.0.1", help="gateway interface (default 127.0.0.1)")
+
+    options = parser.parse_args(argv)
+    if options.command == "up":
+        from services.cli.up import run_up
+
+        return run_up(options.data_dir, options.host, options.port)
+    parser.error(f"unknown command {options.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Connectors: where Tunebridge touches other systems (providers, folders, export files)."""

@@ -1,0 +1,1 @@
+"""Pure connector logic: parsing exports, reading tags into tracks, provider capabilities."""

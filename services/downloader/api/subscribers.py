@@ -1,0 +1,29 @@
+"""Bus edge of the downloader: plan downloads for tracks a run found missing."""
+
+from __future__ import annotations
+
+from services.downloader.domain.planning import plan
+from services.kernel.bus import Bus, Unprocessable
+from services.kernel.contracts import DownloadPlanned, DownloadPlanRequested
+
+
+class PlanHandler:
+    """Handles ``DownloadPlanRequested``: a plan only, nothing is fetched yet."""
+
+    def __init__(self, bus: Bus, audio_format: str) -> None:
+        self.bus = bus
+        self.audio_format = audio_format
+
+    async def __call__(self, request: DownloadPlanRequested) -> None:
+        if len(request.tracks) != len(request.positions):
+            raise Unprocessable("tracks and positions differ in length")
+        items = plan(request.tracks, request.positions, self.audio_format)
+        await self.bus.publish(
+            DownloadPlanned(
+                user_id=request.user_id,
+                event_id=f"{request.event_id}.done",
+                run_id=request.run_id,
+                batch_index=request.batch_index,
+                items=tuple(items),
+            )
+        )

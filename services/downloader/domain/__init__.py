@@ -1,0 +1,1 @@
+"""Pure download logic: planning and library paths. No I/O here."""

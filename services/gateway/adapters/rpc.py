@@ -1,0 +1,69 @@
+"""gRPC clients for the interactive questions the gateway asks other services."""
+
+from __future__ import annotations
+
+import grpc
+from opentelemetry.sdk.trace import TracerProvider
+
+from services.kernel import grpcwire
+from services.kernel.contracts import Track
+from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from services.kernel.rpc.tunebridge.matcher.v1 import matcher_pb2, matcher_pb2_grpc
+from services.kernel.rpc.tunebridge.music.v1 import track_pb2
+
+#: Interactive calls answer fast or not at all.
+TIMEOUT_S = 10.0
+
+
+def track_to_proto(track: Track) -> track_pb2.Track:
+    """A contract track as a proto track."""
+    message = track_pb2.Track(
+        title=track.title,
+        artists=list(track.artists),
+        album=track.album or "",
+        duration_ms=track.duration_ms or 0,
+        isrc=track.isrc or "",
+        provider=track.provider or "",
+        provider_id=track.provider_id or "",
+    )
+    if track.explicit is not None:
+        message.explicit = track.explicit
+    return message
+
+
+class ServiceClients:
+    """Channels to the matcher and the connectors, opened once."""
+
+    def __init__(self, matcher_address: str, catalog_address: str, provider: TracerProvider):
+        self._matcher_channel = grpcwire.channel(matcher_address, provider)
+        self._catalog_channel = grpcwire.channel(catalog_address, provider)
+        self.matcher = matcher_pb2_grpc.MatcherServiceStub(self._matcher_channel)
+        self.catalog = catalog_pb2_grpc.CatalogServiceStub(self._catalog_channel)
+
+    async def rank(
+        self, user_id: str, source: Track, candidates: list[Track]
+    ) -> matcher_pb2.RankCandidatesResponse:
+        """The matcher's ranking of ``candidates`` for ``source``."""
+        request = matcher_pb2.RankCandidatesRequest(
+            user_id=user_id,
+            source=track_to_proto(source),
+            candidates=[track_to_proto(c) for c in candidates],
+        )
+        response: matcher_pb2.RankCandidatesResponse = await self.matcher.RankCandidates(
+            request, timeout=TIMEOUT_S
+        )
+        return response
+
+    async def providers(self, user_id: str) -> catalog_pb2.ListProvidersResponse:
+        """Every provider the connectors know, with capabilities."""
+        response: catalog_pb2.ListProvidersResponse = await self.catalog.ListProviders(
+            catalog_pb2.ListProvidersRequest(user_id=user_id), timeout=TIMEOUT_S
+        )
+        return response
+
+    async def close(self) -> None:
+        await self._matcher_channel.close()
+        await self._catalog_channel.close()
+
+
+ServiceUnavailable = grpc.aio.AioRpcError

@@ -1,0 +1,57 @@
+"""``GET /api/v1/health``: 200 when every service and dependency is ready, else 503."""
+
+from __future__ import annotations
+
+import asyncio
+
+from litestar import Controller, Response, get
+
+from services.gateway.api.dependencies import Gateway
+from services.gateway.domain.health import (
+    DependencyHealth,
+    HealthReport,
+    assess_services,
+    report,
+)
+from services.kernel.contracts import utcnow
+from services.kernel.records import ServiceStatus
+from services.kernel.runtime import SERVICE_NAMES
+
+
+async def _redis_health(url: str) -> DependencyHealth:
+    import redis.asyncio as redis
+
+    client = redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        await client.ping()
+        return DependencyHealth(ready=True)
+    except Exception as error:  # report, never raise: health must answer
+        return DependencyHealth(ready=False, error=type(error).__name__)
+    finally:
+        await client.aclose()
+
+
+class HealthController(Controller):
+    """Installation health."""
+
+    path = "/api/v1/health"
+    tags = ["operations"]
+
+    @get(summary="Health of every service and dependency", exclude_from_auth=True)
+    async def health(self, gateway: Gateway) -> Response[HealthReport]:
+        connection = gateway.ctx.bus.broker.config.connection_state.connection
+        nats = DependencyHealth(ready=bool(connection and connection.is_connected))
+        statuses: list[ServiceStatus] = []
+        if nats.ready:
+            try:
+                statuses = await asyncio.wait_for(
+                    gateway.ctx.store.values("services", ">", ServiceStatus), timeout=3
+                )
+            except Exception as error:
+                nats = DependencyHealth(ready=False, error=type(error).__name__)
+        services = assess_services(SERVICE_NAMES, statuses, utcnow())
+        # The gateway answers this request, so its own word counts more than its beat.
+        services["gateway"].ready = bool(gateway.is_ready()) and nats.ready
+        redis = await _redis_health(gateway.redis_url) if gateway.redis_url else None
+        body = report(services, nats, redis)
+        return Response(body, status_code=200 if body.status == "ok" else 503)

@@ -1,0 +1,103 @@
+"""Runs: start a missing-tracks check, and read a run's report."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import Parameter
+
+from services.gateway.api.dependencies import Gateway
+from services.gateway.domain.reports import RunView, run_view
+from services.kernel.contracts import MissingTracksCheckRequested, new_id
+from services.kernel.records import BatchRecord, RunRecord, run_key
+
+RunId = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$", description="A run id")]
+
+
+class TrackIn(msgspec.Struct, kw_only=True):
+    """A playlist track, as the matcher CLI describes one; unknown fields are ignored."""
+
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+    artists: list[Annotated[str, msgspec.Meta(max_length=10_000)]] = msgspec.field(
+        default_factory=list
+    )
+    album: str | None = None
+    duration_ms: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    isrc: str | None = None
+    explicit: bool | None = None
+
+
+class MissingTracksRequest(msgspec.Struct, kw_only=True):
+    """Which tracks of a playlist are missing from a music folder?
+
+    Give the playlist either as ``m3u`` (the text of an M3U/M3U8 file) or as ``tracks``.
+    """
+
+    folder: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+    m3u: str | None = None
+    tracks: list[TrackIn] | None = None
+
+
+class RunAccepted(msgspec.Struct, kw_only=True):
+    """A run was accepted; poll ``url`` for its report."""
+
+    run_id: str
+    status: str
+    url: str
+
+
+class RunsController(Controller):
+    """Runs and their reports."""
+
+    path = "/api/v1/runs"
+    tags = ["runs"]
+
+    @post("/missing-tracks", status_code=202, summary="Find a playlist's tracks missing from a folder")
+    async def start_missing_tracks(
+        self, gateway: Gateway, data: MissingTracksRequest
+    ) -> Response[RunAccepted]:
+        if (data.m3u is None) == (data.tracks is None):
+            raise ValidationException("give the playlist as exactly one of 'm3u' or 'tracks'")
+        if not PurePosixPath(data.folder).is_absolute() or "\x00" in data.folder:
+            raise ValidationException("'folder' must be an absolute path")
+        if data.m3u is not None:
+            document, playlist_format = data.m3u.encode(), "m3u"
+        else:
+            document, playlist_format = msgspec.json.encode(data.tracks), "json"
+        if not document.strip() or (data.tracks is not None and not data.tracks):
+            raise ValidationException("the playlist is empty")
+        if len(document) > gateway.settings.max_playlist_bytes:
+            raise ValidationException(
+                f"the playlist is larger than {gateway.settings.max_playlist_bytes} bytes"
+            )
+        user_id = gateway.current_user()
+        run_id = new_id()
+        upload_id = f"{user_id}.{run_id}"
+        await gateway.ctx.store.put_object("uploads", upload_id, document)
+        await gateway.ctx.bus.publish(
+            MissingTracksCheckRequested(
+                user_id=user_id, event_id=run_id, run_id=run_id, upload_id=upload_id,
+                playlist_format=playlist_format,  # type: ignore[arg-type]
+                folder=data.folder,
+            )
+        )
+        url = f"/api/v1/runs/{run_id}"
+        return Response(
+            RunAccepted(run_id=run_id, status="pending", url=url),
+            status_code=202,
+            headers={"Location": url},
+        )
+
+    @get("/{run_id:str}", summary="A run's progress and report")
+    async def get_run(self, gateway: Gateway, run_id: RunId) -> RunView:
+        user_id = gateway.current_user()
+        store = gateway.ctx.store
+        run = await store.get("runs", run_key(user_id, run_id), RunRecord)
+        if run is None:
+            raise NotFoundException(f"no run {run_id}")
+        batches = await store.values("results", f"{run_key(user_id, run_id)}.*", BatchRecord)
+        return run_view(run, batches)

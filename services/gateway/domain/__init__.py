@@ -1,0 +1,1 @@
+"""Pure gateway logic: health assessment and the run report's shape."""

@@ -1,0 +1,109 @@
+"""The run report a person reads: which tracks are present, which are missing, and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from services.kernel.contracts import Track
+from services.kernel.records import BatchRecord, RunRecord
+
+
+class PlannedDownloadView(msgspec.Struct, kw_only=True):
+    """Where a missing track would come from and go."""
+
+    search_query: str
+    target_path: str
+
+
+class TrackResultView(msgspec.Struct, kw_only=True):
+    """One playlist track and its best library candidate."""
+
+    position: int
+    track: Track
+    confidence: float
+    decision: str
+    best_candidate: Track | None = None
+    download: PlannedDownloadView | None = None
+
+
+class RunSummary(msgspec.Struct, kw_only=True):
+    """Counts for a glance."""
+
+    total: int
+    present: int
+    missing: int
+
+
+class RunView(msgspec.Struct, kw_only=True):
+    """The answer of ``GET /api/v1/runs/{run_id}``."""
+
+    run_id: str
+    kind: str
+    status: str
+    folder: str
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    error: str | None
+    notes: list[str]
+    progress: dict[str, int | None]
+    summary: RunSummary | None
+    present: list[TrackResultView]
+    missing: list[TrackResultView]
+
+
+def run_view(run: RunRecord, batches: list[BatchRecord]) -> RunView:
+    """Assemble the report from the run header and the batches planned so far.
+
+    The scheduler decides what is missing (it asks for a download plan for exactly those
+    tracks), so a track is missing here if and only if it has a planned download.
+    """
+    present: list[TrackResultView] = []
+    missing: list[TrackResultView] = []
+    for batch in sorted(batches, key=lambda b: b.batch_index):
+        if batch.plan is None:
+            continue  # matched but not planned yet: the progress counts show it
+        plans = {item.position: item for item in batch.plan}
+        for outcome in batch.outcomes:
+            planned = plans.get(outcome.position)
+            view = TrackResultView(
+                position=outcome.position,
+                track=outcome.track,
+                confidence=outcome.confidence,
+                decision=outcome.decision,
+                best_candidate=outcome.best,
+                download=PlannedDownloadView(
+                    search_query=planned.search_query, target_path=planned.target_path
+                )
+                if planned
+                else None,
+            )
+            (missing if planned else present).append(view)
+    finished = run.status == "completed"
+    return RunView(
+        run_id=run.run_id,
+        kind=run.kind,
+        status=run.status,
+        folder=run.folder,
+        created_at=run.created_at,
+        updated_at=run.updated_at,
+        finished_at=run.finished_at,
+        error=run.error,
+        notes=run.notes,
+        progress={
+            "playlist_tracks": run.playlist.track_count if run.playlist else None,
+            "library_tracks": run.library.track_count if run.library else None,
+            "batches": run.batch_count,
+            "batches_matched": len(run.matched_batches),
+            "batches_planned": len(run.planned_batches),
+        },
+        summary=RunSummary(
+            total=len(present) + len(missing), present=len(present), missing=len(missing)
+        )
+        if finished
+        else None,
+        present=present,
+        missing=missing,
+    )

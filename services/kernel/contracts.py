@@ -1,0 +1,309 @@
+"""Bus contracts, version 1: every message that crosses a service boundary.
+
+Rules (see msgspec's schema-evolution guide): structs are frozen; each event's tag is its
+subject tail (``subjects.subject_for`` builds the subject from it); new fields get
+defaults; a field never changes type; unknown fields are tolerated so that an older
+consumer can read a newer producer. A breaking change is a new ``v2`` module, never an edit.
+Every message names the user it belongs to.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Literal
+
+import msgspec
+
+#: Providers' own batch size; tracks travel in batches no larger than this.
+MAX_BATCH = 100
+
+
+def new_id() -> str:
+    """A fresh opaque identifier (also used as ``Nats-Msg-Id``)."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class Track(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A provider-neutral track: what the matcher and the tagger need to know.
+
+    Attributes:
+        title: The title as the provider spells it.
+        artists: Credited artists, main artist first.
+        album: Album title, when the track belongs to one.
+        album_artists: The album's credited artists.
+        track_number: Position on its disc.
+        disc_number: Disc of a multi-disc release.
+        duration_ms: Length in milliseconds.
+        isrc: International Standard Recording Code.
+        explicit: True for explicit, False for clean, None when unknown.
+        release_date: ISO date or year, as precise as the provider knows.
+        provider: Where this record came from (``spotify``, ``folder``, ``m3u``...).
+        provider_id: The provider's identifier, or a file path for local files.
+    """
+
+    title: str
+    artists: tuple[str, ...] = ()
+    album: str | None = None
+    album_artists: tuple[str, ...] = ()
+    track_number: int | None = None
+    disc_number: int | None = None
+    duration_ms: int | None = None
+    isrc: str | None = None
+    explicit: bool | None = None
+    release_date: str | None = None
+    provider: str | None = None
+    provider_id: str | None = None
+
+
+class SnapshotRef(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a stored collection snapshot lives (an object in the snapshot store).
+
+    Attributes:
+        snapshot_id: Object name in the snapshot store.
+        track_count: Number of tracks in it.
+        checksum: SHA-256 of the stored bytes, to detect change without reading it.
+    """
+
+    snapshot_id: str
+    track_count: int
+    checksum: str
+
+
+class Collection(msgspec.Struct, frozen=True, kw_only=True):
+    """An ordered list of tracks: a playlist, liked songs, or a scanned library.
+
+    Attributes:
+        user_id: Owner.
+        kind: ``playlist``, ``liked`` or ``library``.
+        name: Human name, when there is one.
+        tracks: The tracks, in order.
+        source: Where it came from (provider or import format).
+    """
+
+    user_id: str
+    kind: Literal["playlist", "liked", "library"]
+    tracks: tuple[Track, ...]
+    name: str | None = None
+    source: str | None = None
+
+
+class MatchOutcome(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """The matcher's verdict for one source track against one candidate set.
+
+    Attributes:
+        position: Index of the source track in its collection.
+        track: The source track.
+        best: The best candidate, if any scored above zero.
+        confidence: 0..1 confidence that ``best`` is the same recording.
+        decision: ``auto`` (safe to act on), ``review`` or ``none``.
+    """
+
+    position: int
+    track: Track
+    confidence: float
+    decision: Literal["auto", "review", "none"]
+    best: Track | None = None
+
+
+class PlannedDownload(msgspec.Struct, frozen=True, kw_only=True):
+    """One track the downloader would fetch, and where it would file it.
+
+    Attributes:
+        position: Index of the source track in its playlist.
+        track: The track to fetch.
+        search_query: What the downloader would search for.
+        target_path: Path relative to the library root, already sanitised.
+    """
+
+    position: int
+    track: Track
+    search_query: str
+    target_path: str
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+    """Base of every bus message.
+
+    Attributes:
+        user_id: The user the message belongs to.
+        event_id: Unique id; also the ``Nats-Msg-Id`` so a retried publish is stored once.
+        occurred_at: When the producer emitted it.
+    """
+
+    user_id: str
+    event_id: str = msgspec.field(default_factory=new_id)
+    occurred_at: datetime = msgspec.field(default_factory=utcnow)
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+
+class MissingTracksCheckRequested(Event, tag="runs.missing_check_requested"):
+    """Gateway asks the scheduler: which tracks of this playlist are missing from a folder?
+
+    Attributes:
+        run_id: The run to create.
+        upload_id: Object name of the uploaded playlist document in the upload store.
+        playlist_format: ``m3u`` or ``json``.
+        folder: Absolute path of the music folder to compare against.
+    """
+
+    run_id: str
+    upload_id: str
+    playlist_format: Literal["m3u", "json"]
+    folder: str
+
+
+class RunCompleted(Event, tag="runs.completed"):
+    """A run finished, successfully or not.
+
+    Attributes:
+        run_id: The run.
+        status: ``completed`` or ``failed``.
+        error: Why it failed, for a person to read.
+    """
+
+    run_id: str
+    status: Literal["completed", "failed"]
+    error: str | None = None
+
+
+# --- library (connectors) -------------------------------------------------------------------
+
+
+class PlaylistImportRequested(Event, tag="library.playlist_import_requested"):
+    """Scheduler asks the connectors to parse an uploaded playlist into a snapshot."""
+
+    run_id: str
+    upload_id: str
+    playlist_format: Literal["m3u", "json"]
+
+
+class PlaylistImported(Event, tag="library.playlist_imported"):
+    """The uploaded playlist was parsed and stored (``snapshot``), or could not be (``error``)."""
+
+    run_id: str
+    snapshot: SnapshotRef | None = None
+    error: str | None = None
+    skipped_entries: int = 0
+
+
+class FolderScanRequested(Event, tag="library.folder_scan_requested"):
+    """Scheduler asks the connectors to scan a music folder's tags into a snapshot."""
+
+    run_id: str
+    folder: str
+
+
+class FolderScanned(Event, tag="library.folder_scanned"):
+    """The folder was scanned (``snapshot``), or could not be (``error``).
+
+    Attributes:
+        unreadable_files: Audio files whose tags could not be read (still counted by name).
+    """
+
+    run_id: str
+    snapshot: SnapshotRef | None = None
+    error: str | None = None
+    unreadable_files: int = 0
+
+
+# --- matching -------------------------------------------------------------------------------
+
+
+class MatchBatchRequested(Event, tag="matching.batch_requested"):
+    """Scheduler asks the matcher to find each track in a library snapshot.
+
+    Attributes:
+        run_id: The run.
+        batch_index: 0-based index of this batch within the run.
+        first_position: Playlist position of ``tracks[0]``.
+        tracks: Up to ``MAX_BATCH`` source tracks.
+        library: The snapshot to search.
+    """
+
+    run_id: str
+    batch_index: int
+    first_position: int
+    tracks: tuple[Track, ...]
+    library: SnapshotRef
+
+
+class MatchBatchCompleted(Event, tag="matching.batch_completed"):
+    """The matcher's outcomes for one batch, in the batch's order."""
+
+    run_id: str
+    batch_index: int
+    outcomes: tuple[MatchOutcome, ...]
+
+
+# --- downloads ------------------------------------------------------------------------------
+
+
+class DownloadPlanRequested(Event, tag="downloads.plan_requested"):
+    """Scheduler asks the downloader to plan fetching the tracks missing from one batch.
+
+    Attributes:
+        positions: Playlist position of each track in ``tracks``.
+    """
+
+    run_id: str
+    batch_index: int
+    tracks: tuple[Track, ...]
+    positions: tuple[int, ...]
+
+
+class DownloadPlanned(Event, tag="downloads.planned"):
+    """The downloader's plan for one batch (nothing is fetched yet)."""
+
+    run_id: str
+    batch_index: int
+    items: tuple[PlannedDownload, ...]
+
+
+# --- dead letters ---------------------------------------------------------------------------
+
+
+class DeadLettered(msgspec.Struct, frozen=True, kw_only=True):
+    """A message a consumer gave up on, kept whole for a person or a replay tool.
+
+    Not an ``Event``: it wraps bytes that may not decode, so it names no user of its own.
+
+    Attributes:
+        subject: Where the message was published.
+        consumer: The durable consumer that gave up.
+        deliveries: How many times it was tried.
+        reason: The decode error or the last exception, for a person to read.
+        headers: The original headers (trace context, ``Nats-Msg-Id``).
+        data: The original payload, byte for byte.
+        dead_at: When it was given up.
+    """
+
+    subject: str
+    consumer: str
+    deliveries: int
+    reason: str
+    headers: dict[str, str]
+    data: bytes
+    dead_at: datetime = msgspec.field(default_factory=utcnow)
+
+
+#: Every event type, for the subjects module and for the compatibility tests.
+EVENT_TYPES: tuple[type[Event], ...] = (
+    MissingTracksCheckRequested,
+    RunCompleted,
+    PlaylistImportRequested,
+    PlaylistImported,
+    FolderScanRequested,
+    FolderScanned,
+    MatchBatchRequested,
+    MatchBatchCompleted,
+    DownloadPlanRequested,
+    DownloadPlanned,
+)

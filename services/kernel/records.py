@@ -1,0 +1,70 @@
+"""Records kept in the key-value store, shared by the service that writes them and the
+gateway that reads them. Every record names its user; keys start with the user id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+from services.kernel.contracts import MatchOutcome, PlannedDownload, SnapshotRef, utcnow
+
+RunStatus = Literal["pending", "running", "completed", "failed"]
+
+
+class RunRecord(msgspec.Struct, kw_only=True):
+    """The header of a run: where it stands, and which batches have come back.
+
+    Batch results live in their own keys (``BatchRecord``) so that writers of different
+    batches never contend for this record.
+    """
+
+    run_id: str
+    user_id: str
+    kind: Literal["missing_tracks"] = "missing_tracks"
+    status: RunStatus = "pending"
+    folder: str = ""
+    created_at: datetime = msgspec.field(default_factory=utcnow)
+    updated_at: datetime = msgspec.field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    playlist: SnapshotRef | None = None
+    library: SnapshotRef | None = None
+    batch_count: int | None = None
+    matched_batches: list[int] = msgspec.field(default_factory=list)
+    planned_batches: list[int] = msgspec.field(default_factory=list)
+    notes: list[str] = msgspec.field(default_factory=list)
+    error: str | None = None
+
+
+class BatchRecord(msgspec.Struct, kw_only=True):
+    """What one batch of a run produced: match outcomes, then the download plan."""
+
+    run_id: str
+    user_id: str
+    batch_index: int
+    outcomes: list[MatchOutcome] = msgspec.field(default_factory=list)
+    plan: list[PlannedDownload] | None = None
+
+
+class ServiceStatus(msgspec.Struct, kw_only=True):
+    """A service instance's heartbeat; the gateway's health aggregates these."""
+
+    service: str
+    instance: str
+    ready: bool
+    pid: int
+    started_at: datetime
+    at: datetime
+    version: str = "0"
+    detail: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+def run_key(user_id: str, run_id: str) -> str:
+    """Key of a run header."""
+    return f"{user_id}.{run_id}"
+
+
+def batch_key(user_id: str, run_id: str, batch_index: int) -> str:
+    """Key of one batch's results."""
+    return f"{user_id}.{run_id}.{batch_index}"

@@ -1,0 +1,27 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable
+from typing import ClassVar as _ClassVar, Optional as _Optional
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Track(_message.Message):
+    __slots__ = ("title", "artists", "album", "duration_ms", "isrc", "explicit", "provider", "provider_id")
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    ARTISTS_FIELD_NUMBER: _ClassVar[int]
+    ALBUM_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MS_FIELD_NUMBER: _ClassVar[int]
+    ISRC_FIELD_NUMBER: _ClassVar[int]
+    EXPLICIT_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    title: str
+    artists: _containers.RepeatedScalarFieldContainer[str]
+    album: str
+    duration_ms: int
+    isrc: str
+    explicit: bool
+    provider: str
+    provider_id: str
+    def __init__(self, title: _Optional[str] = ..., artists: _Optional[_Iterable[str]] = ..., album: _Optional[str] = ..., duration_ms: _Optional[int] = ..., isrc: _Optional[str] = ..., explicit: _Optional[bool] = ..., provider: _Optional[str] = ..., provider_id: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,168 @@
+"""State in JetStream: key-value buckets for records, object stores for large documents.
+
+Values are msgspec JSON. ``update`` is a compare-and-set loop, for records that two
+writers can meet on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import TypeVar
+
+import msgspec
+from nats.js.client import JetStreamContext
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import NotFoundError as ObjectNotFound
+from nats.js.kv import KeyValue
+from nats.js.object_store import ObjectStore
+
+from services.kernel.contracts import Collection, SnapshotRef
+from services.kernel.subjects import KV_BUCKETS, OBJECT_STORES, Topology
+
+T = TypeVar("T", bound=msgspec.Struct)
+
+
+class Conflict(Exception):
+    """A compare-and-set kept losing to other writers."""
+
+
+class Store:
+    """Typed access to the installation's buckets and object stores."""
+
+    def __init__(self, js: JetStreamContext, topology: Topology) -> None:
+        self._js = js
+        self._topology = topology
+        self._kv: dict[str, KeyValue] = {}
+        self._objects: dict[str, ObjectStore] = {}
+
+    async def open(self) -> None:
+        """Create (or bind to) every bucket; safe to run from every service at start."""
+        for name, ttl in KV_BUCKETS.items():
+            self._kv[name] = await self._js.create_key_value(
+                bucket=self._topology.bucket(name), ttl=float(ttl) or None, history=1
+            )
+        for name, ttl in OBJECT_STORES.items():
+            self._objects[name] = await self._js.create_object_store(
+                bucket=self._topology.bucket(name), ttl=float(ttl) or None
+            )
+
+    async def get(self, bucket: str, key: str, type_: type[T]) -> T | None:
+        """The record at ``key``, or None."""
+        found = await self.get_with_revision(bucket, key, type_)
+        return found[0] if found else None
+
+    async def get_with_revision(
+        self, bucket: str, key: str, type_: type[T]
+    ) -> tuple[T, int] | None:
+        """The record at ``key`` and its revision, or None."""
+        try:
+            entry = await self._kv[bucket].get(key)
+        except KeyNotFoundError:
+            return None
+        if entry.value is None or entry.revision is None:
+            return None
+        return msgspec.json.decode(entry.value, type=type_), entry.revision
+
+    async def put(self, bucket: str, key: str, value: msgspec.Struct) -> int:
+        """Store ``value`` at ``key`` unconditionally; returns the new revision."""
+        return await self._kv[bucket].put(key, msgspec.json.encode(value))
+
+    async def create(self, bucket: str, key: str, value: msgspec.Struct) -> bool:
+        """Store ``value`` only if ``key`` is new; False if it already existed."""
+        try:
+            await self._kv[bucket].create(key, msgspec.json.encode(value))
+        except KeyWrongLastSequenceError:
+            return False
+        return True
+
+    async def update(
+        self,
+        bucket: str,
+        key: str,
+        type_: type[T],
+        change: Callable[[T], T | None],
+        attempts: int = 50,
+    ) -> T | None:
+        """Apply ``change`` with compare-and-set, retrying when another writer got there first.
+
+        ``change`` returns the new record, or None to leave it as it is. Returns the record
+        as stored afterwards, or None if ``key`` does not exist.
+        """
+        for _ in range(attempts):
+            found = await self.get_with_revision(bucket, key, type_)
+            if found is None:
+                return None
+            current, revision = found
+            changed = change(current)
+            if changed is None:
+                return current
+            try:
+                await self._kv[bucket].update(key, msgspec.json.encode(changed), last=revision)
+            except KeyWrongLastSequenceError:
+                continue
+            return changed
+        raise Conflict(f"{bucket}/{key}: too many concurrent writers")
+
+    async def delete(self, bucket: str, key: str) -> None:
+        """Remove ``key`` (no error if absent)."""
+        await self._kv[bucket].delete(key)
+
+    async def _scan(self, bucket: str, pattern: str, meta_only: bool) -> list[KeyValue.Entry]:
+        # nats-py's own ``keys(filters=...)`` matches substrings, not NATS wildcards, so
+        # list through a watcher on the pattern: its initial values, up to the end marker.
+        watcher = await self._kv[bucket].watch(pattern, ignore_deletes=True, meta_only=meta_only)
+        entries = []
+        try:
+            async for entry in watcher:
+                if entry is None:
+                    break
+                entries.append(entry)
+        finally:
+            await watcher.stop()
+        return entries
+
+    async def keys(self, bucket: str, pattern: str = ">") -> list[str]:
+        """Keys matching a NATS wildcard pattern (``*`` one token, ``>`` the rest)."""
+        return [entry.key for entry in await self._scan(bucket, pattern, meta_only=True)]
+
+    async def values(self, bucket: str, pattern: str, type_: type[T]) -> list[T]:
+        """Every record whose key matches ``pattern``, read in one pass."""
+        return [
+            msgspec.json.decode(entry.value, type=type_)
+            for entry in await self._scan(bucket, pattern, meta_only=False)
+            if entry.value
+        ]
+
+    async def put_object(self, store: str, name: str, data: bytes) -> None:
+        """Store a document of any size (chunked by JetStream)."""
+        await self._objects[store].put(name, data)
+
+    async def get_object(self, store: str, name: str) -> bytes | None:
+        """A stored document, or None if it is gone (expired or never stored)."""
+        try:
+            result = await self._objects[store].get(name)
+        except ObjectNotFound:
+            return None
+        return result.data
+
+
+def encode_collection(collection: Collection) -> tuple[bytes, str]:
+    """A collection as stored in the snapshot store, and its SHA-256 checksum."""
+    data = msgspec.msgpack.encode(collection)
+    return data, hashlib.sha256(data).hexdigest()
+
+
+async def save_collection(store: Store, user_id: str, collection: Collection) -> SnapshotRef:
+    """Store a collection snapshot under a name derived from its content (so saving the
+    same content twice, e.g. on redelivery, stores it once)."""
+    data, checksum = encode_collection(collection)
+    snapshot_id = f"{user_id}.{checksum[:32]}"
+    await store.put_object("snapshots", snapshot_id, data)
+    return SnapshotRef(snapshot_id=snapshot_id, track_count=len(collection.tracks), checksum=checksum)
+
+
+async def load_collection(store: Store, ref: SnapshotRef) -> Collection | None:
+    """A stored collection snapshot, or None if it has expired."""
+    data = await store.get_object("snapshots", ref.snapshot_id)
+    return None if data is None else msgspec.msgpack.decode(data, type=Collection)

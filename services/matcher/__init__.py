@@ -1,0 +1,1 @@
+"""The matcher: decides which candidate is the same recording as a source track."""

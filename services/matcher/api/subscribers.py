@@ -1,0 +1,64 @@
+"""Bus edge of the matcher: match batches of tracks against a library snapshot."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from services.kernel.bus import Bus, Unprocessable
+from services.kernel.contracts import MatchBatchCompleted, MatchBatchRequested, MatchOutcome
+from services.kernel.store import Store, load_collection
+from services.matcher.domain.library import LibraryIndex
+from services.matcher.domain.scoring import Thresholds
+
+#: Library indexes kept warm: a run sends many batches against the same snapshot.
+CACHED_INDEXES = 4
+
+
+class BatchMatcher:
+    """Handles ``MatchBatchRequested``: one reply per batch, outcomes in batch order."""
+
+    def __init__(self, bus: Bus, store: Store, thresholds: Thresholds) -> None:
+        self.bus = bus
+        self.store = store
+        self.thresholds = thresholds
+        self._indexes: OrderedDict[str, LibraryIndex] = OrderedDict()
+
+    async def _index(self, request: MatchBatchRequested) -> LibraryIndex:
+        snapshot_id = request.library.snapshot_id
+        if snapshot_id in self._indexes:
+            self._indexes.move_to_end(snapshot_id)
+            return self._indexes[snapshot_id]
+        library = await load_collection(self.store, request.library)
+        if library is None:
+            raise Unprocessable(f"library snapshot {snapshot_id} is gone (expired?)")
+        index = LibraryIndex(library.tracks)
+        self._indexes[snapshot_id] = index
+        while len(self._indexes) > CACHED_INDEXES:
+            self._indexes.popitem(last=False)
+        return index
+
+    async def __call__(self, request: MatchBatchRequested) -> None:
+        index = await self._index(request)
+        matches = index.best_matches(list(request.tracks))
+        outcomes = tuple(
+            MatchOutcome(
+                position=request.first_position + offset,
+                track=track,
+                best=best,
+                confidence=confidence,
+                decision=self.thresholds.decide(confidence),
+            )
+            for offset, (track, (best, confidence)) in enumerate(
+                zip(request.tracks, matches, strict=True)
+            )
+        )
+        await self.bus.publish(
+            MatchBatchCompleted(
+                user_id=request.user_id,
+                # Derived from the request, so a redelivered request publishes one reply.
+                event_id=f"{request.event_id}.done",
+                run_id=request.run_id,
+                batch_index=request.batch_index,
+                outcomes=outcomes,
+            )
+        )

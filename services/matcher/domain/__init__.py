@@ -1,0 +1,1 @@
+"""Pure matching: normalisation, scoring and the library index. No I/O here."""

@@ -1,0 +1,1 @@
+"""The scheduler: runs and their steps, orchestrating the other services."""

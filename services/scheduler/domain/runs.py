@@ -1,0 +1,128 @@
+"""How a missing-tracks run moves from step to step.
+
+Each function takes the current record and returns the changed one, or None when the
+event changes nothing (a redelivery, or a run that already ended). That makes every
+handler idempotent: applying the same event twice is the same as applying it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TypeVar
+
+import msgspec
+
+from services.kernel.contracts import MAX_BATCH, MatchOutcome, SnapshotRef, Track
+from services.kernel.records import RunRecord
+
+T = TypeVar("T")
+
+
+def new_run(run_id: str, user_id: str, folder: str, now: datetime) -> RunRecord:
+    """A run that has just been accepted."""
+    return RunRecord(
+        run_id=run_id, user_id=user_id, folder=folder, status="running",
+        created_at=now, updated_at=now,
+    )
+
+
+def _ended(run: RunRecord) -> bool:
+    return run.status in ("completed", "failed")
+
+
+def fail(run: RunRecord, error: str, now: datetime) -> RunRecord | None:
+    """The run failed for a reason a person can read."""
+    if _ended(run):
+        return None
+    return msgspec.structs.replace(
+        run, status="failed", error=error, updated_at=now, finished_at=now
+    )
+
+
+def with_playlist(
+    run: RunRecord, snapshot: SnapshotRef | None, error: str | None, skipped: int, now: datetime
+) -> RunRecord | None:
+    """Record the imported playlist (or why it could not be imported)."""
+    if _ended(run) or run.playlist is not None:
+        return None
+    if snapshot is None:
+        return fail(run, f"playlist: {error or 'could not be read'}", now)
+    notes = [*run.notes]
+    if skipped:
+        notes.append(f"{skipped} playlist entries could not be read and were skipped")
+    return msgspec.structs.replace(run, playlist=snapshot, notes=notes, updated_at=now)
+
+
+def with_library(
+    run: RunRecord, snapshot: SnapshotRef | None, error: str | None, unreadable: int,
+    now: datetime,
+) -> RunRecord | None:
+    """Record the scanned library (or why the folder could not be scanned)."""
+    if _ended(run) or run.library is not None:
+        return None
+    if snapshot is None:
+        return fail(run, f"music folder: {error or 'could not be scanned'}", now)
+    notes = [*run.notes]
+    if unreadable:
+        notes.append(f"{unreadable} audio files had unreadable tags and were matched by name")
+    return msgspec.structs.replace(run, library=snapshot, notes=notes, updated_at=now)
+
+
+def ready_to_match(run: RunRecord) -> bool:
+    """Both snapshots are in and the run has not been split into batches yet."""
+    return (
+        run.status == "running"
+        and run.playlist is not None
+        and run.library is not None
+    )
+
+
+def split(items: Sequence[T], size: int = MAX_BATCH) -> list[tuple[int, list[T]]]:
+    """Consecutive batches of at most ``size``, each with the position of its first item."""
+    return [(start, list(items[start : start + size])) for start in range(0, len(items), size)]
+
+
+def with_batch_count(run: RunRecord, count: int, now: datetime) -> RunRecord | None:
+    """Record how many batches the run was split into (an empty playlist is done at once)."""
+    if _ended(run) or run.batch_count is not None:
+        return None
+    if count == 0:
+        return msgspec.structs.replace(
+            run, batch_count=0, status="completed", updated_at=now, finished_at=now
+        )
+    return msgspec.structs.replace(run, batch_count=count, updated_at=now)
+
+
+def with_matched(run: RunRecord, batch_index: int, now: datetime) -> RunRecord | None:
+    """A batch's match outcomes are stored."""
+    if _ended(run) or batch_index in run.matched_batches:
+        return None
+    return msgspec.structs.replace(
+        run, matched_batches=sorted([*run.matched_batches, batch_index]), updated_at=now
+    )
+
+
+def with_planned(run: RunRecord, batch_index: int, now: datetime) -> RunRecord | None:
+    """A batch's download plan is stored; the last one completes the run."""
+    if _ended(run) or batch_index in run.planned_batches:
+        return None
+    planned = sorted([*run.planned_batches, batch_index])
+    done = run.batch_count is not None and len(planned) >= run.batch_count
+    return msgspec.structs.replace(
+        run,
+        planned_batches=planned,
+        status="completed" if done else run.status,
+        updated_at=now,
+        finished_at=now if done else None,
+    )
+
+
+def missing(outcomes: Sequence[MatchOutcome], present_threshold: float) -> list[MatchOutcome]:
+    """Outcomes whose best library match is not confident enough to count as present."""
+    return [outcome for outcome in outcomes if outcome.confidence < present_threshold]
+
+
+def tracks_and_positions(outcomes: Sequence[MatchOutcome]) -> tuple[tuple[Track, ...], tuple[int, ...]]:
+    """The tracks of some outcomes, and their playlist positions."""
+    return tuple(o.track for o in outcomes), tuple(o.position for o in outcomes)
