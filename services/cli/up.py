@@ -89,6 +89,9 @@ class Child:
             env=self.env,
             stdin=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,
+            # Out of the terminal's process group: Ctrl-C reaches only the supervisor,
+            # which then stops the services before NATS, so they can drain.
+            start_new_session=True,
         )
         self.started_at = time.monotonic()
 

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import msgspec
+import nats.errors
 from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
@@ -31,6 +32,33 @@ Handler = Callable[[E], Awaitable[None]]
 log = logging.getLogger("tunebridge.bus")
 
 JSON = "application/json"
+
+
+def _fetch_timeouts_as_nats_errors() -> None:
+    """Make nats-py's ``fetch`` time out the way FastStream expects.
+
+    nats-py 2.16 can raise the builtin ``TimeoutError`` from ``fetch`` where it used to raise
+    its own subclass, which FastStream's pull loop suppresses; otherwise FastStream restarts
+    the idle loop and logs an error every few seconds. Remove once either side is fixed.
+    """
+    pull_subscription = JetStreamContext.PullSubscription
+    original = pull_subscription.fetch
+    if getattr(original, "tunebridge_patched", False):
+        return
+
+    async def fetch(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await original(self, *args, **kwargs)
+        except nats.errors.TimeoutError:
+            raise
+        except TimeoutError as error:
+            raise nats.errors.TimeoutError from error
+
+    fetch.tunebridge_patched = True  # type: ignore[attr-defined]
+    pull_subscription.fetch = fetch  # type: ignore[method-assign]
+
+
+_fetch_timeouts_as_nats_errors()
 
 
 class BusSettings(msgspec.Struct, frozen=True, kw_only=True):

@@ -55,6 +55,7 @@ class NatsServer:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             preexec_fn=preexec_fn,  # type: ignore[arg-type]
+            start_new_session=True,  # a terminal's Ctrl-C must not stop it before its clients
         )
         log.close()
         deadline = time.monotonic() + timeout

@@ -71,16 +71,6 @@ class ServiceApp(Protocol):
         """Stop accepting work and finish what is in hand."""
 
 
-class _IgnoreRetriedFetchTimeouts(logging.Filter):
-    """Drops one known false alarm: nats-py 2.16's ``fetch`` can raise the builtin
-    ``TimeoutError`` where FastStream suppresses only nats' own subclass, so FastStream's
-    supervisor logs an error and restarts the (idle) pull loop. Nothing is lost."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        error = record.exc_info[1] if record.exc_info else None
-        return not (type(error) is TimeoutError and "retrying" in record.getMessage())
-
-
 class Runtime:
     """Runs one ``ServiceApp`` against NATS until stopped."""
 
@@ -117,7 +107,6 @@ class Runtime:
         provider = telemetry.tracer_provider(name, self._span_processors)
         registry = CollectorRegistry()
         bus_logger = logging.getLogger(f"tunebridge.{name}.bus")
-        bus_logger.addFilter(_IgnoreRetriedFetchTimeouts())
         broker = NatsBroker(
             self.bus_settings.nats_url,
             name=f"tunebridge-{name}",
@@ -126,6 +115,7 @@ class Runtime:
                 NatsPrometheusMiddleware(registry=registry, app_name=name),
             ],
             logger=bus_logger,
+            log_level=logging.DEBUG,  # one line per message is debugging detail
             graceful_timeout=10.0,
         )
         await broker.connect()
@@ -170,7 +160,10 @@ class Runtime:
         await self.app.stop()
         with contextlib.suppress(Exception):
             await ctx.store.delete("services", self._heartbeat_key)
-        await ctx.bus.broker.stop()
+        try:
+            await ctx.bus.broker.stop()
+        except Exception as error:  # NATS already gone: nothing left to drain
+            log.warning("bus did not drain", extra={"error": repr(error)})
         ctx.tracer_provider.shutdown()
         log.info("service stopped", extra={"instance": self.instance})
 

@@ -6,6 +6,7 @@ import asyncio
 
 from litestar import Controller, Response, get
 
+from litestar.di import NamedDependency
 from services.gateway.api.dependencies import Gateway
 from services.gateway.domain.health import (
     DependencyHealth,
@@ -38,7 +39,7 @@ class HealthController(Controller):
     tags = ["operations"]
 
     @get(summary="Health of every service and dependency", exclude_from_auth=True)
-    async def health(self, gateway: Gateway) -> Response[HealthReport]:
+    async def health(self, gateway: NamedDependency[Gateway]) -> Response[HealthReport]:
         connection = gateway.ctx.bus.broker.config.connection_state.connection
         nats = DependencyHealth(ready=bool(connection and connection.is_connected))
         statuses: list[ServiceStatus] = []

@@ -7,6 +7,8 @@ from litestar import Controller, get, post
 from litestar.exceptions import ServiceUnavailableException, ValidationException
 
 from services.gateway.adapters.rpc import ServiceUnavailable
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from services.gateway.api.dependencies import Gateway
 from services.gateway.api.runs import TrackIn
 from services.kernel.contracts import Track
@@ -55,7 +57,7 @@ class CatalogController(Controller):
     tags = ["catalog"]
 
     @get("/providers", summary="Providers and their capabilities")
-    async def providers(self, gateway: Gateway) -> list[ProviderView]:
+    async def providers(self, gateway: NamedDependency[Gateway]) -> list[ProviderView]:
         try:
             response = await gateway.clients.providers(gateway.current_user())
         except ServiceUnavailable as error:
@@ -68,7 +70,7 @@ class CatalogController(Controller):
         ]
 
     @post("/match/rank", status_code=200, summary="Rank candidates for a track")
-    async def rank(self, gateway: Gateway, data: RankRequest) -> RankResponse:
+    async def rank(self, gateway: NamedDependency[Gateway], data: JSONBody[RankRequest]) -> RankResponse:
         try:
             response = await gateway.clients.rank(
                 gateway.current_user(), _track(data.source), [_track(c) for c in data.candidates]

@@ -10,6 +10,8 @@ from litestar import Controller, Response, get, post
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Parameter
 
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from services.gateway.api.dependencies import Gateway
 from services.gateway.domain.reports import RunView, run_view
 from services.kernel.contracts import MissingTracksCheckRequested, new_id
@@ -58,7 +60,7 @@ class RunsController(Controller):
 
     @post("/missing-tracks", status_code=202, summary="Find a playlist's tracks missing from a folder")
     async def start_missing_tracks(
-        self, gateway: Gateway, data: MissingTracksRequest
+        self, gateway: NamedDependency[Gateway], data: JSONBody[MissingTracksRequest]
     ) -> Response[RunAccepted]:
         if (data.m3u is None) == (data.tracks is None):
             raise ValidationException("give the playlist as exactly one of 'm3u' or 'tracks'")
@@ -93,7 +95,7 @@ class RunsController(Controller):
         )
 
     @get("/{run_id:str}", summary="A run's progress and report")
-    async def get_run(self, gateway: Gateway, run_id: RunId) -> RunView:
+    async def get_run(self, gateway: NamedDependency[Gateway], run_id: RunId) -> RunView:
         user_id = gateway.current_user()
         store = gateway.ctx.store
         run = await store.get("runs", run_key(user_id, run_id), RunRecord)

@@ -7,6 +7,7 @@ than a few seconds. Confidence is in 0..1.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,9 +53,21 @@ def duration_factor(source_ms: int | None, candidate_ms: int | None) -> float:
     return max(0.0, 1.0 - DURATION_PENALTY_PER_S * excess_s)
 
 
+_NUMBERS = re.compile(r"\d+")
+
+
+def title_similarity(source_title: str, candidate_title: str) -> float:
+    """Title similarity in 0..1; different numbers ("Part 2", "No. 5") mean different works."""
+    source, candidate = fold(source_title), fold(candidate_title)
+    similarity = fuzz.token_sort_ratio(source, candidate) / 100
+    if set(_NUMBERS.findall(source)) != set(_NUMBERS.findall(candidate)):
+        similarity *= 0.5
+    return similarity
+
+
 def text_similarity(source: Track, candidate: Track) -> float:
     """Title and artist similarity in 0..1 (titles weigh more)."""
-    title = fuzz.token_sort_ratio(fold(source.title), fold(candidate.title)) / 100
+    title = title_similarity(source.title, candidate.title)
     if source.artists and candidate.artists:
         artists = fuzz.token_set_ratio(
             artists_key(source.artists), artists_key(candidate.artists)
