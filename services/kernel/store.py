@@ -12,8 +12,7 @@ from typing import TypeVar
 
 import msgspec
 from nats.js.client import JetStreamContext
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
-from nats.js.errors import NotFoundError as ObjectNotFound
+from nats.js.errors import KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
@@ -58,7 +57,7 @@ class Store:
         """The record at ``key`` and its revision, or None."""
         try:
             entry = await self._kv[bucket].get(key)
-        except KeyNotFoundError:
+        except NotFoundError:  # never written, deleted or purged
             return None
         if entry.value is None or entry.revision is None:
             return None
@@ -108,31 +107,35 @@ class Store:
         """Remove ``key`` (no error if absent)."""
         await self._kv[bucket].delete(key)
 
-    async def _scan(self, bucket: str, pattern: str, meta_only: bool) -> list[KeyValue.Entry]:
-        # nats-py's own ``keys(filters=...)`` matches substrings, not NATS wildcards, so
-        # list through a watcher on the pattern: its initial values, up to the end marker.
-        watcher = await self._kv[bucket].watch(pattern, ignore_deletes=True, meta_only=meta_only)
-        entries = []
-        try:
-            async for entry in watcher:
-                if entry is None:
-                    break
-                entries.append(entry)
-        finally:
-            await watcher.stop()
-        return entries
+    async def _subjects(self, bucket: str, pattern: str) -> list[str]:
+        # Neither nats-py listing is safe here: keys(filters=...) matches substrings, and a
+        # watcher can signal "no more" before in-flight entries arrive. The stream itself
+        # knows which subjects (keys) it holds; deleted keys are weeded out by reading them.
+        name = self._topology.bucket(bucket)
+        prefix = f"$KV.{name}."
+        info = await self._js.stream_info(f"KV_{name}", subjects_filter=prefix + pattern)
+        return sorted(subject[len(prefix) :] for subject in (info.state.subjects or {}))
 
     async def keys(self, bucket: str, pattern: str = ">") -> list[str]:
-        """Keys matching a NATS wildcard pattern (``*`` one token, ``>`` the rest)."""
-        return [entry.key for entry in await self._scan(bucket, pattern, meta_only=True)]
+        """Live keys matching a NATS wildcard pattern (``*`` one token, ``>`` the rest)."""
+        live = []
+        for key in await self._subjects(bucket, pattern):
+            try:
+                entry = await self._kv[bucket].get(key)
+            except NotFoundError:  # deleted or purged
+                continue
+            if entry.value is not None:
+                live.append(key)
+        return live
 
     async def values(self, bucket: str, pattern: str, type_: type[T]) -> list[T]:
-        """Every record whose key matches ``pattern``, read in one pass."""
-        return [
-            msgspec.json.decode(entry.value, type=type_)
-            for entry in await self._scan(bucket, pattern, meta_only=False)
-            if entry.value
-        ]
+        """Every live record whose key matches ``pattern``, in key order."""
+        found = []
+        for key in await self._subjects(bucket, pattern):
+            value = await self.get(bucket, key, type_)
+            if value is not None:
+                found.append(value)
+        return found
 
     async def put_object(self, store: str, name: str, data: bytes) -> None:
         """Store a document of any size (chunked by JetStream)."""
@@ -142,7 +145,7 @@ class Store:
         """A stored document, or None if it is gone (expired or never stored)."""
         try:
             result = await self._objects[store].get(name)
-        except ObjectNotFound:
+        except NotFoundError:
             return None
         return result.data
 

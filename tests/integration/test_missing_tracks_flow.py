@@ -104,7 +104,7 @@ async def test_large_playlist_is_split_into_batches_and_every_track_reported_onc
             run = await wait_for_run(client, response.json()["run_id"])
     assert run["progress"]["batches"] == 3
     positions = sorted(item["position"] for item in run["present"] + run["missing"])
-    assert positions == list(range(250))
+    assert positions == list(range(250)), {k: run[k] for k in ("status", "error", "progress", "summary")}
     assert [item["track"]["title"] for item in run["present"]] == ["Track 7"]
 
 

@@ -1,0 +1,59 @@
+"""Library paths stay inside the library whatever the metadata says."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.downloader.domain.paths import safe_component, target_path
+from services.downloader.domain.planning import plan
+from services.kernel.contracts import Track
+
+
+def test_album_tracks_and_singles_follow_the_default_layout() -> None:
+    album_track = Track(title="Hey Jude", artists=("The Beatles",), album="Hey Jude",
+                        track_number=1)
+    assert target_path(album_track, "opus") == "The Beatles/The Beatles - Hey Jude/01 Hey Jude.opus"
+    single = Track(title="Hello", artists=("Adele",))
+    assert target_path(single, "m4a") == "Adele/Adele - Hello/Hello.m4a"
+
+
+def test_album_artist_keeps_an_album_together() -> None:
+    a = Track(title="A", artists=("X feat. Y",), album_artists=("X",), album="Al", track_number=1)
+    b = Track(title="B", artists=("X",), album_artists=("X",), album="Al", track_number=2)
+    assert PurePosixPath(target_path(a, "opus")).parent == PurePosixPath(target_path(b, "opus")).parent
+
+
+def test_hostile_metadata_is_defused() -> None:
+    track = Track(title="../../etc/passwd\x00\n", artists=("..",), album="CON", track_number=3)
+    path = target_path(track, "opus")
+    assert ".." not in PurePosixPath(path).parts
+    assert "\x00" not in path and "\n" not in path
+    assert path == "Unknown/Unknown - _CON/03 _.._etc_passwd.opus"
+
+
+@given(st.text(), st.text(), st.text(), st.integers(0, 999) | st.none())
+def test_any_metadata_gives_a_relative_path_of_safe_components(
+    title: str, artist: str, album: str, number: int | None
+) -> None:
+    track = Track(title=title, artists=(artist,), album=album or None, track_number=number)
+    path = PurePosixPath(target_path(track, "opus"))
+    assert not path.is_absolute()
+    for part in path.parts:
+        assert part not in ("", ".", "..")
+        assert len(part.encode()) <= 255
+        assert not any(ord(ch) < 32 for ch in part)
+
+
+def test_five_thousand_character_titles_are_cut_to_a_filesystem_name() -> None:
+    part = safe_component("ü" * 5000)
+    assert len(part.encode()) <= 180 and part.startswith("ü")
+
+
+def test_plan_keeps_positions_and_builds_queries() -> None:
+    tracks = (Track(title="Teardrop", artists=("Massive Attack",)), Track(title="Intro"))
+    items = plan(tracks, (4, 9), "opus")
+    assert [i.position for i in items] == [4, 9]
+    assert [i.search_query for i in items] == ["Massive Attack - Teardrop", "Intro"]

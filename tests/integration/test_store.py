@@ -1,0 +1,64 @@
+"""The store against a real JetStream: typed records, compare-and-set, listings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import msgspec
+import pytest
+from faststream.nats import NatsBroker
+
+from services.kernel.bus import jetstream
+from services.kernel.contracts import Collection, Track
+from services.kernel.records import RunRecord
+from services.kernel.store import Store, load_collection, save_collection
+from services.kernel.subjects import Topology
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+async def store(nats_url: str, namespace: str) -> AsyncIterator[Store]:
+    broker = NatsBroker(nats_url)
+    await broker.connect()
+    opened = Store(jetstream(broker), Topology(namespace))
+    await opened.open()
+    await opened.open()  # declaring twice is harmless
+    yield opened
+    await broker.stop()
+
+
+async def test_concurrent_updates_all_land(store: Store) -> None:
+    await store.put("runs", "u.r", RunRecord(run_id="r", user_id="u"))
+
+    async def add(batch: int) -> None:
+        await store.update(
+            "runs", "u.r", RunRecord,
+            lambda run: msgspec.structs.replace(run, matched_batches=[*run.matched_batches, batch]),
+        )
+
+    await asyncio.gather(*(add(n) for n in range(20)))
+    run = await store.get("runs", "u.r", RunRecord)
+    assert run is not None and sorted(run.matched_batches) == list(range(20))
+
+
+async def test_create_only_once_and_listing_by_pattern_skips_deleted_keys(store: Store) -> None:
+    assert await store.create("runs", "u1.a", RunRecord(run_id="a", user_id="u1"))
+    assert not await store.create("runs", "u1.a", RunRecord(run_id="changed", user_id="u1"))
+    await store.put("runs", "u1.b", RunRecord(run_id="b", user_id="u1"))
+    await store.put("runs", "u2.c", RunRecord(run_id="c", user_id="u2"))
+    await store.delete("runs", "u1.b")
+    assert await store.keys("runs", "u1.*") == ["u1.a"]
+    assert [r.run_id for r in await store.values("runs", ">", RunRecord)] == ["a", "c"]
+    assert await store.get("runs", "u1.b", RunRecord) is None
+    assert await store.update("runs", "nobody.x", RunRecord, lambda r: r) is None
+
+
+async def test_collections_are_stored_by_content(store: Store) -> None:
+    collection = Collection(user_id="u1", kind="library",
+                            tracks=tuple(Track(title="t" * 5000) for _ in range(300)))
+    first = await save_collection(store, "u1", collection)
+    second = await save_collection(store, "u1", collection)
+    assert first == second and first.track_count == 300
+    assert await load_collection(store, first) == collection

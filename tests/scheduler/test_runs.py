@@ -1,0 +1,56 @@
+"""A run's record moves step by step, and each step applies once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.kernel.contracts import SnapshotRef
+from services.scheduler.domain import runs
+
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+REF = SnapshotRef(snapshot_id="u.x", track_count=3, checksum="c")
+
+
+def test_both_snapshots_make_a_run_ready_in_either_order() -> None:
+    run = runs.new_run("r", "u", "/m", NOW)
+    with_library = runs.with_library(run, REF, None, 0, NOW)
+    assert with_library is not None and not runs.ready_to_match(with_library)
+    both = runs.with_playlist(with_library, REF, None, 2, NOW)
+    assert both is not None and runs.ready_to_match(both)
+    assert both.notes == ["2 playlist entries could not be read and were skipped"]
+
+
+def test_repeated_events_change_nothing() -> None:
+    run = runs.with_playlist(runs.new_run("r", "u", "/m", NOW), REF, None, 0, NOW)
+    assert run is not None
+    assert runs.with_playlist(run, REF, None, 0, NOW) is None
+    counted = runs.with_batch_count(run, 2, NOW)
+    assert counted is not None and runs.with_batch_count(counted, 5, NOW) is None
+    matched = runs.with_matched(counted, 1, NOW)
+    assert matched is not None and runs.with_matched(matched, 1, NOW) is None
+
+
+def test_last_planned_batch_completes_the_run() -> None:
+    run = runs.with_batch_count(runs.new_run("r", "u", "/m", NOW), 2, NOW)
+    assert run is not None
+    first = runs.with_planned(run, 1, NOW)
+    assert first is not None and first.status == "running"
+    done = runs.with_planned(first, 0, NOW)
+    assert done is not None and done.status == "completed" and done.finished_at == NOW
+
+
+def test_a_failed_step_fails_the_run_and_later_events_are_ignored() -> None:
+    failed = runs.with_library(runs.new_run("r", "u", "/m", NOW), None, "folder not found: /m", 0, NOW)
+    assert failed is not None and failed.status == "failed"
+    assert failed.error == "music folder: folder not found: /m"
+    assert runs.with_playlist(failed, REF, None, 0, NOW) is None
+
+
+def test_empty_playlist_completes_at_once() -> None:
+    done = runs.with_batch_count(runs.new_run("r", "u", "/m", NOW), 0, NOW)
+    assert done is not None and done.status == "completed"
+
+
+def test_split_gives_provider_sized_batches_with_positions() -> None:
+    batches = runs.split(list(range(250)))
+    assert [(first, len(items)) for first, items in batches] == [(0, 100), (100, 100), (200, 50)]
