@@ -15,8 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     up = commands.add_parser(
         "up", help="run everything on this machine (embedded NATS, all five services)"
     )
-    up.add_argument("--data-dir", type=Path, default=None,
-                    help="where state lives (default: $TUNEBRIDGE_DATA_DIR or ~/.local/share/tunebridge)")
+    up.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where state lives (default: $TUNEBRIDGE_DATA_DIR or ~/.local/share/tunebridge)",
+    )
     up.add_argument("--port", type=int, default=8080, help="gateway HTTP port (default 8080)")
     up.add_argument("--host", default="127.0.0.1", help="gateway interface (default 127.0.0.1)")
 

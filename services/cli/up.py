@@ -9,6 +9,7 @@ this process's life (``PR_SET_PDEATHSIG``), so even a killed supervisor leaves n
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -42,10 +43,9 @@ def default_data_dir() -> Path:
 
 def _die_with_parent() -> None:
     """In the child before exec: receive SIGTERM when the supervisor dies, however it dies."""
-    try:
+    # Not Linux: no libc.so.6, and the signal handlers still stop children on a clean exit.
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass  # not Linux: the signal handlers below still stop children on a clean exit
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -217,7 +217,9 @@ def run_up(data_dir: Path | None, host: str, port: int) -> int:
         if supervisor.wait_ready(url):
             print(f"Tunebridge is ready at {url}", flush=True)
         elif not supervisor.stopping:
-            _say(f"not every service became ready in {READY_TIMEOUT_S:.0f}s; see {url}/api/v1/health")
+            _say(
+                f"not every service became ready in {READY_TIMEOUT_S:.0f}s; see {url}/api/v1/health"
+            )
         while not supervisor.stopping:
             supervisor.watch()
             time.sleep(0.5)

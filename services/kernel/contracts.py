@@ -144,7 +144,7 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
 # --- runs -----------------------------------------------------------------------------------
 
 
-class MissingTracksCheckRequested(Event, tag="runs.missing_check_requested"):
+class MissingTracksCheckRequested(Event, tag="runs.missing_check_requested", frozen=True):
     """Gateway asks the scheduler: which tracks of this playlist are missing from a folder?
 
     Attributes:
@@ -160,7 +160,7 @@ class MissingTracksCheckRequested(Event, tag="runs.missing_check_requested"):
     folder: str
 
 
-class RunCompleted(Event, tag="runs.completed"):
+class RunCompleted(Event, tag="runs.completed", frozen=True):
     """A run finished, successfully or not.
 
     Attributes:
@@ -177,7 +177,7 @@ class RunCompleted(Event, tag="runs.completed"):
 # --- library (connectors) -------------------------------------------------------------------
 
 
-class PlaylistImportRequested(Event, tag="library.playlist_import_requested"):
+class PlaylistImportRequested(Event, tag="library.playlist_import_requested", frozen=True):
     """Scheduler asks the connectors to parse an uploaded playlist into a snapshot."""
 
     run_id: str
@@ -185,7 +185,7 @@ class PlaylistImportRequested(Event, tag="library.playlist_import_requested"):
     playlist_format: Literal["m3u", "json"]
 
 
-class PlaylistImported(Event, tag="library.playlist_imported"):
+class PlaylistImported(Event, tag="library.playlist_imported", frozen=True):
     """The uploaded playlist was parsed and stored (``snapshot``), or could not be (``error``)."""
 
     run_id: str
@@ -194,14 +194,14 @@ class PlaylistImported(Event, tag="library.playlist_imported"):
     skipped_entries: int = 0
 
 
-class FolderScanRequested(Event, tag="library.folder_scan_requested"):
+class FolderScanRequested(Event, tag="library.folder_scan_requested", frozen=True):
     """Scheduler asks the connectors to scan a music folder's tags into a snapshot."""
 
     run_id: str
     folder: str
 
 
-class FolderScanned(Event, tag="library.folder_scanned"):
+class FolderScanned(Event, tag="library.folder_scanned", frozen=True):
     """The folder was scanned (``snapshot``), or could not be (``error``).
 
     Attributes:
@@ -217,7 +217,7 @@ class FolderScanned(Event, tag="library.folder_scanned"):
 # --- matching -------------------------------------------------------------------------------
 
 
-class MatchBatchRequested(Event, tag="matching.batch_requested"):
+class MatchBatchRequested(Event, tag="matching.batch_requested", frozen=True):
     """Scheduler asks the matcher to find each track in a library snapshot.
 
     Attributes:
@@ -235,7 +235,7 @@ class MatchBatchRequested(Event, tag="matching.batch_requested"):
     library: SnapshotRef
 
 
-class MatchBatchCompleted(Event, tag="matching.batch_completed"):
+class MatchBatchCompleted(Event, tag="matching.batch_completed", frozen=True):
     """The matcher's outcomes for one batch, in the batch's order."""
 
     run_id: str
@@ -246,7 +246,7 @@ class MatchBatchCompleted(Event, tag="matching.batch_completed"):
 # --- downloads ------------------------------------------------------------------------------
 
 
-class DownloadPlanRequested(Event, tag="downloads.plan_requested"):
+class DownloadPlanRequested(Event, tag="downloads.plan_requested", frozen=True):
     """Scheduler asks the downloader to plan fetching the tracks missing from one batch.
 
     Attributes:
@@ -259,7 +259,7 @@ class DownloadPlanRequested(Event, tag="downloads.plan_requested"):
     positions: tuple[int, ...]
 
 
-class DownloadPlanned(Event, tag="downloads.planned"):
+class DownloadPlanned(Event, tag="downloads.planned", frozen=True):
     """The downloader's plan for one batch (nothing is fetched yet)."""
 
     run_id: str

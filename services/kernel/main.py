@@ -17,7 +17,9 @@ from services.kernel.telemetry import configure_logging
 S = TypeVar("S", bound=msgspec.Struct)
 
 
-def run_service(app_factory: Callable[[S], ServiceApp], settings_type: type[S], section: str) -> None:
+def run_service(
+    app_factory: Callable[[S], ServiceApp], settings_type: type[S], section: str
+) -> None:
     """Load settings (exiting on a bad value), then run the service until SIGINT/SIGTERM."""
     configure_logging(section, os.environ.get("TUNEBRIDGE_LOG_LEVEL", "INFO"))
     bus_settings = settings_loader.load_or_exit(BusSettings, "bus")

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 #: Room for large batches (100 tracks with hostile 5,000-character titles) in one message.
@@ -36,7 +37,7 @@ class NatsServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
 
-    def start(self, timeout: float = 20.0, preexec_fn: object = None) -> str:
+    def start(self, timeout: float = 20.0, preexec_fn: Callable[[], object] | None = None) -> str:
         """Start the server and return its client URL once it accepts connections."""
         self.directory.mkdir(parents=True, exist_ok=True)
         for stale in self.directory.glob("nats-server_*.ports"):
@@ -54,7 +55,7 @@ class NatsServer:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            preexec_fn=preexec_fn,  # type: ignore[arg-type]
+            preexec_fn=preexec_fn,
             start_new_session=True,  # a terminal's Ctrl-C must not stop it before its clients
         )
         log.close()

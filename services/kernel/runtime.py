@@ -213,7 +213,9 @@ class Runtime:
                     self._reply(200, b"ok\n", "text/plain")
                 elif self.path == "/readyz":
                     ok = runtime.ready
-                    self._reply(200 if ok else 503, b"ready\n" if ok else b"not ready\n", "text/plain")
+                    self._reply(
+                        200 if ok else 503, b"ready\n" if ok else b"not ready\n", "text/plain"
+                    )
                 elif self.path == "/metrics":
                     body = generate_latest(runtime.context.registry)
                     self._reply(200, body, CONTENT_TYPE_LATEST)

@@ -53,8 +53,8 @@ def load(cls: type[S], section: str, environ: Mapping[str, str] | None = None) -
         # msgspec says "... - at `$.field`"; translate the path into the variable to fix.
         message = str(error)
         if "`$." in message:
-            field = message.rsplit("`$.", 1)[1].rstrip("`").split(".")[0].split("[")[0]
-            message = f"{env_name(section, field)}: {message.split(' - at ')[0]}"
+            name = message.rsplit("`$.", 1)[1].rstrip("`").split(".")[0].split("[")[0]
+            message = f"{env_name(section, name)}: {message.split(' - at ')[0]}"
         raise SettingsError(message) from None
 
 

@@ -162,7 +162,9 @@ async def save_collection(store: Store, user_id: str, collection: Collection) ->
     data, checksum = encode_collection(collection)
     snapshot_id = f"{user_id}.{checksum[:32]}"
     await store.put_object("snapshots", snapshot_id, data)
-    return SnapshotRef(snapshot_id=snapshot_id, track_count=len(collection.tracks), checksum=checksum)
+    return SnapshotRef(
+        snapshot_id=snapshot_id, track_count=len(collection.tracks), checksum=checksum
+    )
 
 
 async def load_collection(store: Store, ref: SnapshotRef) -> Collection | None:

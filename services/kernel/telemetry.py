@@ -29,9 +29,7 @@ _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
 }
 
 
-def tracer_provider(
-    service: str, processors: Sequence[SpanProcessor] = ()
-) -> TracerProvider:
+def tracer_provider(service: str, processors: Sequence[SpanProcessor] = ()) -> TracerProvider:
     """A tracer provider for ``service``, exporting over OTLP when an endpoint is configured."""
     provider = TracerProvider(
         resource=Resource.create({"service.name": service, "service.namespace": "tunebridge"})

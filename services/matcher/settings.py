@@ -13,13 +13,11 @@ class MatcherSettings(msgspec.Struct, frozen=True, kw_only=True):
     ops_port: Its port (0 picks a free one).
     auto_threshold: Confidence at or above which a match is acted on.
     review_threshold: Confidence at or above which a person is asked.
-    present_threshold: Confidence at or above which a library track counts as present.
     """
 
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 50051
     ops_host: str = "127.0.0.1"
     ops_port: int = 9090
-    auto_threshold: float = msgspec.field(default=0.85)
+    auto_threshold: float = 0.85
     review_threshold: float = 0.6
-    present_threshold: float = 0.8

@@ -19,7 +19,9 @@ def test_extended_m3u_gives_artist_title_and_duration() -> None:
 
 
 def test_plain_m3u_entries_are_read_from_file_names() -> None:
-    tracks, _ = parse_m3u("C:\\Music\\Nina Simone\\03 - Nina Simone - Feeling Good.mp3\nsong.flac\n")
+    tracks, _ = parse_m3u(
+        "C:\\Music\\Nina Simone\\03 - Nina Simone - Feeling Good.mp3\nsong.flac\n"
+    )
     assert (tracks[0].artists, tracks[0].title) == (("Nina Simone",), "Feeling Good")
     assert (tracks[1].artists, tracks[1].title) == ((), "song")
 

@@ -13,10 +13,17 @@ from tests.support.audio import make_audio
 
 def test_tags_map_to_a_track() -> None:
     track = track_from_tags(
-        {"title": ["Get Lucky"], "artist": ["Daft Punk", "Pharrell Williams"],
-         "album": ["Random Access Memories"], "tracknumber": ["8/13"], "discnumber": ["1/1"],
-         "isrc": ["usqx9-13-00001"], "date": ["2013-05-17"]},
-        PurePosixPath("/m/x.flac"), 248.4,
+        {
+            "title": ["Get Lucky"],
+            "artist": ["Daft Punk", "Pharrell Williams"],
+            "album": ["Random Access Memories"],
+            "tracknumber": ["8/13"],
+            "discnumber": ["1/1"],
+            "isrc": ["usqx9-13-00001"],
+            "date": ["2013-05-17"],
+        },
+        PurePosixPath("/m/x.flac"),
+        248.4,
     )
     assert track.artists == ("Daft Punk", "Pharrell Williams")
     assert (track.track_number, track.disc_number) == (8, 1)

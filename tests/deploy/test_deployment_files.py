@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "tunebridge"
 KUBERNETES_VERSION = "1.31.0"
 # Chart dependencies cannot be fetched here: render with them switched off.
-OFFLINE = {"nats": {"enabled": False, "url": "nats://nats.example:4222"}, "redis": {"enabled": False}}
+OFFLINE = {
+    "nats": {"enabled": False, "url": "nats://nats.example:4222"},
+    "redis": {"enabled": False},
+}
 
 
 def render(values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -57,9 +60,14 @@ def test_chart_renders_valid_kubernetes_objects_for_every_service() -> None:
 
 def test_gateway_dials_the_matcher_and_connectors_services() -> None:
     documents = render(OFFLINE)
-    gateway = next(d for d in documents if d["kind"] == "Deployment"
-                   and d["metadata"]["name"].endswith("-gateway"))
-    env = {e["name"]: e["value"] for e in gateway["spec"]["template"]["spec"]["containers"][0]["env"]}
+    gateway = next(
+        d
+        for d in documents
+        if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-gateway")
+    )
+    env = {
+        e["name"]: e["value"] for e in gateway["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
     assert env["TUNEBRIDGE_GATEWAY__MATCHER_ADDRESS"] == "release-name-matcher:50051"
     assert env["TUNEBRIDGE_GATEWAY__CATALOG_ADDRESS"] == "release-name-connectors:50052"
 
@@ -80,7 +88,7 @@ def test_nats_is_a_declared_dependency_that_can_be_switched_off() -> None:
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
     dependencies = {d["name"]: d for d in chart["dependencies"]}
     assert dependencies["nats"]["condition"] == "nats.enabled"
-    with pytest.raises(helm_python.HelmError, match="nats.url is required"):
+    with pytest.raises(helm_python.HelmError, match=r"nats\.url is required"):
         render({"nats": {"enabled": False}, "redis": {"enabled": False}})
 
 
@@ -88,9 +96,7 @@ def test_compose_chart_and_code_name_the_same_services() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     compose_services = set(compose["services"]) - {"nats", "redis"}
     chart_services = set(yaml.safe_load((CHART / "values.yaml").read_text())["services"])
-    code_services = {
-        p.parent.name for p in (ROOT / "services").glob("*/__main__.py")
-    } - {"cli"}
+    code_services = {p.parent.name for p in (ROOT / "services").glob("*/__main__.py")} - {"cli"}
     assert compose_services == chart_services == code_services == set(SERVICE_NAMES)
     for name in SERVICE_NAMES:
         assert compose["services"][name]["command"][-1] == f"services.{name}"

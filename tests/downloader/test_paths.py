@@ -13,8 +13,9 @@ from services.kernel.contracts import Track
 
 
 def test_album_tracks_and_singles_follow_the_default_layout() -> None:
-    album_track = Track(title="Hey Jude", artists=("The Beatles",), album="Hey Jude",
-                        track_number=1)
+    album_track = Track(
+        title="Hey Jude", artists=("The Beatles",), album="Hey Jude", track_number=1
+    )
     assert target_path(album_track, "opus") == "The Beatles/The Beatles - Hey Jude/01 Hey Jude.opus"
     single = Track(title="Hello", artists=("Adele",))
     assert target_path(single, "m4a") == "Adele/Adele - Hello/Hello.m4a"
@@ -23,7 +24,9 @@ def test_album_tracks_and_singles_follow_the_default_layout() -> None:
 def test_album_artist_keeps_an_album_together() -> None:
     a = Track(title="A", artists=("X feat. Y",), album_artists=("X",), album="Al", track_number=1)
     b = Track(title="B", artists=("X",), album_artists=("X",), album="Al", track_number=2)
-    assert PurePosixPath(target_path(a, "opus")).parent == PurePosixPath(target_path(b, "opus")).parent
+    assert (
+        PurePosixPath(target_path(a, "opus")).parent == PurePosixPath(target_path(b, "opus")).parent
+    )
 
 
 def test_hostile_metadata_is_defused() -> None:

@@ -51,9 +51,20 @@ def tunebridge_up(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, 
     env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "REDIS_URL")}
     log = (tmp_path / "up.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "up", "--data-dir", str(tmp_path / "data"),
-         "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=log, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "services.cli",
+            "up",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        env=env,
     )
     try:
         yield process, f"http://127.0.0.1:{port}", tmp_path / "up.log"
@@ -68,8 +79,13 @@ def test_up_runs_the_thin_flow_and_sigterm_leaves_nothing_running(
     tunebridge_up: tuple[subprocess.Popen[str], str, Path], music_dir: Path
 ) -> None:
     process, url, log = tunebridge_up
-    make_audio(music_dir / "Daft Punk" / "Get Lucky.m4a", seconds=3,
-               title="Get Lucky", artist=["Daft Punk", "Pharrell Williams"], album="Random Access Memories")
+    make_audio(
+        music_dir / "Daft Punk" / "Get Lucky.m4a",
+        seconds=3,
+        title="Get Lucky",
+        artist=["Daft Punk", "Pharrell Williams"],
+        album="Random Access Memories",
+    )
     make_audio(music_dir / "Adele" / "Hello.opus", seconds=3, title="Hello", artist="Adele")
 
     started = time.monotonic()
@@ -87,14 +103,22 @@ def test_up_runs_the_thin_flow_and_sigterm_leaves_nothing_running(
     assert all(service["ready"] for service in body["services"].values())
     assert body["nats"]["ready"] is True
 
-    response = httpx.post(f"{url}/api/v1/runs/missing-tracks", json={
-        "folder": str(music_dir),
-        "tracks": [
-            {"title": "Get Lucky", "artists": ["Daft Punk", "Pharrell Williams"], "duration_ms": 3000},
-            {"title": "Rolling in the Deep", "artists": ["Adele"]},
-            {"title": "Hello", "artists": ["Adele"]},
-        ],
-    }, timeout=10)
+    response = httpx.post(
+        f"{url}/api/v1/runs/missing-tracks",
+        json={
+            "folder": str(music_dir),
+            "tracks": [
+                {
+                    "title": "Get Lucky",
+                    "artists": ["Daft Punk", "Pharrell Williams"],
+                    "duration_ms": 3000,
+                },
+                {"title": "Rolling in the Deep", "artists": ["Adele"]},
+                {"title": "Hello", "artists": ["Adele"]},
+            ],
+        },
+        timeout=10,
+    )
     assert response.status_code == 202
     run_url = f"{url}{response.json()['url']}"
     deadline = time.monotonic() + 30
@@ -126,7 +150,8 @@ def test_a_killed_service_is_reported_and_restarted(
     assert process.stdout is not None
     assert "ready" in process.stdout.readline()
     matcher = next(
-        pid for pid in descendants(process.pid)
+        pid
+        for pid in descendants(process.pid)
         if b"services.matcher" in Path(f"/proc/{pid}/cmdline").read_bytes()
     )
     os.kill(matcher, signal.SIGKILL)
@@ -134,7 +159,8 @@ def test_a_killed_service_is_reported_and_restarted(
     restarted = False
     while time.monotonic() < deadline:
         pids = [
-            pid for pid in descendants(process.pid)
+            pid
+            for pid in descendants(process.pid)
             if alive(pid) and b"services.matcher" in Path(f"/proc/{pid}/cmdline").read_bytes()
         ]
         if pids and pids != [matcher]:

@@ -10,16 +10,27 @@ from services.kernel.records import ServiceStatus
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
-def beat(service: str, ready: bool = True, age_s: float = 1.0, instance: str = "a") -> ServiceStatus:
-    return ServiceStatus(service=service, instance=instance, ready=ready, pid=1,
-                         started_at=NOW, at=NOW - timedelta(seconds=age_s))
+def beat(
+    service: str, ready: bool = True, age_s: float = 1.0, instance: str = "a"
+) -> ServiceStatus:
+    return ServiceStatus(
+        service=service,
+        instance=instance,
+        ready=ready,
+        pid=1,
+        started_at=NOW,
+        at=NOW - timedelta(seconds=age_s),
+    )
 
 
 def test_a_service_is_ready_when_one_fresh_instance_is() -> None:
     services = assess_services(
         ["matcher", "scheduler", "downloader"],
-        [beat("matcher", age_s=60, instance="old"), beat("matcher", instance="new"),
-         beat("scheduler", ready=False)],
+        [
+            beat("matcher", age_s=60, instance="old"),
+            beat("matcher", instance="new"),
+            beat("scheduler", ready=False),
+        ],
         NOW,
     )
     assert services["matcher"].ready and services["matcher"].instances == 2

@@ -29,7 +29,7 @@ async def bus(nats_url: str, namespace: str) -> AsyncIterator[Bus]:
     await broker.stop()
 
 
-async def dead_letters(bus: Bus, count: int, timeout: float = 10) -> list[DeadLettered]:
+async def dead_letters(bus: Bus, count: int, within: float = 10) -> list[DeadLettered]:
     """The first ``count`` dead letters of this namespace."""
     js = jetstream(bus.broker)
     subscription = await js.pull_subscribe(
@@ -37,7 +37,7 @@ async def dead_letters(bus: Bus, count: int, timeout: float = 10) -> list[DeadLe
     )
     letters: list[DeadLettered] = []
     while len(letters) < count:  # fetch returns as soon as anything is there
-        for message in await subscription.fetch(count - len(letters), timeout=timeout):
+        for message in await subscription.fetch(count - len(letters), timeout=within):
             letters.append(msgspec.json.decode(message.data, type=DeadLettered))
     return letters
 
@@ -92,7 +92,9 @@ async def test_transient_failure_succeeds_on_redelivery(bus: Bus) -> None:
     await asyncio.sleep(0.3)
     assert len(handled) == 2
     js = jetstream(bus.broker)
-    info = await js.consumer_info(bus.topology.stream("runs"), bus.topology.durable("tests", RunCompleted))
+    info = await js.consumer_info(
+        bus.topology.stream("runs"), bus.topology.durable("tests", RunCompleted)
+    )
     assert info.num_ack_pending == 0 and info.num_pending == 0
 
 

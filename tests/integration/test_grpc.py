@@ -10,54 +10,76 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from services.kernel.rpc.tunebridge.matcher.v1 import matcher_pb2, matcher_pb2_grpc
 from services.kernel.rpc.tunebridge.music.v1 import track_pb2
-from tests.support.installation import running_installation
+from tests.support.installation import Installation
 
 pytestmark = pytest.mark.timeout(60)
 
 
+def grpc_address(installation: Installation, service: str) -> str:
+    return f"127.0.0.1:{installation.runtimes[service].context.detail['grpc_port']}"
+
+
 async def test_matcher_ranks_the_same_recording_first_and_reports_health(
-    nats_url: str, namespace: str
+    installation: Installation,
 ) -> None:
-    async with running_installation(nats_url, namespace) as installation:
-        port = installation.runtimes["matcher"].context.detail["grpc_port"]
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = matcher_pb2_grpc.MatcherServiceStub(channel)
-            response = await stub.RankCandidates(matcher_pb2.RankCandidatesRequest(
+    async with grpc.aio.insecure_channel(grpc_address(installation, "matcher")) as channel:
+        stub = matcher_pb2_grpc.MatcherServiceStub(channel)
+        response = await stub.RankCandidates(
+            matcher_pb2.RankCandidatesRequest(
                 user_id="u1",
-                source=track_pb2.Track(title="Hey Jude", artists=["The Beatles"], duration_ms=431000),
+                source=track_pb2.Track(
+                    title="Hey Jude", artists=["The Beatles"], duration_ms=431000
+                ),
                 candidates=[
-                    track_pb2.Track(title="Hey Jude (Live)", artists=["Elvis Presley"], duration_ms=250000),
+                    track_pb2.Track(
+                        title="Hey Jude (Live)", artists=["Elvis Presley"], duration_ms=250000
+                    ),
                     track_pb2.Track(title="Hey Jude", artists=["The Beatles"], duration_ms=431333),
                 ],
-            ))
-            assert [r.index for r in response.ranked] == [1, 0]
-            assert response.decision == "auto"
-            with pytest.raises(grpc.aio.AioRpcError) as refused:
-                await stub.RankCandidates(matcher_pb2.RankCandidatesRequest(user_id="u1"))
-            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-            health = health_pb2_grpc.HealthStub(channel)
-            status = await health.Check(health_pb2.HealthCheckRequest(
-                service="tunebridge.matcher.v1.MatcherService"))
-            assert status.status == health_pb2.HealthCheckResponse.SERVING
+            )
+        )
+        assert [r.index for r in response.ranked] == [1, 0]
+        assert response.decision == "auto"
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.RankCandidates(matcher_pb2.RankCandidatesRequest(user_id="u1"))
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        health = health_pb2_grpc.HealthStub(channel)
+        status = await health.Check(
+            health_pb2.HealthCheckRequest(service="tunebridge.matcher.v1.MatcherService")
+        )
+        assert status.status == health_pb2.HealthCheckResponse.SERVING
 
 
 async def test_catalog_lists_providers_directly_and_through_the_gateway(
-    nats_url: str, namespace: str
+    installation: Installation, api: httpx.AsyncClient
 ) -> None:
-    async with running_installation(nats_url, namespace) as installation:
-        port = installation.runtimes["connectors"].context.detail["grpc_port"]
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = catalog_pb2_grpc.CatalogServiceStub(channel)
-            response = await stub.ListProviders(catalog_pb2.ListProvidersRequest(user_id="u1"))
-        names = [p.name for p in response.providers]
-        assert "folder" in names and names == sorted(names)
-        async with httpx.AsyncClient(base_url=installation.base_url) as client:
-            listed = (await client.get("/api/v1/providers")).json()
-            ranked = await client.post("/api/v1/match/rank", json={
-                "source": {"title": "Stay", "artists": ["Rihanna"]},
-                "candidates": [{"title": "Stay", "artists": ["Zedd"]},
-                               {"title": "Stay", "artists": ["Rihanna", "Mikky Ekko"]}],
-            })
+    async with grpc.aio.insecure_channel(grpc_address(installation, "connectors")) as channel:
+        stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+        response = await stub.ListProviders(catalog_pb2.ListProvidersRequest(user_id="u1"))
+    names = [p.name for p in response.providers]
+    assert "folder" in names and names == sorted(names)
+    listed = (await api.get("/api/v1/providers")).json()
     assert [p["name"] for p in listed] == names
+
+
+async def test_gateway_ranks_through_the_matcher_and_rejects_bad_input(
+    api: httpx.AsyncClient,
+) -> None:
+    ranked = await api.post(
+        "/api/v1/match/rank",
+        json={
+            "source": {"title": "Stay", "artists": ["Rihanna"]},
+            "candidates": [
+                {"title": "Stay", "artists": ["Zedd"]},
+                {"title": "Stay", "artists": ["Rihanna", "Mikky Ekko"]},
+            ],
+        },
+    )
     assert ranked.status_code == 200
     assert ranked.json()["ranked"][0]["index"] == 1
+    too_many = await api.post(
+        "/api/v1/match/rank",
+        json={"source": {"title": "x"}, "candidates": [{"title": "x"}] * 501},
+    )
+    assert too_many.status_code == 400
+    assert "at most 500" in too_many.text

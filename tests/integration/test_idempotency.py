@@ -6,47 +6,51 @@ import asyncio
 from pathlib import Path
 
 import httpx
-import msgspec
 import pytest
 
 from services.kernel.contracts import DownloadPlanned, MatchBatchCompleted
 from services.kernel.records import BatchRecord, RunRecord, batch_key, run_key
-from tests.integration.test_missing_tracks_flow import wait_for_run
 from tests.support.audio import make_audio
-from tests.support.installation import running_installation
+from tests.support.installation import Installation
+from tests.support.runs import wait_for_run
 
 pytestmark = pytest.mark.timeout(60)
 
 
 async def test_replayed_batch_events_change_nothing(
-    nats_url: str, namespace: str, music_dir: Path
+    installation: Installation, api: httpx.AsyncClient, music_dir: Path
 ) -> None:
     make_audio(music_dir / "a.mp3", title="Harvest Moon", artist="Neil Young")
-    async with running_installation(nats_url, namespace) as installation:
-        async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as client:
-            response = await client.post(
-                "/api/v1/runs/missing-tracks",
-                json={"folder": str(music_dir),
-                      "tracks": [{"title": "Harvest Moon", "artists": ["Neil Young"]},
-                                 {"title": "Heart of Gold", "artists": ["Neil Young"]}]},
-            )
-            run_id = response.json()["run_id"]
-            before = await wait_for_run(client, run_id)
-            store = installation.runtimes["scheduler"].context.store
-            bus = installation.runtimes["scheduler"].context.bus
-            batch = await store.get("results", batch_key("local", run_id, 0), BatchRecord)
-            assert batch is not None and batch.plan is not None
-            # The same facts again, under new event ids so JetStream cannot drop them:
-            # only the handlers' own idempotency stands between them and double counting.
-            await bus.publish(MatchBatchCompleted(
-                user_id="local", run_id=run_id, batch_index=0, outcomes=tuple(batch.outcomes)))
-            await bus.publish(DownloadPlanned(
-                user_id="local", run_id=run_id, batch_index=0, items=tuple(batch.plan)))
-            await asyncio.sleep(1.0)
-            after = (await client.get(f"/api/v1/runs/{run_id}")).json()
-            run = await store.get("runs", run_key("local", run_id), RunRecord)
+    response = await api.post(
+        "/api/v1/runs/missing-tracks",
+        json={
+            "folder": str(music_dir),
+            "tracks": [
+                {"title": "Harvest Moon", "artists": ["Neil Young"]},
+                {"title": "Heart of Gold", "artists": ["Neil Young"]},
+            ],
+        },
+    )
+    run_id = response.json()["run_id"]
+    before = await wait_for_run(api, run_id)
+    store = installation.runtimes["scheduler"].context.store
+    bus = installation.runtimes["scheduler"].context.bus
+    batch = await store.get("results", batch_key("local", run_id, 0), BatchRecord)
+    assert batch is not None and batch.plan is not None
+    # The same facts again, under new event ids so JetStream cannot drop them as
+    # duplicates: only the handlers' own idempotency stands between them and double counts.
+    await bus.publish(
+        MatchBatchCompleted(
+            user_id="local", run_id=run_id, batch_index=0, outcomes=tuple(batch.outcomes)
+        )
+    )
+    await bus.publish(
+        DownloadPlanned(user_id="local", run_id=run_id, batch_index=0, items=tuple(batch.plan))
+    )
+    await asyncio.sleep(1.0)
+    after = (await api.get(f"/api/v1/runs/{run_id}")).json()
+    run = await store.get("runs", run_key("local", run_id), RunRecord)
 
     assert before["summary"] == {"total": 2, "present": 1, "missing": 1}
     assert after == before
     assert run is not None and run.matched_batches == [0] and run.planned_batches == [0]
-    assert msgspec.json.encode(run)  # still a well-formed record

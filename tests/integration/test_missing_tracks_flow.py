@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -13,29 +12,28 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from services.kernel.runtime import SERVICE_NAMES
 from tests.support.audio import make_audio
-from tests.support.installation import running_installation
+from tests.support.installation import Installation, running_installation
+from tests.support.runs import wait_for_run
 
 pytestmark = pytest.mark.timeout(120)
 
 
-async def wait_for_run(client: httpx.AsyncClient, run_id: str, timeout: float = 30) -> dict[str, Any]:
-    """Poll a run until it ends; fail with its last state otherwise."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    body: dict[str, Any] = {}
-    while asyncio.get_running_loop().time() < deadline:
-        body = (await client.get(f"/api/v1/runs/{run_id}")).json()
-        if body.get("status") in ("completed", "failed"):
-            return body
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"run did not finish: {body}")
-
-
 def library(folder: Path) -> None:
-    make_audio(folder / "Queen" / "01 Bohemian Rhapsody.mp3", seconds=3,
-               title="Bohemian Rhapsody", artist="Queen", album="A Night at the Opera",
-               tracknumber="1")
-    make_audio(folder / "Beatles" / "hey jude.flac", seconds=3,
-               title="Hey Jude", artist="The Beatles", album="Hey Jude")
+    make_audio(
+        folder / "Queen" / "01 Bohemian Rhapsody.mp3",
+        seconds=3,
+        title="Bohemian Rhapsody",
+        artist="Queen",
+        album="A Night at the Opera",
+        tracknumber="1",
+    )
+    make_audio(
+        folder / "Beatles" / "hey jude.flac",
+        seconds=3,
+        title="Hey Jude",
+        artist="The Beatles",
+        album="Hey Jude",
+    )
     make_audio(folder / "untagged" / "Nina Simone - Feeling Good.ogg", seconds=3)
 
 
@@ -55,17 +53,19 @@ async def test_run_reports_present_and_missing_tracks_with_one_trace_across_serv
 ) -> None:
     library(music_dir)
     exporter = InMemorySpanExporter()
-    async with running_installation(
-        nats_url, namespace, span_processors=[SimpleSpanProcessor(exporter)]
-    ) as installation:
-        async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as client:
-            response = await client.post(
-                "/api/v1/runs/missing-tracks", json={"folder": str(music_dir), "m3u": PLAYLIST_M3U}
-            )
-            assert response.status_code == 202, response.text
-            run_id = response.json()["run_id"]
-            assert response.headers["location"] == f"/api/v1/runs/{run_id}"
-            run = await wait_for_run(client, run_id)
+    async with (
+        running_installation(
+            nats_url, namespace, span_processors=[SimpleSpanProcessor(exporter)]
+        ) as installation,
+        httpx.AsyncClient(base_url=installation.base_url, timeout=10) as client,
+    ):
+        response = await client.post(
+            "/api/v1/runs/missing-tracks", json={"folder": str(music_dir), "m3u": PLAYLIST_M3U}
+        )
+        assert response.status_code == 202, response.text
+        run_id = response.json()["run_id"]
+        assert response.headers["location"] == f"/api/v1/runs/{run_id}"
+        run = await wait_for_run(client, run_id)
 
     assert run["status"] == "completed", run
     assert run["summary"] == {"total": 4, "present": 3, "missing": 1}
@@ -82,42 +82,44 @@ async def test_run_reports_present_and_missing_tracks_with_one_trace_across_serv
     )
 
     spans = exporter.get_finished_spans()
-    (post,) = [s for s in spans if s.name.startswith("POST /api/v1/runs/missing-tracks")
-               and s.parent is None]
+    (post,) = [
+        s
+        for s in spans
+        if s.name.startswith("POST /api/v1/runs/missing-tracks") and s.parent is None
+    ]
     trace_services = {
-        s.resource.attributes["service.name"] for s in spans
+        s.resource.attributes["service.name"]
+        for s in spans
         if s.context.trace_id == post.context.trace_id
     }
     assert trace_services == set(SERVICE_NAMES)
 
 
 async def test_large_playlist_is_split_into_batches_and_every_track_reported_once(
-    nats_url: str, namespace: str, music_dir: Path
+    api: httpx.AsyncClient, music_dir: Path
 ) -> None:
     make_audio(music_dir / "t.mp3", title="Track 7", artist="Band")
     tracks = [{"title": f"Track {n}", "artists": ["Band"]} for n in range(250)]
-    async with running_installation(nats_url, namespace) as installation:
-        async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as client:
-            response = await client.post(
-                "/api/v1/runs/missing-tracks", json={"folder": str(music_dir), "tracks": tracks}
-            )
-            run = await wait_for_run(client, response.json()["run_id"])
+    response = await api.post(
+        "/api/v1/runs/missing-tracks", json={"folder": str(music_dir), "tracks": tracks}
+    )
+    run = await wait_for_run(api, response.json()["run_id"])
     assert run["progress"]["batches"] == 3
     positions = sorted(item["position"] for item in run["present"] + run["missing"])
-    assert positions == list(range(250)), {k: run[k] for k in ("status", "error", "progress", "summary")}
+    assert positions == list(range(250)), {
+        k: run[k] for k in ("status", "error", "progress", "summary")
+    }
     assert [item["track"]["title"] for item in run["present"]] == ["Track 7"]
 
 
 async def test_missing_folder_fails_the_run_with_a_clear_reason(
-    nats_url: str, namespace: str, tmp_path: Path
+    api: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    async with running_installation(nats_url, namespace) as installation:
-        async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as client:
-            response = await client.post(
-                "/api/v1/runs/missing-tracks",
-                json={"folder": str(tmp_path / "nowhere"), "tracks": [{"title": "Song"}]},
-            )
-            run = await wait_for_run(client, response.json()["run_id"])
+    response = await api.post(
+        "/api/v1/runs/missing-tracks",
+        json={"folder": str(tmp_path / "nowhere"), "tracks": [{"title": "Song"}]},
+    )
+    run = await wait_for_run(api, response.json()["run_id"])
     assert run["status"] == "failed"
     assert "folder not found" in run["error"]
     assert str(tmp_path / "nowhere") in run["error"]
@@ -136,19 +138,16 @@ async def test_missing_folder_fails_the_run_with_a_clear_reason(
     ],
 )
 async def test_bad_requests_get_a_clear_400_and_start_nothing(
-    nats_url: str, namespace: str, body: dict[str, Any], expected: str
+    installation: Installation, api: httpx.AsyncClient, body: dict[str, Any], expected: str
 ) -> None:
-    async with running_installation(nats_url, namespace) as installation:
-        async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as client:
-            response = await client.post("/api/v1/runs/missing-tracks", json=body)
-            assert response.status_code == 400, response.text
-            assert expected in response.text
-            store = installation.runtimes["gateway"].context.store
-            assert await store.keys("runs") == []
+    response = await api.post("/api/v1/runs/missing-tracks", json=body)
+    assert response.status_code == 400, response.text
+    assert expected in response.text
+    store = installation.runtimes["gateway"].context.store
+    assert await store.keys("runs") == []
+    assert await store.keys("results") == []
 
 
-async def test_unknown_run_is_404(nats_url: str, namespace: str) -> None:
-    async with running_installation(nats_url, namespace) as installation:
-        async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as client:
-            assert (await client.get(f"/api/v1/runs/{'0' * 32}")).status_code == 404
-            assert (await client.get("/api/v1/runs/not-an-id")).status_code == 400
+async def test_unknown_run_is_404_and_a_malformed_id_400(api: httpx.AsyncClient) -> None:
+    assert (await api.get(f"/api/v1/runs/{'0' * 32}")).status_code == 404
+    assert (await api.get("/api/v1/runs/not-an-id")).status_code == 400

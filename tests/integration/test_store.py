@@ -34,7 +34,9 @@ async def test_concurrent_updates_all_land(store: Store) -> None:
 
     async def add(batch: int) -> None:
         await store.update(
-            "runs", "u.r", RunRecord,
+            "runs",
+            "u.r",
+            RunRecord,
             lambda run: msgspec.structs.replace(run, matched_batches=[*run.matched_batches, batch]),
         )
 
@@ -56,8 +58,9 @@ async def test_create_only_once_and_listing_by_pattern_skips_deleted_keys(store:
 
 
 async def test_collections_are_stored_by_content(store: Store) -> None:
-    collection = Collection(user_id="u1", kind="library",
-                            tracks=tuple(Track(title="t" * 5000) for _ in range(300)))
+    collection = Collection(
+        user_id="u1", kind="library", tracks=tuple(Track(title="t" * 5000) for _ in range(300))
+    )
     first = await save_collection(store, "u1", collection)
     second = await save_collection(store, "u1", collection)
     assert first == second and first.track_count == 300

@@ -36,7 +36,9 @@ def test_rotation_keeps_old_ciphertexts_readable_and_moves_them_to_the_new_key()
         SecretBox([old_key]).decrypt(moved)
 
 
-@pytest.mark.parametrize("spec", ["", "nocolon", "k1:not-base64!", "k1:c2hvcnQ=", "a.b:" + "A" * 44])
+@pytest.mark.parametrize(
+    "spec", ["", "nocolon", "k1:not-base64!", "k1:c2hvcnQ=", "a.b:" + "A" * 44]
+)
 def test_malformed_keys_are_refused(spec: str) -> None:
     with pytest.raises(SecretBoxError):
         SecretBox([spec] if spec else [])

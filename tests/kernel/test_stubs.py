@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_generated_stubs_are_not_stale() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "generate_stubs.py"), "--check"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr

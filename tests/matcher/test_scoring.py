@@ -35,8 +35,13 @@ def test_numbered_titles_are_different_works() -> None:
 
 def test_rank_puts_the_right_artist_first() -> None:
     source = Track(title="Stay", artists=("Rihanna",))
-    ranked = rank(source, [Track(title="Stay", artists=("Zedd",)),
-                           Track(title="Stay", artists=("Rihanna", "Mikky Ekko"))])
+    ranked = rank(
+        source,
+        [
+            Track(title="Stay", artists=("Zedd",)),
+            Track(title="Stay", artists=("Rihanna", "Mikky Ekko")),
+        ],
+    )
     assert ranked[0][0] == 1
 
 
@@ -44,11 +49,13 @@ def test_library_index_finds_each_source_in_one_pass() -> None:
     library = [Track(title=f"Song {n}", artists=(f"Artist {n}",)) for n in range(2000)]
     library.append(Track(title="Teardrop", artists=("Massive Attack",), isrc="GBAAA9800001"))
     index = LibraryIndex(library)
-    found = index.best_matches([
-        Track(title="teardrop", artists=("massive attack",)),
-        Track(title="Whatever", isrc="GBAAA9800001"),
-        Track(title="Not in the library at all", artists=("Nobody",)),
-    ])
+    found = index.best_matches(
+        [
+            Track(title="teardrop", artists=("massive attack",)),
+            Track(title="Whatever", isrc="GBAAA9800001"),
+            Track(title="Not in the library at all", artists=("Nobody",)),
+        ]
+    )
     assert found[0][0] is not None and found[0][0].title == "Teardrop" and found[0][1] > 0.95
     assert found[1] == (library[-1], 1.0)
     assert found[2][1] < 0.8

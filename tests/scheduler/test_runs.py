@@ -40,7 +40,9 @@ def test_last_planned_batch_completes_the_run() -> None:
 
 
 def test_a_failed_step_fails_the_run_and_later_events_are_ignored() -> None:
-    failed = runs.with_library(runs.new_run("r", "u", "/m", NOW), None, "folder not found: /m", 0, NOW)
+    failed = runs.with_library(
+        runs.new_run("r", "u", "/m", NOW), None, "folder not found: /m", 0, NOW
+    )
     assert failed is not None and failed.status == "failed"
     assert failed.error == "music folder: folder not found: /m"
     assert runs.with_playlist(failed, REF, None, 0, NOW) is None

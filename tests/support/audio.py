@@ -8,8 +8,13 @@ from pathlib import Path
 import imageio_ffmpeg
 import mutagen
 
-CODECS = {".mp3": ["-c:a", "libmp3lame"], ".flac": ["-c:a", "flac"],
-          ".ogg": ["-c:a", "libvorbis"], ".opus": ["-c:a", "libopus"], ".m4a": ["-c:a", "aac"]}
+CODECS = {
+    ".mp3": ["-c:a", "libmp3lame"],
+    ".flac": ["-c:a", "flac"],
+    ".ogg": ["-c:a", "libvorbis"],
+    ".opus": ["-c:a", "libopus"],
+    ".m4a": ["-c:a", "aac"],
+}
 
 
 def make_audio(path: Path, seconds: float = 2.0, **tags: str | list[str]) -> Path:
@@ -19,8 +24,18 @@ def make_audio(path: Path, seconds: float = 2.0, **tags: str | list[str]) -> Pat
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi",
-         "-i", f"sine=frequency=440:duration={seconds}", *CODECS[path.suffix], str(path)],
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:duration={seconds}",
+            *CODECS[path.suffix],
+            str(path),
+        ],
         check=True,
     )
     if tags:

@@ -35,20 +35,27 @@ class Installation:
     bus_settings: BusSettings
 
 
-def test_bus_settings(nats_url: str, namespace: str) -> BusSettings:
+def fast_bus_settings(nats_url: str, namespace: str, redis_url: str | None = None) -> BusSettings:
     """Delivery settings with short back-off, so retry paths run in test time."""
     return BusSettings(
-        nats_url=nats_url, namespace=namespace, max_deliver=3, retry_backoff_s=(0.1, 0.2),
+        nats_url=nats_url,
+        redis_url=redis_url,
+        namespace=namespace,
+        max_deliver=3,
+        retry_backoff_s=(0.1, 0.2),
         ack_wait_s=30,
     )
 
 
 @contextlib.asynccontextmanager
 async def running_installation(
-    nats_url: str, namespace: str, span_processors: Sequence[SpanProcessor] = ()
+    nats_url: str,
+    namespace: str,
+    span_processors: Sequence[SpanProcessor] = (),
+    redis_url: str | None = None,
 ) -> AsyncIterator[Installation]:
     """Start the five services (gateway last, on a free port) and stop them afterwards."""
-    bus = test_bus_settings(nats_url, namespace)
+    bus = fast_bus_settings(nats_url, namespace, redis_url)
     runtimes: dict[str, Runtime] = {}
 
     def runtime(app: object) -> Runtime:

@@ -34,7 +34,9 @@ class LibraryHandlers:
         if data is None:
             await self.bus.publish(
                 PlaylistImported(
-                    user_id=request.user_id, event_id=reply_id, run_id=request.run_id,
+                    user_id=request.user_id,
+                    event_id=reply_id,
+                    run_id=request.run_id,
                     error="the uploaded playlist has expired; upload it again",
                 )
             )
@@ -47,20 +49,27 @@ class LibraryHandlers:
         except PlaylistError as error:
             await self.bus.publish(
                 PlaylistImported(
-                    user_id=request.user_id, event_id=reply_id, run_id=request.run_id,
+                    user_id=request.user_id,
+                    event_id=reply_id,
+                    run_id=request.run_id,
                     error=str(error),
                 )
             )
             return
         collection = Collection(
-            user_id=request.user_id, kind="playlist", tracks=tuple(tracks),
+            user_id=request.user_id,
+            kind="playlist",
+            tracks=tuple(tracks),
             source=request.playlist_format,
         )
         snapshot = await save_collection(self.store, request.user_id, collection)
         await self.bus.publish(
             PlaylistImported(
-                user_id=request.user_id, event_id=reply_id, run_id=request.run_id,
-                snapshot=snapshot, skipped_entries=skipped,
+                user_id=request.user_id,
+                event_id=reply_id,
+                run_id=request.run_id,
+                snapshot=snapshot,
+                skipped_entries=skipped,
             )
         )
 
@@ -72,7 +81,9 @@ class LibraryHandlers:
         except FolderError as error:
             await self.bus.publish(
                 FolderScanned(
-                    user_id=request.user_id, event_id=reply_id, run_id=request.run_id,
+                    user_id=request.user_id,
+                    event_id=reply_id,
+                    run_id=request.run_id,
                     error=str(error),
                 )
             )
@@ -83,7 +94,10 @@ class LibraryHandlers:
         snapshot = await save_collection(self.store, request.user_id, collection)
         await self.bus.publish(
             FolderScanned(
-                user_id=request.user_id, event_id=reply_id, run_id=request.run_id,
-                snapshot=snapshot, unreadable_files=unreadable,
+                user_id=request.user_id,
+                event_id=reply_id,
+                run_id=request.run_id,
+                snapshot=snapshot,
+                unreadable_files=unreadable,
             )
         )

@@ -11,8 +11,23 @@ from services.kernel.contracts import Track
 _NUMBER = re.compile(r"^\s*(\d+)")
 #: Extensions we read as audio; everything else in a music folder is ignored.
 AUDIO_EXTENSIONS = frozenset(
-    {".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".wav", ".aif",
-     ".aiff", ".wma", ".ape", ".wv", ".mpc"}
+    {
+        ".mp3",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".m4a",
+        ".mp4",
+        ".aac",
+        ".wav",
+        ".aif",
+        ".aiff",
+        ".wma",
+        ".ape",
+        ".wv",
+        ".mpc",
+    }
 )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from litestar import Controller, Response, get
-
 from litestar.di import NamedDependency
+
 from services.gateway.api.dependencies import Gateway
 from services.gateway.domain.health import (
     DependencyHealth,

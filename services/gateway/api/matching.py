@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import ServiceUnavailableException, ValidationException
+from litestar.params import JSONBody
 
 from services.gateway.adapters.rpc import ServiceUnavailable
-from litestar.di import NamedDependency
-from litestar.params import JSONBody
 from services.gateway.api.dependencies import Gateway
 from services.gateway.api.runs import TrackIn
 from services.kernel.contracts import Track
@@ -45,8 +45,12 @@ class RankResponse(msgspec.Struct, kw_only=True):
 
 def _track(entry: TrackIn) -> Track:
     return Track(
-        title=entry.title, artists=tuple(entry.artists), album=entry.album,
-        duration_ms=entry.duration_ms, isrc=entry.isrc, explicit=entry.explicit,
+        title=entry.title,
+        artists=tuple(entry.artists),
+        album=entry.album,
+        duration_ms=entry.duration_ms,
+        isrc=entry.isrc,
+        explicit=entry.explicit,
     )
 
 
@@ -70,7 +74,9 @@ class CatalogController(Controller):
         ]
 
     @post("/match/rank", status_code=200, summary="Rank candidates for a track")
-    async def rank(self, gateway: NamedDependency[Gateway], data: JSONBody[RankRequest]) -> RankResponse:
+    async def rank(
+        self, gateway: NamedDependency[Gateway], data: JSONBody[RankRequest]
+    ) -> RankResponse:
         try:
             response = await gateway.clients.rank(
                 gateway.current_user(), _track(data.source), [_track(c) for c in data.candidates]

@@ -7,11 +7,10 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Response, get, post
-from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import Parameter
-
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import JSONBody, Parameter
+
 from services.gateway.api.dependencies import Gateway
 from services.gateway.domain.reports import RunView, run_view
 from services.kernel.contracts import MissingTracksCheckRequested, new_id
@@ -58,7 +57,9 @@ class RunsController(Controller):
     path = "/api/v1/runs"
     tags = ["runs"]
 
-    @post("/missing-tracks", status_code=202, summary="Find a playlist's tracks missing from a folder")
+    @post(
+        "/missing-tracks", status_code=202, summary="Find a playlist's tracks missing from a folder"
+    )
     async def start_missing_tracks(
         self, gateway: NamedDependency[Gateway], data: JSONBody[MissingTracksRequest]
     ) -> Response[RunAccepted]:
@@ -82,7 +83,10 @@ class RunsController(Controller):
         await gateway.ctx.store.put_object("uploads", upload_id, document)
         await gateway.ctx.bus.publish(
             MissingTracksCheckRequested(
-                user_id=user_id, event_id=run_id, run_id=run_id, upload_id=upload_id,
+                user_id=user_id,
+                event_id=run_id,
+                run_id=run_id,
+                upload_id=upload_id,
                 playlist_format=playlist_format,  # type: ignore[arg-type]
                 folder=data.folder,
             )

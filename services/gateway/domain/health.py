@@ -65,7 +65,9 @@ def report(
     services: dict[str, ServiceHealth], nats: DependencyHealth, redis: DependencyHealth | None
 ) -> HealthReport:
     """The whole report; ``ok`` only when every service and dependency is ready."""
-    ready = all(s.ready for s in services.values()) and nats.ready and (redis is None or redis.ready)
+    ready = (
+        all(s.ready for s in services.values()) and nats.ready and (redis is None or redis.ready)
+    )
     return HealthReport(
         status="ok" if ready else "unavailable", services=services, nats=nats, redis=redis
     )

@@ -34,8 +34,11 @@ class LibraryIndex:
         # ISRCs decide outright, so look them up before any fuzzy work.
         by_isrc = {t.isrc.upper(): t for t in self.tracks if t.isrc}
         similarity = process.cdist(
-            [_key(source) for source in sources], self._keys,
-            scorer=fuzz.token_set_ratio, dtype=np.uint8, workers=1,
+            [_key(source) for source in sources],
+            self._keys,
+            scorer=fuzz.token_set_ratio,
+            dtype=np.uint8,
+            workers=1,
         )
         results: list[tuple[Track | None, float]] = []
         for row, source in enumerate(sources):

@@ -69,9 +69,9 @@ def text_similarity(source: Track, candidate: Track) -> float:
     """Title and artist similarity in 0..1 (titles weigh more)."""
     title = title_similarity(source.title, candidate.title)
     if source.artists and candidate.artists:
-        artists = fuzz.token_set_ratio(
-            artists_key(source.artists), artists_key(candidate.artists)
-        ) / 100
+        artists = (
+            fuzz.token_set_ratio(artists_key(source.artists), artists_key(candidate.artists)) / 100
+        )
         return 0.6 * title + 0.4 * artists
     return title * 0.9  # without artists on both sides, a title alone is never certain
 

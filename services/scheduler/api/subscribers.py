@@ -34,7 +34,10 @@ class RunHandlers:
     """One method per event of a missing-tracks run."""
 
     def __init__(
-        self, bus: Bus, store: Store, present_threshold: float,
+        self,
+        bus: Bus,
+        store: Store,
+        present_threshold: float,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.bus = bus
@@ -55,31 +58,41 @@ class RunHandlers:
         await self.store.create("runs", run_key(request.user_id, request.run_id), run)
         await self.bus.publish(
             PlaylistImportRequested(
-                user_id=request.user_id, event_id=f"{request.run_id}.import",
-                run_id=request.run_id, upload_id=request.upload_id,
+                user_id=request.user_id,
+                event_id=f"{request.run_id}.import",
+                run_id=request.run_id,
+                upload_id=request.upload_id,
                 playlist_format=request.playlist_format,
             )
         )
         await self.bus.publish(
             FolderScanRequested(
-                user_id=request.user_id, event_id=f"{request.run_id}.scan",
-                run_id=request.run_id, folder=request.folder,
+                user_id=request.user_id,
+                event_id=f"{request.run_id}.scan",
+                run_id=request.run_id,
+                folder=request.folder,
             )
         )
 
     async def playlist_imported(self, event: PlaylistImported) -> None:
         now = self.clock()
         run = await self._update(
-            event.user_id, event.run_id,
-            lambda r: runs.with_playlist(r, event.snapshot, event.error, event.skipped_entries, now),
+            event.user_id,
+            event.run_id,
+            lambda r: runs.with_playlist(
+                r, event.snapshot, event.error, event.skipped_entries, now
+            ),
         )
         await self._advance(run)
 
     async def folder_scanned(self, event: FolderScanned) -> None:
         now = self.clock()
         run = await self._update(
-            event.user_id, event.run_id,
-            lambda r: runs.with_library(r, event.snapshot, event.error, event.unreadable_files, now),
+            event.user_id,
+            event.run_id,
+            lambda r: runs.with_library(
+                r, event.snapshot, event.error, event.unreadable_files, now
+            ),
         )
         await self._advance(run)
 
@@ -91,11 +104,15 @@ class RunHandlers:
         if not runs.ready_to_match(run):
             return
         assert run.playlist is not None and run.library is not None
+        library = run.library
         playlist = await load_collection(self.store, run.playlist)
         if playlist is None:
             run = await self._update(
-                run.user_id, run.run_id,
-                lambda r: runs.fail(r, "the imported playlist expired before matching", self.clock()),
+                run.user_id,
+                run.run_id,
+                lambda r: runs.fail(
+                    r, "the imported playlist expired before matching", self.clock()
+                ),
             )
             await self._report(run)
             return
@@ -107,9 +124,13 @@ class RunHandlers:
         for index, (first, tracks) in enumerate(batches):
             await self.bus.publish(
                 MatchBatchRequested(
-                    user_id=run.user_id, event_id=f"{run.run_id}.match.{index}",
-                    run_id=run.run_id, batch_index=index, first_position=first,
-                    tracks=tuple(tracks), library=run.library,
+                    user_id=run.user_id,
+                    event_id=f"{run.run_id}.match.{index}",
+                    run_id=run.run_id,
+                    batch_index=index,
+                    first_position=first,
+                    tracks=tuple(tracks),
+                    library=library,
                 )
             )
         if run.status == "completed":
@@ -118,7 +139,9 @@ class RunHandlers:
     async def batch_matched(self, event: MatchBatchCompleted) -> None:
         key = batch_key(event.user_id, event.run_id, event.batch_index)
         record = BatchRecord(
-            run_id=event.run_id, user_id=event.user_id, batch_index=event.batch_index,
+            run_id=event.run_id,
+            user_id=event.user_id,
+            batch_index=event.batch_index,
             outcomes=list(event.outcomes),
         )
         await self.store.create("results", key, record)  # a redelivery keeps the first
@@ -131,9 +154,12 @@ class RunHandlers:
         )
         await self.bus.publish(
             DownloadPlanRequested(
-                user_id=event.user_id, event_id=f"{event.run_id}.plan.{event.batch_index}",
-                run_id=event.run_id, batch_index=event.batch_index,
-                tracks=tracks, positions=positions,
+                user_id=event.user_id,
+                event_id=f"{event.run_id}.plan.{event.batch_index}",
+                run_id=event.run_id,
+                batch_index=event.batch_index,
+                tracks=tracks,
+                positions=positions,
             )
         )
 
@@ -157,7 +183,10 @@ class RunHandlers:
     async def _report(self, run: RunRecord) -> None:
         await self.bus.publish(
             RunCompleted(
-                user_id=run.user_id, event_id=f"{run.run_id}.completed", run_id=run.run_id,
-                status="failed" if run.status == "failed" else "completed", error=run.error,
+                user_id=run.user_id,
+                event_id=f"{run.run_id}.completed",
+                run_id=run.run_id,
+                status="failed" if run.status == "failed" else "completed",
+                error=run.error,
             )
         )

@@ -22,8 +22,12 @@ T = TypeVar("T")
 def new_run(run_id: str, user_id: str, folder: str, now: datetime) -> RunRecord:
     """A run that has just been accepted."""
     return RunRecord(
-        run_id=run_id, user_id=user_id, folder=folder, status="running",
-        created_at=now, updated_at=now,
+        run_id=run_id,
+        user_id=user_id,
+        folder=folder,
+        status="running",
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -55,7 +59,10 @@ def with_playlist(
 
 
 def with_library(
-    run: RunRecord, snapshot: SnapshotRef | None, error: str | None, unreadable: int,
+    run: RunRecord,
+    snapshot: SnapshotRef | None,
+    error: str | None,
+    unreadable: int,
     now: datetime,
 ) -> RunRecord | None:
     """Record the scanned library (or why the folder could not be scanned)."""
@@ -71,11 +78,7 @@ def with_library(
 
 def ready_to_match(run: RunRecord) -> bool:
     """Both snapshots are in and the run has not been split into batches yet."""
-    return (
-        run.status == "running"
-        and run.playlist is not None
-        and run.library is not None
-    )
+    return run.status == "running" and run.playlist is not None and run.library is not None
 
 
 def split(items: Sequence[T], size: int = MAX_BATCH) -> list[tuple[int, list[T]]]:
@@ -123,6 +126,8 @@ def missing(outcomes: Sequence[MatchOutcome], present_threshold: float) -> list[
     return [outcome for outcome in outcomes if outcome.confidence < present_threshold]
 
 
-def tracks_and_positions(outcomes: Sequence[MatchOutcome]) -> tuple[tuple[Track, ...], tuple[int, ...]]:
+def tracks_and_positions(
+    outcomes: Sequence[MatchOutcome],
+) -> tuple[tuple[Track, ...], tuple[int, ...]]:
     """The tracks of some outcomes, and their playlist positions."""
     return tuple(o.track for o in outcomes), tuple(o.position for o in outcomes)
