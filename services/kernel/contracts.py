@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal, TypedDict
 
 import msgspec
 
@@ -59,6 +59,34 @@ class Track(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     release_date: str | None = None
     provider: str | None = None
     provider_id: str | None = None
+
+
+class TrackDocument(msgspec.Struct, kw_only=True):
+    """A track as people and scripts write one in JSON (playlists, the matcher CLI, the API).
+
+    Unknown fields are ignored, so richer exports can be passed as they are.
+    """
+
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+    artists: list[Annotated[str, msgspec.Meta(max_length=10_000)]] = msgspec.field(
+        default_factory=list
+    )
+    album: str | None = None
+    duration_ms: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    isrc: str | None = None
+    explicit: bool | None = None
+
+    def to_track(self, provider: str | None = None) -> Track:
+        """The same track as a provider-neutral record."""
+        return Track(
+            title=self.title,
+            artists=tuple(self.artists),
+            album=self.album,
+            duration_ms=self.duration_ms,
+            isrc=self.isrc,
+            explicit=self.explicit,
+            provider=provider,
+        )
 
 
 class SnapshotRef(msgspec.Struct, frozen=True, kw_only=True):
@@ -139,6 +167,19 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     user_id: str
     event_id: str = msgspec.field(default_factory=new_id)
     occurred_at: datetime = msgspec.field(default_factory=utcnow)
+
+
+class ReplyFields(TypedDict):
+    """What a reply takes from its request."""
+
+    user_id: str
+    event_id: str
+
+
+def reply_to(request: Event) -> ReplyFields:
+    """A reply's user and id: the id derives from the request's, so a redelivered request
+    yields a reply that JetStream stores once."""
+    return {"user_id": request.user_id, "event_id": f"{request.event_id}.done"}
 
 
 # --- runs -----------------------------------------------------------------------------------

@@ -6,11 +6,13 @@ import grpc
 import httpx
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from services.kernel.rpc.tunebridge.matcher.v1 import matcher_pb2, matcher_pb2_grpc
 from services.kernel.rpc.tunebridge.music.v1 import track_pb2
-from tests.support.installation import Installation
+from tests.support.installation import Installation, running_installation
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -83,3 +85,28 @@ async def test_gateway_ranks_through_the_matcher_and_rejects_bad_input(
     )
     assert too_many.status_code == 400
     assert "at most 500" in too_many.text
+
+
+async def test_trace_context_crosses_grpc_from_gateway_to_matcher(
+    nats_url: str, namespace: str
+) -> None:
+    exporter = InMemorySpanExporter()
+    async with (
+        running_installation(
+            nats_url, namespace, span_processors=[SimpleSpanProcessor(exporter)]
+        ) as installation,
+        httpx.AsyncClient(base_url=installation.base_url) as api,
+    ):
+        response = await api.post(
+            "/api/v1/match/rank",
+            json={"source": {"title": "Halo"}, "candidates": [{"title": "Halo"}]},
+        )
+    assert response.status_code == 200
+    spans = exporter.get_finished_spans()
+    (root,) = [s for s in spans if s.name.startswith("POST /api/v1/match/rank") and not s.parent]
+    server_spans = [
+        s
+        for s in spans
+        if s.resource.attributes["service.name"] == "matcher" and "RankCandidates" in s.name
+    ]
+    assert [s.context.trace_id for s in server_spans] == [root.context.trace_id]

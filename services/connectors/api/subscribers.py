@@ -13,6 +13,8 @@ from services.kernel.contracts import (
     FolderScanRequested,
     PlaylistImported,
     PlaylistImportRequested,
+    Track,
+    reply_to,
 )
 from services.kernel.store import Store, save_collection
 
@@ -28,76 +30,48 @@ class LibraryHandlers:
         self.bus = bus
         self.store = store
 
-    async def import_playlist(self, request: PlaylistImportRequested) -> None:
-        reply_id = f"{request.event_id}.done"
+    async def _read_playlist(self, request: PlaylistImportRequested) -> tuple[list[Track], int]:
         data = await self.store.get_object("uploads", request.upload_id)
         if data is None:
-            await self.bus.publish(
-                PlaylistImported(
-                    user_id=request.user_id,
-                    event_id=reply_id,
-                    run_id=request.run_id,
-                    error="the uploaded playlist has expired; upload it again",
-                )
-            )
-            return
+            raise PlaylistError("the uploaded playlist has expired; upload it again")
+        if request.playlist_format == "m3u":
+            return parse_m3u(data.decode("utf-8", errors="replace"))
+        return parse_json(data), 0
+
+    async def import_playlist(self, request: PlaylistImportRequested) -> None:
         try:
-            if request.playlist_format == "m3u":
-                tracks, skipped = parse_m3u(data.decode("utf-8", errors="replace"))
-            else:
-                tracks, skipped = parse_json(data), 0
+            tracks, skipped = await self._read_playlist(request)
         except PlaylistError as error:
-            await self.bus.publish(
-                PlaylistImported(
-                    user_id=request.user_id,
-                    event_id=reply_id,
-                    run_id=request.run_id,
-                    error=str(error),
-                )
-            )
-            return
-        collection = Collection(
-            user_id=request.user_id,
-            kind="playlist",
-            tracks=tuple(tracks),
-            source=request.playlist_format,
-        )
-        snapshot = await save_collection(self.store, request.user_id, collection)
-        await self.bus.publish(
-            PlaylistImported(
+            reply = PlaylistImported(**reply_to(request), run_id=request.run_id, error=str(error))
+        else:
+            collection = Collection(
                 user_id=request.user_id,
-                event_id=reply_id,
+                kind="playlist",
+                tracks=tuple(tracks),
+                source=request.playlist_format,
+            )
+            reply = PlaylistImported(
+                **reply_to(request),
                 run_id=request.run_id,
-                snapshot=snapshot,
+                snapshot=await save_collection(self.store, request.user_id, collection),
                 skipped_entries=skipped,
             )
-        )
+        await self.bus.publish(reply)
 
     async def scan_folder(self, request: FolderScanRequested) -> None:
-        reply_id = f"{request.event_id}.done"
         try:
             # mutagen is blocking file I/O; keep the event loop (and heartbeats) free.
             tracks, unreadable = await asyncio.to_thread(scan_folder, request.folder)
         except FolderError as error:
-            await self.bus.publish(
-                FolderScanned(
-                    user_id=request.user_id,
-                    event_id=reply_id,
-                    run_id=request.run_id,
-                    error=str(error),
-                )
+            reply = FolderScanned(**reply_to(request), run_id=request.run_id, error=str(error))
+        else:
+            collection = Collection(
+                user_id=request.user_id, kind="library", tracks=tuple(tracks), source="folder"
             )
-            return
-        collection = Collection(
-            user_id=request.user_id, kind="library", tracks=tuple(tracks), source="folder"
-        )
-        snapshot = await save_collection(self.store, request.user_id, collection)
-        await self.bus.publish(
-            FolderScanned(
-                user_id=request.user_id,
-                event_id=reply_id,
+            reply = FolderScanned(
+                **reply_to(request),
                 run_id=request.run_id,
-                snapshot=snapshot,
+                snapshot=await save_collection(self.store, request.user_id, collection),
                 unreadable_files=unreadable,
             )
-        )
+        await self.bus.publish(reply)

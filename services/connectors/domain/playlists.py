@@ -7,7 +7,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 import msgspec
 
-from services.kernel.contracts import Track
+from services.kernel.contracts import Track, TrackDocument
 
 #: ``#EXTINF:<seconds>[ attributes],<Artist> - <Title>``
 _EXTINF = re.compile(r"^#EXTINF:\s*(-?\d+(?:\.\d+)?)[^,]*,(.*)$")
@@ -17,17 +17,6 @@ _LEADING_NUMBER = re.compile(r"^\d{1,3}\s*[-.)_]?\s+")
 
 class PlaylistError(ValueError):
     """The document is not a playlist we can read; the message says why."""
-
-
-class TrackEntry(msgspec.Struct, kw_only=True):
-    """One track of a JSON playlist, in the shape the matcher CLI uses too."""
-
-    title: str
-    artists: list[str] = msgspec.field(default_factory=list)
-    album: str | None = None
-    duration_ms: int | None = None
-    isrc: str | None = None
-    explicit: bool | None = None
 
 
 def _split_artist_title(text: str) -> tuple[tuple[str, ...], str]:
@@ -89,18 +78,7 @@ def parse_json(data: bytes) -> list[Track]:
         decoded = msgspec.json.decode(data)
         if isinstance(decoded, dict):
             decoded = decoded.get("tracks")
-        entries = msgspec.convert(decoded, list[TrackEntry])
+        entries = msgspec.convert(decoded, list[TrackDocument])
     except (msgspec.DecodeError, msgspec.ValidationError) as error:
         raise PlaylistError(f"not a JSON list of tracks: {error}") from None
-    return [
-        Track(
-            title=entry.title,
-            artists=tuple(entry.artists),
-            album=entry.album,
-            duration_ms=entry.duration_ms,
-            isrc=entry.isrc,
-            explicit=entry.explicit,
-            provider="json",
-        )
-        for entry in entries
-    ]
+    return [entry.to_track(provider="json") for entry in entries]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.downloader.domain.planning import plan
 from services.kernel.bus import Bus, Unprocessable
-from services.kernel.contracts import DownloadPlanned, DownloadPlanRequested
+from services.kernel.contracts import DownloadPlanned, DownloadPlanRequested, reply_to
 
 
 class PlanHandler:
@@ -20,8 +20,7 @@ class PlanHandler:
         items = plan(request.tracks, request.positions, self.audio_format)
         await self.bus.publish(
             DownloadPlanned(
-                user_id=request.user_id,
-                event_id=f"{request.event_id}.done",
+                **reply_to(request),
                 run_id=request.run_id,
                 batch_index=request.batch_index,
                 items=tuple(items),

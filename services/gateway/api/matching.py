@@ -10,8 +10,7 @@ from litestar.params import JSONBody
 
 from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
-from services.gateway.api.runs import TrackIn
-from services.kernel.contracts import Track
+from services.kernel.contracts import TrackDocument
 
 
 class ProviderView(msgspec.Struct, kw_only=True):
@@ -25,8 +24,8 @@ class ProviderView(msgspec.Struct, kw_only=True):
 class RankRequest(msgspec.Struct, kw_only=True):
     """A source track and up to 500 candidates."""
 
-    source: TrackIn
-    candidates: list[TrackIn]
+    source: TrackDocument
+    candidates: list[TrackDocument]
 
 
 class RankedView(msgspec.Struct, kw_only=True):
@@ -41,17 +40,6 @@ class RankResponse(msgspec.Struct, kw_only=True):
 
     decision: str
     ranked: list[RankedView]
-
-
-def _track(entry: TrackIn) -> Track:
-    return Track(
-        title=entry.title,
-        artists=tuple(entry.artists),
-        album=entry.album,
-        duration_ms=entry.duration_ms,
-        isrc=entry.isrc,
-        explicit=entry.explicit,
-    )
 
 
 class CatalogController(Controller):
@@ -79,7 +67,9 @@ class CatalogController(Controller):
     ) -> RankResponse:
         try:
             response = await gateway.clients.rank(
-                gateway.current_user(), _track(data.source), [_track(c) for c in data.candidates]
+                gateway.current_user(),
+                data.source.to_track(),
+                [candidate.to_track() for candidate in data.candidates],
             )
         except ServiceUnavailable as error:
             if error.code().name == "INVALID_ARGUMENT":

@@ -13,23 +13,10 @@ from litestar.params import JSONBody, Parameter
 
 from services.gateway.api.dependencies import Gateway
 from services.gateway.domain.reports import RunView, run_view
-from services.kernel.contracts import MissingTracksCheckRequested, new_id
+from services.kernel.contracts import MissingTracksCheckRequested, TrackDocument, new_id
 from services.kernel.records import BatchRecord, RunRecord, run_key
 
 RunId = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$", description="A run id")]
-
-
-class TrackIn(msgspec.Struct, kw_only=True):
-    """A playlist track, as the matcher CLI describes one; unknown fields are ignored."""
-
-    title: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
-    artists: list[Annotated[str, msgspec.Meta(max_length=10_000)]] = msgspec.field(
-        default_factory=list
-    )
-    album: str | None = None
-    duration_ms: Annotated[int, msgspec.Meta(ge=0)] | None = None
-    isrc: str | None = None
-    explicit: bool | None = None
 
 
 class MissingTracksRequest(msgspec.Struct, kw_only=True):
@@ -40,7 +27,7 @@ class MissingTracksRequest(msgspec.Struct, kw_only=True):
 
     folder: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
     m3u: str | None = None
-    tracks: list[TrackIn] | None = None
+    tracks: list[TrackDocument] | None = None
 
 
 class RunAccepted(msgspec.Struct, kw_only=True):

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from services.kernel.bus import Bus, Unprocessable
-from services.kernel.contracts import MatchBatchCompleted, MatchBatchRequested, MatchOutcome
+from services.kernel.contracts import (
+    MatchBatchCompleted,
+    MatchBatchRequested,
+    MatchOutcome,
+    reply_to,
+)
 from services.kernel.store import Store, load_collection
 from services.matcher.domain.library import LibraryIndex
 from services.matcher.domain.scoring import Thresholds
@@ -54,9 +59,7 @@ class BatchMatcher:
         )
         await self.bus.publish(
             MatchBatchCompleted(
-                user_id=request.user_id,
-                # Derived from the request, so a redelivered request publishes one reply.
-                event_id=f"{request.event_id}.done",
+                **reply_to(request),
                 run_id=request.run_id,
                 batch_index=request.batch_index,
                 outcomes=outcomes,

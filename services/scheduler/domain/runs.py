@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import msgspec
 
@@ -44,18 +44,29 @@ def fail(run: RunRecord, error: str, now: datetime) -> RunRecord | None:
     )
 
 
+def _with_snapshot(
+    run: RunRecord,
+    part: Literal["playlist", "library"],
+    snapshot: SnapshotRef | None,
+    failure: str,
+    note: str | None,
+    now: datetime,
+) -> RunRecord | None:
+    if _ended(run) or getattr(run, part) is not None:
+        return None
+    if snapshot is None:
+        return fail(run, failure, now)
+    notes = [*run.notes, note] if note else run.notes
+    return msgspec.structs.replace(run, notes=notes, updated_at=now, **{part: snapshot})
+
+
 def with_playlist(
     run: RunRecord, snapshot: SnapshotRef | None, error: str | None, skipped: int, now: datetime
 ) -> RunRecord | None:
     """Record the imported playlist (or why it could not be imported)."""
-    if _ended(run) or run.playlist is not None:
-        return None
-    if snapshot is None:
-        return fail(run, f"playlist: {error or 'could not be read'}", now)
-    notes = [*run.notes]
-    if skipped:
-        notes.append(f"{skipped} playlist entries could not be read and were skipped")
-    return msgspec.structs.replace(run, playlist=snapshot, notes=notes, updated_at=now)
+    note = f"{skipped} playlist entries could not be read and were skipped" if skipped else None
+    failure = f"playlist: {error or 'could not be read'}"
+    return _with_snapshot(run, "playlist", snapshot, failure, note, now)
 
 
 def with_library(
@@ -66,14 +77,13 @@ def with_library(
     now: datetime,
 ) -> RunRecord | None:
     """Record the scanned library (or why the folder could not be scanned)."""
-    if _ended(run) or run.library is not None:
-        return None
-    if snapshot is None:
-        return fail(run, f"music folder: {error or 'could not be scanned'}", now)
-    notes = [*run.notes]
-    if unreadable:
-        notes.append(f"{unreadable} audio files had unreadable tags and were matched by name")
-    return msgspec.structs.replace(run, library=snapshot, notes=notes, updated_at=now)
+    note = (
+        f"{unreadable} audio files had unreadable tags and were matched by name"
+        if unreadable
+        else None
+    )
+    failure = f"music folder: {error or 'could not be scanned'}"
+    return _with_snapshot(run, "library", snapshot, failure, note, now)
 
 
 def ready_to_match(run: RunRecord) -> bool:
