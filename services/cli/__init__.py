@@ -24,7 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--port", type=int, default=8080, help="gateway HTTP port (default 8080)")
     up.add_argument("--host", default="127.0.0.1", help="gateway interface (default 127.0.0.1)")
 
+    from services.matcher.api.cli import add_commands as add_match_commands
+
+    add_match_commands(commands)
+
     options = parser.parse_args(argv)
+    if options.command == "match":
+        return int(options.handler(options))
     if options.command == "up":
         from services.cli.up import run_up
 

@@ -45,6 +45,8 @@ class Track(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         release_date: ISO date or year, as precise as the provider knows.
         provider: Where this record came from (``spotify``, ``folder``, ``m3u``...).
         provider_id: The provider's identifier, or a file path for local files.
+        kind: ``song`` for an official audio track, ``video`` for a video upload.
+        views: Play or view count, where the provider gives one.
     """
 
     title: str
@@ -59,6 +61,8 @@ class Track(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     release_date: str | None = None
     provider: str | None = None
     provider_id: str | None = None
+    kind: Literal["song", "video"] | None = None
+    views: int | None = None
 
 
 class TrackDocument(msgspec.Struct, kw_only=True):
@@ -68,23 +72,25 @@ class TrackDocument(msgspec.Struct, kw_only=True):
     """
 
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
-    artists: list[Annotated[str, msgspec.Meta(max_length=10_000)]] = msgspec.field(
-        default_factory=list
-    )
+    artists: list[Annotated[str, msgspec.Meta(max_length=10_000)]] | None = None
     album: str | None = None
     duration_ms: Annotated[int, msgspec.Meta(ge=0)] | None = None
     isrc: str | None = None
     explicit: bool | None = None
+    kind: Literal["song", "video"] | None = None
+    views: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
     def to_track(self, provider: str | None = None) -> Track:
         """The same track as a provider-neutral record."""
         return Track(
             title=self.title,
-            artists=tuple(self.artists),
+            artists=tuple(self.artists or ()),
             album=self.album,
             duration_ms=self.duration_ms,
             isrc=self.isrc,
             explicit=self.explicit,
+            kind=self.kind,
+            views=self.views,
             provider=provider,
         )
 

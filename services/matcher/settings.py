@@ -19,5 +19,5 @@ class MatcherSettings(msgspec.Struct, frozen=True, kw_only=True):
     grpc_port: int = 50051
     ops_host: str = "127.0.0.1"
     ops_port: int = 9090
-    auto_threshold: float = 0.85
-    review_threshold: float = 0.6
+    auto_threshold: float = 0.90
+    review_threshold: float = 0.55

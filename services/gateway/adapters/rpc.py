@@ -25,6 +25,8 @@ def track_to_proto(track: Track) -> track_pb2.Track:
         isrc=track.isrc or "",
         provider=track.provider or "",
         provider_id=track.provider_id or "",
+        kind=track.kind or "",
+        views=track.views or 0,
     )
     if track.explicit is not None:
         message.explicit = track.explicit

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from services.kernel.rpc.tunebridge.music.v1 import track_pb2 as tunebridge_dot_music_dot_v1_dot_track__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#tunebridge/matcher/v1/matcher.proto\x12\x15tunebridge.matcher.v1\x1a\x1ftunebridge/music/v1/track.proto\"\x84\x01\n\x15RankCandidatesRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12*\n\x06source\x18\x02 \x01(\x0b\x32\x1a.tunebridge.music.v1.Track\x12.\n\ncandidates\x18\x03 \x03(\x0b\x32\x1a.tunebridge.music.v1.Track\"4\n\x0fRankedCandidate\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x12\n\nconfidence\x18\x02 \x01(\x01\"b\n\x16RankCandidatesResponse\x12\x36\n\x06ranked\x18\x01 \x03(\x0b\x32&.tunebridge.matcher.v1.RankedCandidate\x12\x10\n\x08\x64\x65\x63ision\x18\x02 \x01(\t2\x7f\n\x0eMatcherService\x12m\n\x0eRankCandidates\x12,.tunebridge.matcher.v1.RankCandidatesRequest\x1a-.tunebridge.matcher.v1.RankCandidatesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#tunebridge/matcher/v1/matcher.proto\x12\x15tunebridge.matcher.v1\x1a\x1ftunebridge/music/v1/track.proto\"\x95\x01\n\x15RankCandidatesRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12*\n\x06source\x18\x02 \x01(\x0b\x32\x1a.tunebridge.music.v1.Track\x12.\n\ncandidates\x18\x03 \x03(\x0b\x32\x1a.tunebridge.music.v1.Track\x12\x0f\n\x07\x65xplain\x18\x04 \x01(\x08\"D\n\x0c\x43ontribution\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x14\n\x0c\x63ontribution\x18\x03 \x01(\x01\"j\n\x0fRankedCandidate\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x12\n\nconfidence\x18\x02 \x01(\x01\x12\x34\n\x07\x65xplain\x18\x03 \x03(\x0b\x32#.tunebridge.matcher.v1.Contribution\"b\n\x16RankCandidatesResponse\x12\x36\n\x06ranked\x18\x01 \x03(\x0b\x32&.tunebridge.matcher.v1.RankedCandidate\x12\x10\n\x08\x64\x65\x63ision\x18\x02 \x01(\t\"\xcf\x01\n\x15SuggestArtistsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x10\n\x08uploader\x18\x03 \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\x04 \x01(\x03\x12\x32\n\x0esearch_results\x18\x05 \x03(\x0b\x32\x1a.tunebridge.music.v1.Track\x12,\n\x07options\x18\x06 \x03(\x0b\x32\x1b.tunebridge.music.v1.Artist\x12\r\n\x05limit\x18\x07 \x01(\x05\"a\n\x10\x41rtistSuggestion\x12+\n\x06\x61rtist\x18\x01 \x01(\x0b\x32\x1b.tunebridge.music.v1.Artist\x12\x0f\n\x07percent\x18\x02 \x01(\x01\x12\x0f\n\x07reasons\x18\x03 \x03(\t\"V\n\x16SuggestArtistsResponse\x12<\n\x0bsuggestions\x18\x01 \x03(\x0b\x32\'.tunebridge.matcher.v1.ArtistSuggestion\"s\n\x14SearchArtistsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05query\x18\x02 \x01(\t\x12,\n\x07options\x18\x03 \x03(\x0b\x32\x1b.tunebridge.music.v1.Artist\x12\r\n\x05limit\x18\x04 \x01(\x05\"U\n\x15SearchArtistsResponse\x12<\n\x0bsuggestions\x18\x01 \x03(\x0b\x32\'.tunebridge.matcher.v1.ArtistSuggestion2\xda\x02\n\x0eMatcherService\x12m\n\x0eRankCandidates\x12,.tunebridge.matcher.v1.RankCandidatesRequest\x1a-.tunebridge.matcher.v1.RankCandidatesResponse\x12m\n\x0eSuggestArtists\x12,.tunebridge.matcher.v1.SuggestArtistsRequest\x1a-.tunebridge.matcher.v1.SuggestArtistsResponse\x12j\n\rSearchArtists\x12+.tunebridge.matcher.v1.SearchArtistsRequest\x1a,.tunebridge.matcher.v1.SearchArtistsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,11 +33,23 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tunebridge.matcher.v1.match
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_RANKCANDIDATESREQUEST']._serialized_start=96
-  _globals['_RANKCANDIDATESREQUEST']._serialized_end=228
-  _globals['_RANKEDCANDIDATE']._serialized_start=230
-  _globals['_RANKEDCANDIDATE']._serialized_end=282
-  _globals['_RANKCANDIDATESRESPONSE']._serialized_start=284
-  _globals['_RANKCANDIDATESRESPONSE']._serialized_end=382
-  _globals['_MATCHERSERVICE']._serialized_start=384
-  _globals['_MATCHERSERVICE']._serialized_end=511
+  _globals['_RANKCANDIDATESREQUEST']._serialized_end=245
+  _globals['_CONTRIBUTION']._serialized_start=247
+  _globals['_CONTRIBUTION']._serialized_end=315
+  _globals['_RANKEDCANDIDATE']._serialized_start=317
+  _globals['_RANKEDCANDIDATE']._serialized_end=423
+  _globals['_RANKCANDIDATESRESPONSE']._serialized_start=425
+  _globals['_RANKCANDIDATESRESPONSE']._serialized_end=523
+  _globals['_SUGGESTARTISTSREQUEST']._serialized_start=526
+  _globals['_SUGGESTARTISTSREQUEST']._serialized_end=733
+  _globals['_ARTISTSUGGESTION']._serialized_start=735
+  _globals['_ARTISTSUGGESTION']._serialized_end=832
+  _globals['_SUGGESTARTISTSRESPONSE']._serialized_start=834
+  _globals['_SUGGESTARTISTSRESPONSE']._serialized_end=920
+  _globals['_SEARCHARTISTSREQUEST']._serialized_start=922
+  _globals['_SEARCHARTISTSREQUEST']._serialized_end=1037
+  _globals['_SEARCHARTISTSRESPONSE']._serialized_start=1039
+  _globals['_SEARCHARTISTSRESPONSE']._serialized_end=1124
+  _globals['_MATCHERSERVICE']._serialized_start=1127
+  _globals['_MATCHERSERVICE']._serialized_end=1473
 # @@protoc_insertion_point(module_scope)

@@ -40,6 +40,16 @@ class MatcherServiceStub:
                 request_serializer=tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.RankCandidatesRequest.SerializeToString,
                 response_deserializer=tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.RankCandidatesResponse.FromString,
                 _registered_method=True)
+        self.SuggestArtists = channel.unary_unary(
+                '/tunebridge.matcher.v1.MatcherService/SuggestArtists',
+                request_serializer=tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.SuggestArtistsRequest.SerializeToString,
+                response_deserializer=tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.SuggestArtistsResponse.FromString,
+                _registered_method=True)
+        self.SearchArtists = channel.unary_unary(
+                '/tunebridge.matcher.v1.MatcherService/SearchArtists',
+                request_serializer=tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.SearchArtistsRequest.SerializeToString,
+                response_deserializer=tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.SearchArtistsResponse.FromString,
+                _registered_method=True)
 
 
 class MatcherServiceServicer:
@@ -53,6 +63,20 @@ class MatcherServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SuggestArtists(self, request, context):
+        """Suggests the most likely artists of a raw track (title, uploader, search results).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchArtists(self, request, context):
+        """Ranks artist options against what a person typed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MatcherServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -60,6 +84,16 @@ def add_MatcherServiceServicer_to_server(servicer, server):
                     servicer.RankCandidates,
                     request_deserializer=tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.RankCandidatesRequest.FromString,
                     response_serializer=tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.RankCandidatesResponse.SerializeToString,
+            ),
+            'SuggestArtists': grpc.unary_unary_rpc_method_handler(
+                    servicer.SuggestArtists,
+                    request_deserializer=tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.SuggestArtistsRequest.FromString,
+                    response_serializer=tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.SuggestArtistsResponse.SerializeToString,
+            ),
+            'SearchArtists': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchArtists,
+                    request_deserializer=tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.SearchArtistsRequest.FromString,
+                    response_serializer=tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.SearchArtistsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -90,6 +124,60 @@ class MatcherService:
             '/tunebridge.matcher.v1.MatcherService/RankCandidates',
             tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.RankCandidatesRequest.SerializeToString,
             tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.RankCandidatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SuggestArtists(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tunebridge.matcher.v1.MatcherService/SuggestArtists',
+            tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.SuggestArtistsRequest.SerializeToString,
+            tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.SuggestArtistsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchArtists(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tunebridge.matcher.v1.MatcherService/SearchArtists',
+            tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.SearchArtistsRequest.SerializeToString,
+            tunebridge_dot_matcher_dot_v1_dot_matcher__pb2.SearchArtistsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Track(_message.Message):
-    __slots__ = ("title", "artists", "album", "duration_ms", "isrc", "explicit", "provider", "provider_id")
+    __slots__ = ("title", "artists", "album", "duration_ms", "isrc", "explicit", "provider", "provider_id", "kind", "views")
     TITLE_FIELD_NUMBER: _ClassVar[int]
     ARTISTS_FIELD_NUMBER: _ClassVar[int]
     ALBUM_FIELD_NUMBER: _ClassVar[int]
@@ -16,6 +16,8 @@ class Track(_message.Message):
     EXPLICIT_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    VIEWS_FIELD_NUMBER: _ClassVar[int]
     title: str
     artists: _containers.RepeatedScalarFieldContainer[str]
     album: str
@@ -24,4 +26,16 @@ class Track(_message.Message):
     explicit: bool
     provider: str
     provider_id: str
-    def __init__(self, title: _Optional[str] = ..., artists: _Optional[_Iterable[str]] = ..., album: _Optional[str] = ..., duration_ms: _Optional[int] = ..., isrc: _Optional[str] = ..., explicit: _Optional[bool] = ..., provider: _Optional[str] = ..., provider_id: _Optional[str] = ...) -> None: ...
+    kind: str
+    views: int
+    def __init__(self, title: _Optional[str] = ..., artists: _Optional[_Iterable[str]] = ..., album: _Optional[str] = ..., duration_ms: _Optional[int] = ..., isrc: _Optional[str] = ..., explicit: _Optional[bool] = ..., provider: _Optional[str] = ..., provider_id: _Optional[str] = ..., kind: _Optional[str] = ..., views: _Optional[int] = ...) -> None: ...
+
+class Artist(_message.Message):
+    __slots__ = ("name", "image_url", "provider_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_URL_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    image_url: str
+    provider_id: str
+    def __init__(self, name: _Optional[str] = ..., image_url: _Optional[str] = ..., provider_id: _Optional[str] = ...) -> None: ...

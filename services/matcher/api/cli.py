@@ -1,0 +1,201 @@
+"""``tunebridge match ...``: the matcher offline, for scripts, debugging and evaluation.
+
+``rank`` reads one case per line and writes one result per line, in input order:
+
+    in:  {"id", "source": TRACK, "candidates": [TRACK + {"id"}, ...]}
+    out: {"id", "decision": "auto"|"review"|"none", "best": id|null,
+          "ranked": [{"id", "confidence"}, ...]}     (best first; --explain adds "explain")
+
+A line that cannot be read is reported on stderr with its number and skipped; the rest
+are processed, and the exit status is 1 if any line was skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+import msgspec
+
+from services.kernel.contracts import TrackDocument
+from services.matcher.domain.evaluation import Outcome, evaluate
+from services.matcher.domain.scoring import Score, Thresholds, rank
+
+
+class CandidateDocument(TrackDocument, kw_only=True):
+    """A candidate: a track with an id."""
+
+    id: str
+
+
+class Case(msgspec.Struct, kw_only=True):
+    """One input line."""
+
+    id: str
+    source: TrackDocument
+    candidates: list[CandidateDocument] = msgspec.field(default_factory=list)
+    expected: list[str] | None = None  # only read by ``evaluate``
+
+
+class Explained(msgspec.Struct):
+    feature: str
+    value: float | str | None
+    contribution: float
+
+
+class Ranked(msgspec.Struct, omit_defaults=True):
+    id: str
+    confidence: float
+    explain: list[Explained] | None = None
+
+
+class Result(msgspec.Struct):
+    id: str
+    decision: str
+    best: str | None
+    ranked: list[Ranked]
+
+
+MAX_CANDIDATES = 10_000
+_decoder = msgspec.json.Decoder(Case)
+_encoder = msgspec.json.Encoder()
+
+
+def _explained(score: Score) -> list[Explained]:
+    return [
+        Explained(c.feature, c.value, c.contribution if c.contribution != float("inf") else 99.0)
+        for c in score.contributions
+    ]
+
+
+def rank_case(case: Case, thresholds: Thresholds, explain: bool = False) -> Result:
+    """The ranking and decision for one case."""
+    ranking = rank(case.source.to_track(), [c.to_track() for c in case.candidates], explain=explain)
+    ranked = [
+        Ranked(
+            id=case.candidates[index].id,
+            confidence=score.confidence,
+            explain=_explained(score) if explain else None,
+        )
+        for index, score in ranking
+    ]
+    decision = thresholds.decide(ranked[0].confidence) if ranked else "none"
+    best = ranked[0].id if ranked and decision != "none" else None
+    return Result(id=case.id, decision=decision, best=best, ranked=ranked)
+
+
+def read_cases(stream: TextIO, on_error: Callable[[str], None]) -> Iterator[Case]:
+    """Cases from JSON lines; a bad line is reported (with its number) and skipped."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            case = _decoder.decode(line)
+        except (msgspec.DecodeError, msgspec.ValidationError) as error:
+            on_error(f"line {number}: {error}")
+            continue
+        if len(case.candidates) > MAX_CANDIDATES:
+            on_error(f"line {number}: more than {MAX_CANDIDATES} candidates")
+            continue
+        yield case
+
+
+def _report(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _open(path: str, mode: str, stack: contextlib.ExitStack[bool | None]) -> TextIO:
+    if path == "-":
+        return sys.stdin if mode == "r" else sys.stdout
+    # The stack closes it.
+    handle: TextIO = stack.enter_context(Path(path).open(mode, encoding="utf-8"))  # type: ignore[assignment]  # noqa: SIM115
+    return handle
+
+
+def command_rank(options: argparse.Namespace) -> int:
+    thresholds = Thresholds(auto=options.auto, review=options.review)
+    skipped: list[str] = []
+
+    def skip(message: str) -> None:
+        skipped.append(message)
+        _report(message)
+
+    with contextlib.ExitStack() as stack:
+        source = _open(options.input, "r", stack)
+        output = _open(options.output, "w", stack)
+        for case in read_cases(source, skip):
+            output.write(_encoder.encode(rank_case(case, thresholds, options.explain)).decode())
+            output.write("\n")
+    if skipped:
+        _report(f"{len(skipped)} line(s) skipped")
+    return 1 if skipped else 0
+
+
+def command_evaluate(options: argparse.Namespace) -> int:
+    thresholds = Thresholds(auto=options.auto, review=options.review)
+    outcomes = []
+    for path in options.input:
+        with contextlib.ExitStack() as stack:
+            for case in read_cases(_open(path, "r", stack), _report):
+                if case.expected is None:
+                    print(f"{case.id}: no 'expected' label, left out", file=sys.stderr)
+                    continue
+                result = rank_case(case, thresholds)
+                top = result.ranked[0] if result.ranked else None
+                outcomes.append(
+                    (
+                        case.id,
+                        Outcome(
+                            decision=result.decision,
+                            best=top.id if top else None,
+                            confidence=top.confidence if top else 0.0,
+                            expected=frozenset(case.expected),
+                        ),
+                    )
+                )
+    report = evaluate(outcomes)
+    print(f"cases: {report.cases} ({report.findable} with the right recording among candidates)")
+    print(f"right candidate first: {report.top1_accuracy:.1%} of those")
+    print("band    decisions  precision  recall")
+    for name, band in report.bands.items():
+        print(f"{name:<7} {band.decisions:>9}  {band.precision:>9.1%}  {band.recall:>6.1%}")
+    print("calibration (confidence of the top candidate -> share right):")
+    for label, count, mean, right in report.calibration:
+        print(f"  {label}  n={count:<4} mean={mean:.3f}  right={right:.3f}")
+    if report.wrong_autos:
+        print("wrong auto decisions:", ", ".join(report.wrong_autos))
+    return 0
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register ``match rank`` and ``match evaluate`` under the main ``tunebridge`` parser."""
+    match = commands.add_parser("match", help="the matcher, offline")
+    sub = match.add_subparsers(dest="match_command", required=True)
+    defaults = Thresholds()
+    for name, handler, help_text in (
+        ("rank", command_rank, "rank candidates for each case of a JSON-lines file"),
+        ("evaluate", command_evaluate, "precision and recall per band on labelled cases"),
+    ):
+        parser = sub.add_parser(name, help=help_text)
+        if name == "rank":
+            parser.add_argument("--input", required=True, help="JSON lines, or - for stdin")
+            parser.add_argument("--output", default="-", help="JSON lines (default stdout)")
+            parser.add_argument("--explain", action="store_true", help="add each feature's part")
+        else:
+            parser.add_argument("--input", required=True, nargs="+", help="labelled JSON lines")
+        parser.add_argument("--auto", type=_unit, default=defaults.auto, help="auto threshold")
+        parser.add_argument(
+            "--review", type=_unit, default=defaults.review, help="review threshold"
+        )
+        parser.set_defaults(handler=handler)
+
+
+def _unit(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
