@@ -110,3 +110,38 @@ async def test_trace_context_crosses_grpc_from_gateway_to_matcher(
         if s.resource.attributes["service.name"] == "matcher" and "RankCandidates" in s.name
     ]
     assert [s.context.trace_id for s in server_spans] == [root.context.trace_id]
+
+
+async def test_matcher_suggests_and_searches_artists_over_grpc(installation: Installation) -> None:
+    async with grpc.aio.insecure_channel(grpc_address(installation, "matcher")) as channel:
+        stub = matcher_pb2_grpc.MatcherServiceStub(channel)
+        suggested = await stub.SuggestArtists(
+            matcher_pb2.SuggestArtistsRequest(
+                user_id="u1",
+                title="Kapo - OHANANA (Letra)",
+                uploader="Lyrics Hub",
+                search_results=[track_pb2.Track(title="OHANANA", artists=["Kapo"])],
+                options=[track_pb2.Artist(name="Kapo", image_url="https://img/kapo.jpg")],
+            )
+        )
+        searched = await stub.SearchArtists(
+            matcher_pb2.SearchArtistsRequest(
+                user_id="u1",
+                query="beyonce",
+                options=[track_pb2.Artist(name="Bey"), track_pb2.Artist(name="Beyoncé")],
+            )
+        )
+        explained = await stub.RankCandidates(
+            matcher_pb2.RankCandidatesRequest(
+                user_id="u1",
+                source=track_pb2.Track(title="Hello", artists=["Adele"]),
+                candidates=[track_pb2.Track(title="Hello (Live)", artists=["Adele"])],
+                explain=True,
+            )
+        )
+    first = suggested.suggestions[0]
+    assert (first.artist.name, first.artist.image_url) == ("Kapo", "https://img/kapo.jpg")
+    assert 0 < first.percent <= 100 and "search result" in first.reasons
+    assert [s.artist.name for s in searched.suggestions] == ["Beyoncé", "Bey"]
+    features = {c.feature: c.contribution for c in explained.ranked[0].explain}
+    assert features["version"] < 0 and explained.decision != "auto"

@@ -25,9 +25,9 @@ def fold(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text).casefold()
     text = _AMPERSAND.sub(" and ", text)
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     text = _PUNCTUATION.sub(" ", _APOSTROPHES.sub("", text))
     return _SPACES.sub(" ", text).strip()
 
@@ -35,12 +35,14 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=200_000)
 def ascii_fold(text: str) -> str:
     """``fold`` after transliterating to ASCII: "Кино" and "Kino" meet here."""
+    if text.isascii():
+        return fold(text)
     return fold(anyascii(unicodedata.normalize("NFKC", text)))
 
 
 def is_latin(text: str) -> bool:
     """True when every letter is Latin (so transliteration adds nothing)."""
-    return all(ord(ch) < 0x250 or not ch.isalpha() for ch in text)
+    return text.isascii() or all(ord(ch) < 0x250 or not ch.isalpha() for ch in text)
 
 
 #: Separators between credited artists. "x" and "with" only between spaces, so that

@@ -121,9 +121,10 @@ def _artist_name(name: str) -> str:
 
 
 def _artist_names(names: Sequence[str]) -> tuple[frozenset[str], frozenset[str]]:
-    folded = {_artist_name(name) for name in names}
-    folded.discard("")
-    return frozenset(folded), frozenset(_LEADING_THE.sub("", ascii_fold(n)) for n in folded)
+    folded = frozenset(_artist_name(name) for name in names) - {""}
+    if all(name.isascii() for name in folded):
+        return folded, folded
+    return folded, frozenset(_LEADING_THE.sub("", ascii_fold(n)) for n in folded)
 
 
 @lru_cache(maxsize=100_000)
@@ -202,6 +203,8 @@ def title_similarity(a: str, b: str) -> float:
 
 
 def _name_similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
     return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)) / 100
 
 
@@ -212,22 +215,33 @@ def artist_similarity(
     the other credited artists count for less."""
     if not source or not candidate or primary is None:
         return None
-    best = [max(_name_similarity(name, other) for other in candidate) for name in source]
-    main = max(_name_similarity(primary, other) for other in candidate)
+    if primary in candidate and source <= candidate:
+        return 1.0
+    best = [
+        1.0 if name in candidate else max(_name_similarity(name, other) for other in candidate)
+        for name in source
+    ]
+    main = 1.0 if primary in candidate else max(_name_similarity(primary, o) for o in candidate)
     return 0.6 * main + 0.4 * sum(best) / len(best)
 
 
 def _pair(source: Reading, candidate: Reading) -> tuple[float, float | None]:
-    title = max(
-        title_similarity(source.title, candidate.title),
-        title_similarity(source.title_ascii, candidate.title_ascii),
-    )
+    title = title_similarity(source.title, candidate.title)
+    if title < 1.0 and (source.title_ascii, candidate.title_ascii) != (
+        source.title,
+        candidate.title,
+    ):
+        title = max(title, title_similarity(source.title_ascii, candidate.title_ascii))
     artists = artist_similarity(source.primary, source.artists, candidate.artists)
-    ascii_artists = artist_similarity(
-        source.primary_ascii, source.artists_ascii, candidate.artists_ascii
-    )
-    if ascii_artists is not None and (artists is None or ascii_artists > artists):
-        artists = ascii_artists
+    if artists != 1.0 and (source.artists_ascii, candidate.artists_ascii) != (
+        source.artists,
+        candidate.artists,
+    ):
+        ascii_artists = artist_similarity(
+            source.primary_ascii, source.artists_ascii, candidate.artists_ascii
+        )
+        if ascii_artists is not None and (artists is None or ascii_artists > artists):
+            artists = ascii_artists
     return title, artists
 
 
