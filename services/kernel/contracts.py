@@ -72,9 +72,10 @@ class TrackDocument(msgspec.Struct, kw_only=True):
     """
 
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
-    artists: list[Annotated[str, msgspec.Meta(max_length=10_000)]] | None = None
+    # A single credit string is taken as one artist; exports are not always tidy.
+    artists: list[Annotated[str, msgspec.Meta(max_length=10_000)]] | str | None = None
     album: str | None = None
-    duration_ms: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    duration_ms: Annotated[float, msgspec.Meta(ge=0)] | None = None
     isrc: str | None = None
     explicit: bool | None = None
     kind: Literal["song", "video"] | None = None
@@ -82,11 +83,12 @@ class TrackDocument(msgspec.Struct, kw_only=True):
 
     def to_track(self, provider: str | None = None) -> Track:
         """The same track as a provider-neutral record."""
+        artists = [self.artists] if isinstance(self.artists, str) else self.artists or []
         return Track(
             title=self.title,
-            artists=tuple(self.artists or ()),
+            artists=tuple(artist for artist in artists if artist),
             album=self.album,
-            duration_ms=self.duration_ms,
+            duration_ms=round(self.duration_ms) if self.duration_ms is not None else None,
             isrc=self.isrc,
             explicit=self.explicit,
             kind=self.kind,

@@ -114,3 +114,33 @@ def test_bad_lines_are_named_and_the_rest_still_processed(tmp_path: Path) -> Non
     assert [line["id"] for line in out] == ["a", "b"]
     assert "line 2:" in errors and "line 3:" in errors and "title" in errors
     assert code == 1
+
+
+def test_untidy_but_readable_input_is_accepted(tmp_path: Path) -> None:
+    case = {
+        "id": 7,
+        "source": {"title": "Hello", "artists": "Adele", "duration_ms": 295000.4},
+        "candidates": [{"id": 1, "title": "Hello", "artists": ["Adele"], "duration_ms": 295000}],
+    }
+    code, out, errors = run(tmp_path, [json.dumps(case)])
+    assert code == 0, errors
+    assert out == [
+        {
+            "id": 7,
+            "decision": "auto",
+            "best": 1,
+            "ranked": [{"id": 1, "confidence": out[0]["ranked"][0]["confidence"]}],
+        }
+    ]
+
+
+def test_stdin_and_stdout_work_as_files() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", "match", "rank", "--input", "-"],
+        input=json.dumps(CASES[1]) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["id"] == "b"

@@ -25,20 +25,23 @@ from services.kernel.contracts import TrackDocument
 from services.matcher.domain.evaluation import Outcome, evaluate
 from services.matcher.domain.scoring import Score, Thresholds, rank
 
+#: Ids are strings by contract; numeric ids are accepted and echoed back as they came.
+Id = str | int
+
 
 class CandidateDocument(TrackDocument, kw_only=True):
     """A candidate: a track with an id."""
 
-    id: str
+    id: Id
 
 
 class Case(msgspec.Struct, kw_only=True):
     """One input line."""
 
-    id: str
+    id: Id
     source: TrackDocument
     candidates: list[CandidateDocument] = msgspec.field(default_factory=list)
-    expected: list[str] | None = None  # only read by ``evaluate``
+    expected: list[Id] | None = None  # only read by ``evaluate``
 
 
 class Explained(msgspec.Struct):
@@ -48,15 +51,15 @@ class Explained(msgspec.Struct):
 
 
 class Ranked(msgspec.Struct, omit_defaults=True):
-    id: str
+    id: Id
     confidence: float
     explain: list[Explained] | None = None
 
 
 class Result(msgspec.Struct):
-    id: str
+    id: Id
     decision: str
-    best: str | None
+    best: Id | None
     ranked: list[Ranked]
 
 

@@ -19,9 +19,9 @@ class Outcome:
     """
 
     decision: str
-    best: str | None
+    best: object
     confidence: float
-    expected: frozenset[str]
+    expected: frozenset[object]
 
     @property
     def findable(self) -> bool:
@@ -68,7 +68,7 @@ class Report:
     wrong_autos: list[str] = field(default_factory=list)
 
 
-def evaluate(outcomes: Iterable[tuple[str, Outcome]]) -> Report:
+def evaluate(outcomes: Iterable[tuple[object, Outcome]]) -> Report:
     """Precision, recall and calibration over labelled outcomes (case id, outcome)."""
     rows = list(outcomes)
     findable = [o for _, o in rows if o.findable]
@@ -98,5 +98,5 @@ def evaluate(outcomes: Iterable[tuple[str, Outcome]]) -> Report:
         else 1.0,
         findable=len(findable),
         calibration=calibration,
-        wrong_autos=[case for case, o in rows if o.decision == "auto" and not o.best_is_right],
+        wrong_autos=[str(case) for case, o in rows if o.decision == "auto" and not o.best_is_right],
     )
