@@ -20,4 +20,4 @@ class MatcherSettings(msgspec.Struct, frozen=True, kw_only=True):
     ops_host: str = "127.0.0.1"
     ops_port: int = 9090
     auto_threshold: float = 0.90
-    review_threshold: float = 0.55
+    review_threshold: float = 0.30

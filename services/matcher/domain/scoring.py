@@ -46,6 +46,10 @@ ISRC_MISMATCH = -1.5
 VIDEO_KIND = -0.3
 SONG_KIND = 0.2
 POPULARITY_WEIGHT = 0.3
+#: Platt scaling of the summed log-odds into a probability, fitted on the development set
+#: by scripts/calibrate_matcher.py (slope 1, offset 0 = the raw logistic).
+CALIBRATION_SLOPE = 1.157
+CALIBRATION_OFFSET = -2.222
 
 _NUMBERS = re.compile(r"\d+")
 _LEADING_THE = re.compile(r"^the ")
@@ -57,11 +61,13 @@ class Thresholds:
 
     Attributes:
         auto: At or above: safe to act on without asking.
-        review: At or above (and below ``auto``): a person should look.
+        review: At or above (and below ``auto``): a person should look. Confidences are
+            calibrated probabilities, so 0.3 means "right about three times in ten":
+            worth a look, not worth acting on.
     """
 
     auto: float = 0.90
-    review: float = 0.55
+    review: float = 0.30
 
     def decide(self, confidence: float) -> Decision:
         """The decision for a confidence."""
@@ -222,7 +228,12 @@ def artist_similarity(
         for name in source
     ]
     main = 1.0 if primary in candidate else max(_name_similarity(primary, o) for o in candidate)
-    return 0.6 * main + 0.4 * sum(best) / len(best)
+    similarity = 0.6 * main + 0.4 * sum(best) / len(best)
+    if len(candidate) >= 2 and len(candidate) < len(source):
+        # Classical credits: the candidate names the orchestra and conductor, not the composer.
+        names = [max(_name_similarity(name, other) for other in source) for name in candidate]
+        similarity = max(similarity, sum(names) / len(names))
+    return similarity
 
 
 def _pair(source: Reading, candidate: Reading) -> tuple[float, float | None]:
@@ -314,7 +325,7 @@ def score_prepared(src: Prepared, cand: Prepared, explain: bool = False) -> Scor
         popularity = min(1.0, math.log10(cand.views + 1) / 9)
         parts.append(("popularity", cand.views, POPULARITY_WEIGHT * popularity))
     logit = sum(part[2] for part in parts)
-    confidence = round(1 / (1 + math.exp(-logit)), 4)
+    confidence = round(1 / (1 + math.exp(-(CALIBRATION_SLOPE * logit + CALIBRATION_OFFSET))), 4)
     contributions = (
         tuple(
             Contribution(name, value, round(value_logit, 3)) for name, value, value_logit in parts
