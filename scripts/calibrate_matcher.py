@@ -8,6 +8,7 @@ before and after. Copy the printed constants into ``services/matcher/domain/scor
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def fit(z: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> tuple[float, float]:
 
 def reliability(p: np.ndarray, y: np.ndarray) -> None:
     edges = [0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.97, 1.0001]
-    for low, high in zip(edges, edges[1:], strict=False):
+    for low, high in itertools.pairwise(edges):
         mask = (p >= low) & (p < high)
         if mask.any():
             print(
