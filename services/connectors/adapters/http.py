@@ -1,0 +1,189 @@
+"""Calling a provider politely: buckets before, classification after, bounded retries.
+
+Every call takes a token from each of its buckets (per app, per account...), is sent,
+and its answer classified by the provider's own rules. Rate limits wait what the provider
+asked (``Retry-After``; a 0 or missing value still waits a jittered back-off, because
+users have seen Spotify send both); server errors and timeouts back off exponentially with
+jitter; both are bounded. A spent quota is not retried: it is raised for the user to see.
+Every call is counted by provider, endpoint and outcome. URLs are never logged with their
+query strings, where Deezer puts access tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from prometheus_client import CollectorRegistry, Counter
+
+from services.connectors.adapters.ratelimit import TokenBuckets, acquire
+from services.connectors.domain.limits import RETRYABLE, Bucket, Verdict, backoff_delay
+
+log = logging.getLogger("tunebridge.connectors.http")
+
+Classifier = Callable[[int, Mapping[str, str], Any], Verdict]
+
+
+class ProviderError(Exception):
+    """A provider call failed; ``verdict`` says how."""
+
+    def __init__(self, provider: str, endpoint: str, verdict: Verdict) -> None:
+        self.provider = provider
+        self.endpoint = endpoint
+        self.verdict = verdict
+        detail = f": {verdict.message}" if verdict.message else ""
+        super().__init__(f"{provider} {endpoint}: {verdict.outcome}{detail}")
+
+
+class QuotaExceeded(ProviderError):
+    """The app's or account's quota is spent: retrying now would only make it worse."""
+
+
+class Unauthorized(ProviderError):
+    """The token was refused (expired or revoked)."""
+
+
+class RetriesExhausted(ProviderError):
+    """Still rate-limited or failing after every allowed attempt."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try.
+
+    Attributes:
+        attempts: Tries per call, the first included.
+        base_s: First back-off step.
+        cap_s: Longest single back-off.
+        max_retry_after_s: Longest ``Retry-After`` honoured; longer is treated as a quota.
+        timeout_s: Per-request timeout.
+    """
+
+    attempts: int = 6
+    base_s: float = 0.5
+    cap_s: float = 30.0
+    max_retry_after_s: float = 120.0
+    timeout_s: float = 20.0
+
+
+class CallCounter:
+    """``tunebridge_provider_calls_total{provider, endpoint, outcome}``."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.counter = Counter(
+            "tunebridge_provider_calls",
+            "Calls to providers, by provider, endpoint and outcome",
+            ["provider", "endpoint", "outcome"],
+            registry=registry,
+        )
+
+    def count(self, provider: str, endpoint: str, outcome: str) -> None:
+        self.counter.labels(provider, endpoint, outcome).inc()
+
+    def value(self, provider: str, endpoint: str, outcome: str) -> float:
+        """Current count (for reports and benchmarks)."""
+        return float(self.counter.labels(provider, endpoint, outcome)._value.get())
+
+
+class ProviderHttp:
+    """One provider's HTTP API, called within its limits."""
+
+    def __init__(
+        self,
+        provider: str,
+        base_url: str,
+        classify: Classifier,
+        buckets: TokenBuckets,
+        counter: CallCounter,
+        policy: RetryPolicy = RetryPolicy(),
+        client: httpx.AsyncClient | None = None,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.provider = provider
+        self.classify = classify
+        self.buckets = buckets
+        self.counter = counter
+        self.policy = policy
+        self.jitter = jitter
+        self._client = client or httpx.AsyncClient(
+            base_url=base_url, timeout=policy.timeout_s, follow_redirects=False
+        )
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        endpoint: str,
+        buckets: Sequence[Bucket] = (),
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Send a request and return its decoded JSON body (None when empty).
+
+        Raises ``QuotaExceeded``, ``Unauthorized``, ``RetriesExhausted`` or
+        ``ProviderError`` with the provider's verdict.
+        """
+        verdict = Verdict("server_error")
+        for attempt in range(self.policy.attempts):
+            for bucket in buckets:
+                await acquire(self.buckets, bucket)
+            try:
+                response = await self._client.request(
+                    method, path, params=params, json=json, headers=headers
+                )
+            except (httpx.TimeoutException, httpx.TransportError) as error:
+                verdict = Verdict("timeout", None, type(error).__name__)
+                body: Any = None
+            else:
+                body = _decode(response)
+                verdict = self.classify(response.status_code, response.headers, body)
+            self.counter.count(self.provider, endpoint, verdict.outcome)
+            if verdict.outcome == "ok":
+                return body
+            if verdict.outcome == "quota_exceeded" or (
+                verdict.outcome == "rate_limited"
+                and (verdict.retry_after or 0) > self.policy.max_retry_after_s
+            ):
+                raise QuotaExceeded(self.provider, endpoint, verdict)
+            if verdict.outcome == "unauthorized":
+                raise Unauthorized(self.provider, endpoint, verdict)
+            if verdict.outcome not in RETRYABLE:
+                raise ProviderError(self.provider, endpoint, verdict)
+            if attempt + 1 < self.policy.attempts:
+                delay = self._delay(verdict, attempt)
+                log.warning(
+                    "provider call will be retried",
+                    extra={
+                        "provider": self.provider,
+                        "endpoint": endpoint,
+                        "outcome": verdict.outcome,
+                        "delay_s": round(delay, 2),
+                    },
+                )
+                await asyncio.sleep(delay)
+        raise RetriesExhausted(self.provider, endpoint, verdict)
+
+    def _delay(self, verdict: Verdict, attempt: int) -> float:
+        jittered = backoff_delay(attempt, self.policy.base_s, self.policy.cap_s, self.jitter)
+        if verdict.outcome == "rate_limited" and verdict.retry_after:
+            return verdict.retry_after + jittered * 0.1  # spread replicas that were told alike
+        return jittered if jittered > 0 else self.policy.base_s
+
+
+def _decode(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return {"error": {"message": response.text[:200]}}
