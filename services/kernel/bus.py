@@ -137,25 +137,63 @@ class Bus:
 
     def consume(self, event_type: type[E], handler: Handler[E], *, max_workers: int = 1) -> None:
         """Run ``handler`` for each ``event_type`` message, through this service's durable."""
-        durable = self.topology.durable(self.service, event_type)
-        decoder = msgspec.json.Decoder(event_type)
+        self._subscribe(
+            self.topology.subject(event_type),
+            self.topology.stream_for(event_type),
+            self.topology.durable(self.service, event_type),
+            msgspec.json.Decoder(event_type),
+            handler,
+            max_workers=max_workers,
+        )
+
+    def consume_dead_letters(self, handler: Callable[[DeadLettered], Awaitable[None]]) -> None:
+        """Run ``handler`` for each message another consumer gave up on. A dead letter
+        whose handling fails is logged and dropped, never dead-lettered again."""
+        self._subscribe(
+            self.topology.dead_letter_subject,
+            self.topology.stream("deadletter"),
+            f"{self.topology.namespace + '-' if self.topology.namespace else ''}"
+            f"{self.service}-deadletter-message",
+            msgspec.json.Decoder(DeadLettered),
+            handler,
+            terminal=True,
+        )
+
+    def _subscribe(
+        self,
+        subject: str,
+        stream: str,
+        durable: str,
+        decoder: msgspec.json.Decoder[Any],
+        handler: Callable[[Any], Awaitable[None]],
+        *,
+        max_workers: int = 1,
+        terminal: bool = False,
+    ) -> None:
         settings = self.settings
+
+        async def give_up(msg: NatsMessage, deliveries: int, reason: str) -> None:
+            if terminal:
+                log.error("dropped a dead letter", extra={"consumer": durable, "reason": reason})
+                await msg.ack()
+            else:
+                await self._dead_letter(msg, durable, deliveries, reason)
 
         async def on_message(msg: NatsMessage) -> None:
             deliveries = msg.raw_message.metadata.num_delivered
             try:
                 event = decoder.decode(msg.body)
             except (msgspec.DecodeError, msgspec.ValidationError) as error:
-                await self._dead_letter(msg, durable, deliveries, f"undecodable: {error}")
+                await give_up(msg, deliveries, f"undecodable: {error}")
                 return
             try:
                 await handler(event)
             except Unprocessable as error:
-                await self._dead_letter(msg, durable, deliveries, f"unprocessable: {error}")
+                await give_up(msg, deliveries, f"unprocessable: {error}")
             except Exception as error:
                 if deliveries >= settings.max_deliver:
                     log.exception("giving up on %s after %d deliveries", durable, deliveries)
-                    await self._dead_letter(msg, durable, deliveries, repr(error))
+                    await give_up(msg, deliveries, repr(error))
                     return
                 backoff = settings.retry_backoff_s
                 delay = backoff[min(deliveries, len(backoff)) - 1] if backoff else 0.0
@@ -168,8 +206,8 @@ class Bus:
                 await msg.ack()
 
         self.broker.subscriber(
-            self.topology.subject(event_type),
-            stream=JStream(self.topology.stream_for(event_type), declare=False),
+            subject,
+            stream=JStream(stream, declare=False),
             durable=durable,
             pull_sub=PullSub(batch_size=10, timeout=1.0),
             config=ConsumerConfig(

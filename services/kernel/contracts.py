@@ -18,6 +18,10 @@ import msgspec
 #: Providers' own batch size; tracks travel in batches no larger than this.
 MAX_BATCH = 100
 
+#: Playlist documents the connectors can read: M3U/M3U8, a JSON list of tracks, a CSV
+#: export, or a Spotify "download your data" file.
+PlaylistFormat = Literal["m3u", "json", "csv", "spotify"]
+
 
 def new_id() -> str:
     """A fresh opaque identifier (also used as ``Nats-Msg-Id``)."""
@@ -47,6 +51,8 @@ class Track(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         provider_id: The provider's identifier, or a file path for local files.
         kind: ``song`` for an official audio track, ``video`` for a video upload.
         views: Play or view count, where the provider gives one.
+        genres: Genres, where the provider gives them.
+        artwork_urls: Cover art, largest first.
     """
 
     title: str
@@ -63,6 +69,8 @@ class Track(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     provider_id: str | None = None
     kind: Literal["song", "video"] | None = None
     views: int | None = None
+    genres: tuple[str, ...] = ()
+    artwork_urls: tuple[str, ...] = ()
 
 
 class TrackDocument(msgspec.Struct, kw_only=True):
@@ -199,13 +207,13 @@ class MissingTracksCheckRequested(Event, tag="runs.missing_check_requested", fro
     Attributes:
         run_id: The run to create.
         upload_id: Object name of the uploaded playlist document in the upload store.
-        playlist_format: ``m3u`` or ``json``.
+        playlist_format: ``m3u``, ``json``, ``csv`` or ``spotify`` (an export file).
         folder: Absolute path of the music folder to compare against.
     """
 
     run_id: str
     upload_id: str
-    playlist_format: Literal["m3u", "json"]
+    playlist_format: PlaylistFormat
     folder: str
 
 
@@ -231,7 +239,7 @@ class PlaylistImportRequested(Event, tag="library.playlist_import_requested", fr
 
     run_id: str
     upload_id: str
-    playlist_format: Literal["m3u", "json"]
+    playlist_format: PlaylistFormat
 
 
 class PlaylistImported(Event, tag="library.playlist_imported", frozen=True):

@@ -32,6 +32,7 @@ class SchedulerApp:
         # Batches of one run come back in any order; several at once keep a run moving.
         ctx.bus.consume(MatchBatchCompleted, handlers.batch_matched, max_workers=4)
         ctx.bus.consume(DownloadPlanned, handlers.download_planned, max_workers=4)
+        ctx.bus.consume_dead_letters(handlers.message_dead)
 
     async def start(self, ctx: ServiceContext) -> None:
         return None

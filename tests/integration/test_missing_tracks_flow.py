@@ -129,6 +129,7 @@ async def test_missing_folder_fails_the_run_with_a_clear_reason(
     ("body", "expected"),
     [
         ({"folder": "/music"}, "exactly one of"),
+        ({"folder": "/music", "csv": "Track Name\nx\n", "m3u": "x.mp3"}, "exactly one of"),
         ({"folder": "/music", "m3u": "#EXTM3U\n", "tracks": [{"title": "x"}]}, "exactly one of"),
         ({"folder": "relative/music", "tracks": [{"title": "x"}]}, "absolute"),
         ({"folder": "/music", "tracks": []}, "empty"),
@@ -151,3 +152,65 @@ async def test_bad_requests_get_a_clear_400_and_start_nothing(
 async def test_unknown_run_is_404_and_a_malformed_id_400(api: httpx.AsyncClient) -> None:
     assert (await api.get(f"/api/v1/runs/{'0' * 32}")).status_code == 404
     assert (await api.get("/api/v1/runs/not-an-id")).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "playlist",
+    [
+        {
+            "csv": "Track Name,Artist Name(s),Track Duration (ms)\n"
+            "Bohemian Rhapsody,Queen,3000\nSmells Like Teen Spirit,Nirvana,301000\n"
+        },
+        {
+            "spotify_export": {
+                "playlists": [
+                    {
+                        "name": "Mine",
+                        "items": [
+                            {
+                                "track": {
+                                    "trackName": "Bohemian Rhapsody",
+                                    "artistName": "Queen",
+                                    "albumName": "A Night at the Opera",
+                                    "trackUri": "spotify:track:7tFiyTwD0nx5a1eklYtX2J",
+                                }
+                            },
+                            {
+                                "track": {
+                                    "trackName": "Smells Like Teen Spirit",
+                                    "artistName": "Nirvana",
+                                    "albumName": "Nevermind",
+                                    "trackUri": "spotify:track:5ghIJDpPoe3CfHMGu71E6T",
+                                }
+                            },
+                        ],
+                    }
+                ]
+            }
+        },
+    ],
+    ids=["csv", "spotify-export"],
+)
+async def test_export_files_are_accepted_as_playlists(
+    api: httpx.AsyncClient, music_dir: Path, playlist: dict[str, Any]
+) -> None:
+    library(music_dir)
+    response = await api.post(
+        "/api/v1/runs/missing-tracks", json={"folder": str(music_dir), **playlist}
+    )
+    assert response.status_code == 202, response.text
+    run = await wait_for_run(api, response.json()["run_id"])
+    assert run["status"] == "completed", run
+    assert [i["track"]["title"] for i in run["present"]] == ["Bohemian Rhapsody"]
+    assert [i["track"]["title"] for i in run["missing"]] == ["Smells Like Teen Spirit"]
+
+
+async def test_an_unreadable_export_fails_the_run_with_the_reason(
+    api: httpx.AsyncClient, music_dir: Path
+) -> None:
+    response = await api.post(
+        "/api/v1/runs/missing-tracks", json={"folder": str(music_dir), "csv": "Artist\nQueen\n"}
+    )
+    run = await wait_for_run(api, response.json()["run_id"])
+    assert run["status"] == "failed"
+    assert run["error"].startswith("playlist: no title column")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from services.connectors.adapters.folder import FolderError, scan_folder
-from services.connectors.domain.playlists import PlaylistError, parse_json, parse_m3u
+from services.connectors.domain.imports import read_playlist
+from services.connectors.domain.playlists import PlaylistError
 from services.kernel.bus import Bus
 from services.kernel.contracts import (
     Collection,
@@ -34,9 +35,7 @@ class LibraryHandlers:
         data = await self.store.get_object("uploads", request.upload_id)
         if data is None:
             raise PlaylistError("the uploaded playlist has expired; upload it again")
-        if request.playlist_format == "m3u":
-            return parse_m3u(data.decode("utf-8", errors="replace"))
-        return parse_json(data), 0
+        return read_playlist(request.playlist_format, data)
 
     async def import_playlist(self, request: PlaylistImportRequested) -> None:
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post
@@ -13,7 +13,12 @@ from litestar.params import JSONBody, Parameter
 
 from services.gateway.api.dependencies import Gateway
 from services.gateway.domain.reports import RunView, run_view
-from services.kernel.contracts import MissingTracksCheckRequested, TrackDocument, new_id
+from services.kernel.contracts import (
+    MissingTracksCheckRequested,
+    PlaylistFormat,
+    TrackDocument,
+    new_id,
+)
 from services.kernel.records import BatchRecord, RunRecord, run_key
 
 RunId = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$", description="A run id")]
@@ -22,12 +27,31 @@ RunId = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$", description="A run i
 class MissingTracksRequest(msgspec.Struct, kw_only=True):
     """Which tracks of a playlist are missing from a music folder?
 
-    Give the playlist either as ``m3u`` (the text of an M3U/M3U8 file) or as ``tracks``.
+    Give the playlist as exactly one of: ``tracks`` (a list of tracks), ``m3u`` (the text
+    of an M3U/M3U8 file), ``csv`` (the text of a CSV export, Exportify-style columns) or
+    ``spotify_export`` (the JSON of a Spotify "download your data" file: YourLibrary,
+    Playlist or StreamingHistory).
     """
 
     folder: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
-    m3u: str | None = None
     tracks: list[TrackDocument] | None = None
+    m3u: str | None = None
+    csv: str | None = None
+    spotify_export: dict[str, Any] | list[Any] | None = None
+
+
+PLAYLIST_FIELDS = ("tracks", "m3u", "csv", "spotify_export")
+
+
+def _document(data: MissingTracksRequest, field: str) -> tuple[bytes, PlaylistFormat]:
+    """The uploaded playlist as the bytes the connectors will read, and its format."""
+    if field == "m3u":
+        return (data.m3u or "").encode(), "m3u"
+    if field == "csv":
+        return (data.csv or "").encode(), "csv"
+    if field == "spotify_export":
+        return msgspec.json.encode(data.spotify_export), "spotify"
+    return msgspec.json.encode(data.tracks), "json"
 
 
 class RunAccepted(msgspec.Struct, kw_only=True):
@@ -50,14 +74,14 @@ class RunsController(Controller):
     async def start_missing_tracks(
         self, gateway: NamedDependency[Gateway], data: JSONBody[MissingTracksRequest]
     ) -> Response[RunAccepted]:
-        if (data.m3u is None) == (data.tracks is None):
-            raise ValidationException("give the playlist as exactly one of 'm3u' or 'tracks'")
+        given = [name for name in PLAYLIST_FIELDS if getattr(data, name) is not None]
+        if len(given) != 1:
+            raise ValidationException(
+                "give the playlist as exactly one of " + ", ".join(map(repr, PLAYLIST_FIELDS))
+            )
         if not PurePosixPath(data.folder).is_absolute() or "\x00" in data.folder:
             raise ValidationException("'folder' must be an absolute path")
-        if data.m3u is not None:
-            document, playlist_format = data.m3u.encode(), "m3u"
-        else:
-            document, playlist_format = msgspec.json.encode(data.tracks), "json"
+        document, playlist_format = _document(data, given[0])
         if not document.strip() or (data.tracks is not None and not data.tracks):
             raise ValidationException("the playlist is empty")
         if len(document) > gateway.settings.max_playlist_bytes:
@@ -74,7 +98,7 @@ class RunsController(Controller):
                 event_id=run_id,
                 run_id=run_id,
                 upload_id=upload_id,
-                playlist_format=playlist_format,  # type: ignore[arg-type]
+                playlist_format=playlist_format,
                 folder=data.folder,
             )
         )

@@ -13,6 +13,7 @@ import msgspec
 
 from services.kernel.bus import Bus, Unprocessable
 from services.kernel.contracts import (
+    DeadLettered,
     DownloadPlanned,
     DownloadPlanRequested,
     FolderScanned,
@@ -178,6 +179,21 @@ class RunHandlers:
             event.user_id, event.run_id, lambda r: runs.with_planned(r, event.batch_index, now)
         )
         if run.status in ("completed", "failed"):
+            await self._report(run)
+
+    async def message_dead(self, letter: DeadLettered) -> None:
+        """A step of a run was given up on: fail the run, saying which step, so that it
+        never waits forever. The message itself stays in the dead-letter stream."""
+        owner = runs.run_of(letter.data)
+        if owner is None:
+            return  # not a run's message
+        user_id, run_id, step = owner
+        now = self.clock()
+        reason = f"stopped by an internal error in step '{step}'; an operator can inspect it"
+        run = await self.store.update(
+            "runs", run_key(user_id, run_id), RunRecord, lambda r: runs.fail(r, reason, now)
+        )
+        if run is not None and run.status == "failed":
             await self._report(run)
 
     async def _report(self, run: RunRecord) -> None:

@@ -7,6 +7,7 @@ handler idempotent: applying the same event twice is the same as applying it onc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal, TypeVar
@@ -129,6 +130,24 @@ def with_planned(run: RunRecord, batch_index: int, now: datetime) -> RunRecord |
         updated_at=now,
         finished_at=now if done else None,
     )
+
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def run_of(message: bytes) -> tuple[str, str, str] | None:
+    """``(user_id, run_id, step)`` of a run's message, or None if it is not one (or its
+    ids are not safe to use as store keys)."""
+    try:
+        payload = msgspec.json.decode(message)
+    except msgspec.DecodeError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    user_id, run_id, step = payload.get("user_id"), payload.get("run_id"), payload.get("type")
+    if not all(isinstance(v, str) and _SAFE_ID.match(v) for v in (user_id, run_id)):
+        return None
+    return str(user_id), str(run_id), str(step or "unknown")
 
 
 def missing(outcomes: Sequence[MatchOutcome], present_threshold: float) -> list[MatchOutcome]:
