@@ -251,6 +251,18 @@ class PlaylistImported(Event, tag="library.playlist_imported", frozen=True):
     skipped_entries: int = 0
 
 
+class SkippedFile(msgspec.Struct, frozen=True):
+    """A file that gave no track, and why (for a person to fix).
+
+    Attributes:
+        path: Path relative to the scanned folder.
+        reason: E.g. "empty file", "not an audio file", "unreadable tags".
+    """
+
+    path: str
+    reason: str
+
+
 class FolderScanRequested(Event, tag="library.folder_scan_requested", frozen=True):
     """Scheduler asks the connectors to scan a music folder's tags into a snapshot."""
 
@@ -262,13 +274,19 @@ class FolderScanned(Event, tag="library.folder_scanned", frozen=True):
     """The folder was scanned (``snapshot``), or could not be (``error``).
 
     Attributes:
-        unreadable_files: Audio files whose tags could not be read (still counted by name).
+        unreadable_files: Files that gave no track (empty, not audio, broken tags).
+        skipped: The first of those, by name, with the reason.
+        read_files: Files whose tags were read this time.
+        unchanged_files: Files not read again because they had not changed.
     """
 
     run_id: str
     snapshot: SnapshotRef | None = None
     error: str | None = None
     unreadable_files: int = 0
+    skipped: tuple[SkippedFile, ...] = ()
+    read_files: int = 0
+    unchanged_files: int = 0
 
 
 # --- matching -------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ async def test_run_reports_present_and_missing_tracks_with_one_trace_across_serv
     nats_url: str, namespace: str, music_dir: Path
 ) -> None:
     library(music_dir)
+    (music_dir / "empty.mp3").write_bytes(b"")  # a hostile file: skipped, and said so
     exporter = InMemorySpanExporter()
     async with (
         running_installation(
@@ -69,6 +70,7 @@ async def test_run_reports_present_and_missing_tracks_with_one_trace_across_serv
 
     assert run["status"] == "completed", run
     assert run["summary"] == {"total": 4, "present": 3, "missing": 1}
+    assert run["notes"] == ["files skipped in the music folder: empty.mp3 (empty file)"]
     present = {item["track"]["title"]: item for item in run["present"]}
     assert set(present) == {"Bohemian Rhapsody", "Hey Jude", "Feeling Good"}
     assert present["Hey Jude"]["best_candidate"]["provider_id"].endswith("hey jude.flac")

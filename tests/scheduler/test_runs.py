@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.kernel.contracts import SnapshotRef
+from services.kernel.contracts import SkippedFile, SnapshotRef
 from services.scheduler.domain import runs
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
@@ -13,7 +13,7 @@ REF = SnapshotRef(snapshot_id="u.x", track_count=3, checksum="c")
 
 def test_both_snapshots_make_a_run_ready_in_either_order() -> None:
     run = runs.new_run("r", "u", "/m", NOW)
-    with_library = runs.with_library(run, REF, None, 0, NOW)
+    with_library = runs.with_library(run, REF, None, (), 0, NOW)
     assert with_library is not None and not runs.ready_to_match(with_library)
     both = runs.with_playlist(with_library, REF, None, 2, NOW)
     assert both is not None and runs.ready_to_match(both)
@@ -41,7 +41,7 @@ def test_last_planned_batch_completes_the_run() -> None:
 
 def test_a_failed_step_fails_the_run_and_later_events_are_ignored() -> None:
     failed = runs.with_library(
-        runs.new_run("r", "u", "/m", NOW), None, "folder not found: /m", 0, NOW
+        runs.new_run("r", "u", "/m", NOW), None, "folder not found: /m", (), 0, NOW
     )
     assert failed is not None and failed.status == "failed"
     assert failed.error == "music folder: folder not found: /m"
@@ -56,3 +56,13 @@ def test_empty_playlist_completes_at_once() -> None:
 def test_split_gives_provider_sized_batches_with_positions() -> None:
     batches = runs.split(list(range(250)))
     assert [(first, len(items)) for first, items in batches] == [(0, 100), (100, 100), (200, 50)]
+
+
+def test_skipped_files_are_named_in_the_run_notes() -> None:
+    skipped = [SkippedFile(f"f{n}.mp3", "empty file") for n in range(7)]
+    run = runs.with_library(runs.new_run("r", "u", "/m", NOW), REF, None, skipped[:5], 7, NOW)
+    assert run is not None
+    assert run.notes == [
+        "files skipped in the music folder: f0.mp3 (empty file), f1.mp3 (empty file), "
+        "f2.mp3 (empty file), f3.mp3 (empty file), f4.mp3 (empty file) and 2 more"
+    ]

@@ -1,4 +1,9 @@
-"""Reading a music folder's tags with mutagen."""
+"""Reading a music folder's tags with mutagen, incrementally.
+
+Files whose modification time and size have not changed since the last scan are not
+read again. Files that give no track are skipped with a reason: empty files, files that
+are not audio whatever their extension says, files whose tags cannot be parsed.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from pathlib import Path
 
 import mutagen
 
+from services.connectors.domain.scan import IndexedFile, ScanIndex, ScanStats, unchanged
 from services.connectors.domain.tags import AUDIO_EXTENSIONS, track_from_tags
 from services.kernel.contracts import Track
 
@@ -18,35 +24,61 @@ class FolderError(ValueError):
     """The folder cannot be scanned; the message says why, for a person."""
 
 
-def scan_folder(folder: str) -> tuple[list[Track], int]:
-    """Every audio file under ``folder`` as a track, and how many could not be read.
+def _read(path: Path, size: int) -> tuple[Track | None, str | None]:
+    if size == 0:
+        return None, "empty file"
+    try:
+        audio = mutagen.File(path, easy=True)
+    except mutagen.MutagenError:
+        return None, "unreadable tags"
+    except Exception:  # mutagen raises many types on hostile files
+        log.warning("unreadable audio file", extra={"file": path.name}, exc_info=True)
+        return None, "unreadable file"
+    if audio is None:
+        return None, "not an audio file"
+    tags = {key.lower(): [str(v) for v in value] for key, value in (audio.tags or {}).items()}
+    return track_from_tags(tags, path, getattr(audio.info, "length", None)), None
 
-    Files are visited in a stable (sorted) order; symlinked directories are not followed,
-    so a loop of links cannot make the scan endless.
+
+def scan_folder(
+    folder: str, previous: ScanIndex | None = None
+) -> tuple[list[Track], ScanIndex, ScanStats]:
+    """Every audio file under ``folder`` as a track (sorted by path), the index for the
+    next scan, and how this one went.
+
+    Symlinked directories are not followed, so a loop of links cannot make it endless.
     """
     root = Path(folder)
     if not root.is_absolute():
         raise FolderError(f"folder must be an absolute path: {folder!r}")
     if not root.is_dir():
         raise FolderError(f"folder not found or not a directory: {folder}")
-    tracks: list[Track] = []
-    unreadable = 0
-    for directory, subdirectories, files in os.walk(root, onerror=None):
+    before = previous.files if previous and previous.folder == folder else {}
+    index = ScanIndex(folder=folder)
+    stats = ScanStats()
+    for directory, subdirectories, files in os.walk(root):
         subdirectories.sort()
         for name in sorted(files):
             path = Path(directory) / name
             if path.suffix.lower() not in AUDIO_EXTENSIONS:
                 continue
             try:
-                audio = mutagen.File(path, easy=True)
-            except Exception:  # mutagen raises many types on corrupt files
-                audio = None
-            if audio is None:
-                unreadable += 1
-                tags: dict[str, list[str]] = {}
-                duration = None
+                status = path.stat()
+            except OSError:
+                continue  # vanished while scanning
+            relative = str(path.relative_to(root))
+            known = before.get(relative)
+            if unchanged(known, status.st_mtime_ns, status.st_size):
+                assert known is not None
+                index.files[relative] = known
+                stats.unchanged += 1
             else:
-                tags = {key.lower(): list(value) for key, value in (audio.tags or {}).items()}
-                duration = getattr(audio.info, "length", None)
-            tracks.append(track_from_tags(tags, path, duration))
-    return tracks, unreadable
+                track, skipped = _read(path, status.st_size)
+                index.files[relative] = IndexedFile(
+                    mtime_ns=status.st_mtime_ns, size=status.st_size, track=track, skipped=skipped
+                )
+                stats.read += 1
+            stats.skipped += 1 if index.files[relative].skipped else 0
+    stats.removed = len(set(before) - set(index.files))
+    tracks = [entry.track for entry in index.files.values() if entry.track is not None]
+    return tracks, index, stats

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+
+import msgspec
 
 from services.connectors.adapters.folder import FolderError, scan_folder
 from services.connectors.domain.imports import read_playlist
 from services.connectors.domain.playlists import PlaylistError
+from services.connectors.domain.scan import ScanIndex, report_skips
 from services.kernel.bus import Bus
 from services.kernel.contracts import (
     Collection,
@@ -58,12 +62,16 @@ class LibraryHandlers:
         await self.bus.publish(reply)
 
     async def scan_folder(self, request: FolderScanRequested) -> None:
+        index_name = _index_name(request.user_id, request.folder)
+        stored = await self.store.get_object("snapshots", index_name)
+        previous = msgspec.msgpack.decode(stored, type=ScanIndex) if stored else None
         try:
             # mutagen is blocking file I/O; keep the event loop (and heartbeats) free.
-            tracks, unreadable = await asyncio.to_thread(scan_folder, request.folder)
+            tracks, index, stats = await asyncio.to_thread(scan_folder, request.folder, previous)
         except FolderError as error:
             reply = FolderScanned(**reply_to(request), run_id=request.run_id, error=str(error))
         else:
+            await self.store.put_object("snapshots", index_name, msgspec.msgpack.encode(index))
             collection = Collection(
                 user_id=request.user_id, kind="library", tracks=tuple(tracks), source="folder"
             )
@@ -71,6 +79,14 @@ class LibraryHandlers:
                 **reply_to(request),
                 run_id=request.run_id,
                 snapshot=await save_collection(self.store, request.user_id, collection),
-                unreadable_files=unreadable,
+                unreadable_files=stats.skipped,
+                skipped=tuple(report_skips(index)),
+                read_files=stats.read,
+                unchanged_files=stats.unchanged,
             )
         await self.bus.publish(reply)
+
+
+def _index_name(user_id: str, folder: str) -> str:
+    """Where a folder's scan index is kept (the folder path hashed: it may hold anything)."""
+    return f"{user_id}.scan.{hashlib.sha256(folder.encode()).hexdigest()[:32]}"

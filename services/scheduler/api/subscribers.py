@@ -92,7 +92,7 @@ class RunHandlers:
             event.user_id,
             event.run_id,
             lambda r: runs.with_library(
-                r, event.snapshot, event.error, event.unreadable_files, now
+                r, event.snapshot, event.error, event.skipped, event.unreadable_files, now
             ),
         )
         await self._advance(run)

@@ -14,7 +14,7 @@ from typing import Literal, TypeVar
 
 import msgspec
 
-from services.kernel.contracts import MAX_BATCH, MatchOutcome, SnapshotRef, Track
+from services.kernel.contracts import MAX_BATCH, MatchOutcome, SkippedFile, SnapshotRef, Track
 from services.kernel.records import RunRecord
 
 T = TypeVar("T")
@@ -74,15 +74,14 @@ def with_library(
     run: RunRecord,
     snapshot: SnapshotRef | None,
     error: str | None,
-    unreadable: int,
+    skipped: Sequence[SkippedFile],
+    skipped_total: int,
     now: datetime,
 ) -> RunRecord | None:
     """Record the scanned library (or why the folder could not be scanned)."""
-    note = (
-        f"{unreadable} audio files had unreadable tags and were matched by name"
-        if unreadable
-        else None
-    )
+    shown = ", ".join(f"{s.path} ({s.reason})" for s in skipped[:5])
+    more = f" and {skipped_total - 5} more" if skipped_total > 5 else ""
+    note = f"files skipped in the music folder: {shown}{more}" if skipped else None
     failure = f"music folder: {error or 'could not be scanned'}"
     return _with_snapshot(run, "library", snapshot, failure, note, now)
 
