@@ -19,7 +19,7 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
                 catalog_pb2.Provider(
                     name=provider.name,
                     display_name=provider.display_name,
-                    capabilities=list(provider.capabilities),
+                    capabilities=[c.value for c in provider.capabilities],
                 )
                 for provider in sorted(PROVIDERS, key=lambda p: p.name)
             ]

@@ -3,6 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Capability(StrEnum):
+    """One thing a provider can do."""
+
+    READ_PROFILE = "read_profile"
+    READ_PLAYLISTS = "read_playlists"
+    READ_LIKED = "read_liked"
+    READ_RECENT = "read_recent"
+    CREATE_PLAYLIST = "create_playlist"
+    ADD_ITEMS = "add_items"
+    REMOVE_ITEMS = "remove_items"
+    REORDER_ITEMS = "reorder_items"
+    LIKE = "like"
+    UNLIKE = "unlike"
+    SEARCH = "search"
+    ISRC_LOOKUP = "isrc_lookup"
+    SCAN_LIBRARY = "scan_library"
+    IMPORT_PLAYLIST = "import_playlist"
 
 
 @dataclass(frozen=True)
@@ -11,11 +31,33 @@ class ProviderInfo:
 
     name: str
     display_name: str
-    capabilities: tuple[str, ...]
+    capabilities: tuple[Capability, ...]
 
+
+ACCOUNT_WRITES = (
+    Capability.CREATE_PLAYLIST,
+    Capability.ADD_ITEMS,
+    Capability.REMOVE_ITEMS,
+    Capability.REORDER_ITEMS,
+    Capability.LIKE,
+    Capability.UNLIKE,
+)
+ACCOUNT_READS = (
+    Capability.READ_PROFILE,
+    Capability.READ_PLAYLISTS,
+    Capability.READ_LIKED,
+    Capability.READ_RECENT,
+)
 
 PROVIDERS: tuple[ProviderInfo, ...] = (
-    ProviderInfo("folder", "Music folder", ("scan_library",)),
-    ProviderInfo("json", "JSON track list", ("import_playlist",)),
-    ProviderInfo("m3u", "M3U / M3U8 playlist", ("import_playlist",)),
+    ProviderInfo(
+        "deezer",
+        "Deezer",
+        (Capability.SEARCH, Capability.ISRC_LOOKUP, *ACCOUNT_READS, *ACCOUNT_WRITES),
+    ),
+    ProviderInfo("folder", "Music folder", (Capability.SCAN_LIBRARY,)),
+    ProviderInfo("csv", "CSV export", (Capability.IMPORT_PLAYLIST,)),
+    ProviderInfo("json", "JSON track list", (Capability.IMPORT_PLAYLIST,)),
+    ProviderInfo("m3u", "M3U / M3U8 playlist", (Capability.IMPORT_PLAYLIST,)),
+    ProviderInfo("spotify-export", "Spotify data download", (Capability.IMPORT_PLAYLIST,)),
 )

@@ -1,0 +1,105 @@
+"""The provider interface: one protocol for reading, writing, searching and ISRC look-up.
+
+Each provider declares its capabilities and implements what it can; the rest raises
+``NotSupported`` with the capability named. Shared work lives here, as in beets' metadata
+plugins: paging through a provider's lists, and cutting writes into the provider's
+largest allowed batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, TypeVar
+
+from services.connectors.domain.providers import Capability
+from services.kernel.contracts import Track
+
+T = TypeVar("T")
+
+
+class NotSupported(Exception):
+    """The provider cannot do this (its API has no such call, or not for this account)."""
+
+    def __init__(self, provider: str, capability: Capability) -> None:
+        super().__init__(f"{provider} cannot {capability.value.replace('_', ' ')}")
+        self.capability = capability
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who the connected account is."""
+
+    provider: str
+    account_id: str
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class PlaylistInfo:
+    """A playlist without its items.
+
+    Attributes:
+        snapshot: The provider's version of it (Spotify's ``snapshot_id``, Deezer's
+            checksum), to detect change without reading the items.
+    """
+
+    provider: str
+    playlist_id: str
+    name: str
+    track_count: int | None = None
+    owned: bool = True
+    snapshot: str | None = None
+
+
+def batches(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    """Consecutive slices of at most ``size``."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+class Provider:
+    """Base of every provider adapter."""
+
+    name: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]]
+    #: Largest number of items one write call may carry.
+    write_batch: ClassVar[int] = 100
+
+    def _unsupported(self, capability: Capability) -> NotSupported:
+        return NotSupported(self.name, capability)
+
+    async def profile(self) -> Profile:
+        raise self._unsupported(Capability.READ_PROFILE)
+
+    def playlists(self) -> AsyncIterator[PlaylistInfo]:
+        raise self._unsupported(Capability.READ_PLAYLISTS)
+
+    def playlist_items(self, playlist_id: str) -> AsyncIterator[Track]:
+        raise self._unsupported(Capability.READ_PLAYLISTS)
+
+    def liked_tracks(self) -> AsyncIterator[Track]:
+        raise self._unsupported(Capability.READ_LIKED)
+
+    def recently_played(self) -> AsyncIterator[Track]:
+        raise self._unsupported(Capability.READ_RECENT)
+
+    async def create_playlist(self, name: str, description: str = "") -> PlaylistInfo:
+        raise self._unsupported(Capability.CREATE_PLAYLIST)
+
+    async def add_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
+        raise self._unsupported(Capability.ADD_ITEMS)
+
+    async def remove_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
+        raise self._unsupported(Capability.REMOVE_ITEMS)
+
+    async def like(self, track_ids: Sequence[str]) -> None:
+        raise self._unsupported(Capability.LIKE)
+
+    async def unlike(self, track_ids: Sequence[str]) -> None:
+        raise self._unsupported(Capability.UNLIKE)
+
+    async def search(self, query: Track, limit: int = 10) -> list[Track]:
+        raise self._unsupported(Capability.SEARCH)
+
+    async def lookup_isrc(self, isrc: str) -> list[Track]:
+        raise self._unsupported(Capability.ISRC_LOOKUP)
