@@ -8,7 +8,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from services.connectors.settings import ConnectorsSettings
+from services.connectors.settings import ConnectorsSettings, DeezerSettings
 from services.downloader.settings import DownloaderSettings
 from services.gateway.settings import GatewaySettings
 from services.kernel.bus import BusSettings
@@ -24,6 +24,7 @@ SETTINGS = [
     (MatcherSettings, "matcher"),
     (DownloaderSettings, "downloader"),
     (SchedulerSettings, "scheduler"),
+    (DeezerSettings, "deezer"),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 
+import grpc
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -14,8 +15,11 @@ from services.connectors.adapters.http import CallCounter, ProviderHttp, RetryPo
 from services.connectors.adapters.ratelimit import InProcessTokenBuckets
 from services.connectors.domain.limits import classify_deezer
 from services.kernel.contracts import Track
+from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from services.kernel.rpc.tunebridge.music.v1 import track_pb2
 from tests.emulators.deezer import TOKEN, DeezerState, deezer_app
 from tests.emulators.scripted import serving
+from tests.support.installation import running_installation
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -131,3 +135,37 @@ async def test_library_calls_without_a_valid_token_say_so(deezer: Deezer) -> Non
     public = DeezerProvider(deezer.http, InProcessLookupCache(), access_token=None)
     with pytest.raises(Exception, match="needs a Deezer account"):
         await public.create_playlist("x")
+
+
+async def test_the_connectors_service_answers_catalog_questions_over_grpc(
+    nats_url: str, namespace: str
+) -> None:
+    state = DeezerState()
+    async with (
+        serving(deezer_app(state)) as deezer_url,
+        running_installation(nats_url, namespace, deezer_url=deezer_url) as installation,
+    ):
+        port = installation.runtimes["connectors"].context.detail["grpc_port"]
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+            found = await stub.LookupIsrc(
+                catalog_pb2.LookupIsrcRequest(user_id="u1", provider="deezer", isrc="GBDUW0000059")
+            )
+            searched = await stub.SearchTracks(
+                catalog_pb2.SearchTracksRequest(
+                    user_id="u1",
+                    provider="deezer",
+                    query=track_pb2.Track(title="Teardrop", artists=["Massive Attack"]),
+                )
+            )
+            with pytest.raises(grpc.aio.AioRpcError) as unknown:
+                await stub.SearchTracks(
+                    catalog_pb2.SearchTracksRequest(
+                        user_id="u1", provider="napster", query=track_pb2.Track(title="x")
+                    )
+                )
+    assert [(t.title, t.provider_id) for t in found.tracks] == [
+        ("Harder Better Faster Stronger", "3135556")
+    ]
+    assert [t.artists[0] for t in searched.tracks] == ["Massive Attack"]
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND

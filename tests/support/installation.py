@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from opentelemetry.sdk.trace import SpanProcessor
 
 from services.connectors.app import ConnectorsApp
-from services.connectors.settings import ConnectorsSettings
+from services.connectors.settings import ConnectorsSettings, DeezerSettings
 from services.downloader.app import DownloaderApp
 from services.downloader.settings import DownloaderSettings
 from services.gateway.app import GatewayApp
@@ -53,6 +53,7 @@ async def running_installation(
     namespace: str,
     span_processors: Sequence[SpanProcessor] = (),
     redis_url: str | None = None,
+    deezer_url: str | None = None,
 ) -> AsyncIterator[Installation]:
     """Start the five services (gateway last, on a free port) and stop them afterwards."""
     bus = fast_bus_settings(nats_url, namespace, redis_url)
@@ -65,7 +66,10 @@ async def running_installation(
 
     try:
         for app in (
-            ConnectorsApp(ConnectorsSettings(grpc_port=0)),
+            ConnectorsApp(
+                ConnectorsSettings(grpc_port=0),
+                DeezerSettings(api_url=deezer_url) if deezer_url else None,
+            ),
             MatcherApp(MatcherSettings(grpc_port=0)),
             DownloaderApp(DownloaderSettings()),
             SchedulerApp(SchedulerSettings()),

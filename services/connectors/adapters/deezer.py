@@ -75,17 +75,22 @@ class DeezerProvider(Provider):
     write_batch: ClassVar[int] = WRITE_BATCH
 
     def __init__(
-        self, http: ProviderHttp, cache: LookupCache, access_token: str | None = None
+        self,
+        http: ProviderHttp,
+        cache: LookupCache,
+        access_token: str | None = None,
+        bucket: Bucket = DEEZER_BUCKET,
     ) -> None:
         self.http = http
         self.cache = cache
         self._token = access_token
+        self._buckets = [bucket]
 
     async def _get(self, path: str, endpoint: str, **params: Any) -> Any:
         if self._token:
             params["access_token"] = self._token
         return await self.http.call(
-            "GET", path, endpoint=endpoint, params=params, buckets=[DEEZER_BUCKET]
+            "GET", path, endpoint=endpoint, params=params, buckets=self._buckets
         )
 
     async def _write(self, method: str, path: str, endpoint: str, **params: Any) -> Any:
@@ -93,7 +98,7 @@ class DeezerProvider(Provider):
             raise ProviderError(self.name, endpoint, _needs_account())
         params["access_token"] = self._token
         return await self.http.call(
-            method, path, endpoint=endpoint, params=params, buckets=[DEEZER_BUCKET]
+            method, path, endpoint=endpoint, params=params, buckets=self._buckets
         )
 
     async def _pages(self, path: str, endpoint: str) -> AsyncIterator[Mapping[str, Any]]:

@@ -2,14 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import grpc
 
+from services.connectors.adapters.http import ProviderError
+from services.connectors.adapters.provider import NotSupported, Provider
 from services.connectors.domain.providers import PROVIDERS
+from services.kernel.contracts import Track
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from services.kernel.rpc.tunebridge.music.v1 import track_pb2
+
+MAX_RESULTS = 50
+DEFAULT_RESULTS = 10
+
+
+def track_to_proto(track: Track) -> track_pb2.Track:
+    """A contract track as a proto track."""
+    message = track_pb2.Track(
+        title=track.title,
+        artists=list(track.artists),
+        album=track.album or "",
+        duration_ms=track.duration_ms or 0,
+        isrc=track.isrc or "",
+        provider=track.provider or "",
+        provider_id=track.provider_id or "",
+        kind=track.kind or "",
+        views=track.views or 0,
+    )
+    if track.explicit is not None:
+        message.explicit = track.explicit
+    return message
 
 
 class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
-    """Implements ``tunebridge.catalog.v1.CatalogService``."""
+    """Implements ``tunebridge.catalog.v1.CatalogService`` over the catalog providers."""
+
+    def __init__(self, catalogs: Mapping[str, Provider]) -> None:
+        self.catalogs = catalogs
+
+    async def _provider(self, name: str, context: grpc.aio.ServicerContext) -> Provider:
+        provider = self.catalogs.get(name)
+        if provider is None:
+            await context.abort(
+                grpc.StatusCode.NOT_FOUND,
+                f"no catalog provider {name!r}; known: {', '.join(sorted(self.catalogs))}",
+            )
+        assert provider is not None
+        return provider
 
     async def ListProviders(
         self, request: catalog_pb2.ListProvidersRequest, context: grpc.aio.ServicerContext
@@ -24,3 +64,35 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
                 for provider in sorted(PROVIDERS, key=lambda p: p.name)
             ]
         )
+
+    async def SearchTracks(
+        self, request: catalog_pb2.SearchTracksRequest, context: grpc.aio.ServicerContext
+    ) -> catalog_pb2.SearchTracksResponse:
+        provider = await self._provider(request.provider, context)
+        if not request.query.title:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "query.title is required")
+        query = Track(title=request.query.title, artists=tuple(request.query.artists))
+        limit = min(request.limit or DEFAULT_RESULTS, MAX_RESULTS)
+        tracks = await self._ask(context, provider.search(query, limit))
+        return catalog_pb2.SearchTracksResponse(tracks=[track_to_proto(t) for t in tracks])
+
+    async def LookupIsrc(
+        self, request: catalog_pb2.LookupIsrcRequest, context: grpc.aio.ServicerContext
+    ) -> catalog_pb2.LookupIsrcResponse:
+        provider = await self._provider(request.provider, context)
+        tracks = await self._ask(context, provider.lookup_isrc(request.isrc))
+        return catalog_pb2.LookupIsrcResponse(tracks=[track_to_proto(t) for t in tracks])
+
+    async def _ask(self, context: grpc.aio.ServicerContext, question: object) -> list[Track]:
+        try:
+            return await question  # type: ignore[no-any-return,misc]
+        except NotSupported as error:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, str(error))
+        except ProviderError as error:
+            status = (
+                grpc.StatusCode.RESOURCE_EXHAUSTED
+                if error.verdict.outcome in ("quota_exceeded", "rate_limited")
+                else grpc.StatusCode.UNAVAILABLE
+            )
+            await context.abort(status, str(error))
+        raise AssertionError("unreachable")

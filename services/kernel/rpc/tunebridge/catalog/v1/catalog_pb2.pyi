@@ -1,3 +1,4 @@
+from services.kernel.rpc.tunebridge.music.v1 import track_pb2 as _track_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -5,6 +6,40 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class SearchTracksRequest(_message.Message):
+    __slots__ = ("user_id", "provider", "query", "limit")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    provider: str
+    query: _track_pb2.Track
+    limit: int
+    def __init__(self, user_id: _Optional[str] = ..., provider: _Optional[str] = ..., query: _Optional[_Union[_track_pb2.Track, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class SearchTracksResponse(_message.Message):
+    __slots__ = ("tracks",)
+    TRACKS_FIELD_NUMBER: _ClassVar[int]
+    tracks: _containers.RepeatedCompositeFieldContainer[_track_pb2.Track]
+    def __init__(self, tracks: _Optional[_Iterable[_Union[_track_pb2.Track, _Mapping]]] = ...) -> None: ...
+
+class LookupIsrcRequest(_message.Message):
+    __slots__ = ("user_id", "provider", "isrc")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    ISRC_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    provider: str
+    isrc: str
+    def __init__(self, user_id: _Optional[str] = ..., provider: _Optional[str] = ..., isrc: _Optional[str] = ...) -> None: ...
+
+class LookupIsrcResponse(_message.Message):
+    __slots__ = ("tracks",)
+    TRACKS_FIELD_NUMBER: _ClassVar[int]
+    tracks: _containers.RepeatedCompositeFieldContainer[_track_pb2.Track]
+    def __init__(self, tracks: _Optional[_Iterable[_Union[_track_pb2.Track, _Mapping]]] = ...) -> None: ...
 
 class ListProvidersRequest(_message.Message):
     __slots__ = ("user_id",)

@@ -40,6 +40,16 @@ class CatalogServiceStub:
                 request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.ListProvidersRequest.SerializeToString,
                 response_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.ListProvidersResponse.FromString,
                 _registered_method=True)
+        self.SearchTracks = channel.unary_unary(
+                '/tunebridge.catalog.v1.CatalogService/SearchTracks',
+                request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.SearchTracksRequest.SerializeToString,
+                response_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.SearchTracksResponse.FromString,
+                _registered_method=True)
+        self.LookupIsrc = channel.unary_unary(
+                '/tunebridge.catalog.v1.CatalogService/LookupIsrc',
+                request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.LookupIsrcRequest.SerializeToString,
+                response_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.LookupIsrcResponse.FromString,
+                _registered_method=True)
 
 
 class CatalogServiceServicer:
@@ -53,6 +63,20 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchTracks(self, request, context):
+        """Searches a provider's catalog for a track.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LookupIsrc(self, request, context):
+        """Finds a provider's tracks by ISRC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CatalogServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -60,6 +84,16 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.ListProviders,
                     request_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.ListProvidersRequest.FromString,
                     response_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.ListProvidersResponse.SerializeToString,
+            ),
+            'SearchTracks': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchTracks,
+                    request_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.SearchTracksRequest.FromString,
+                    response_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.SearchTracksResponse.SerializeToString,
+            ),
+            'LookupIsrc': grpc.unary_unary_rpc_method_handler(
+                    servicer.LookupIsrc,
+                    request_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.LookupIsrcRequest.FromString,
+                    response_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.LookupIsrcResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -90,6 +124,60 @@ class CatalogService:
             '/tunebridge.catalog.v1.CatalogService/ListProviders',
             tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.ListProvidersRequest.SerializeToString,
             tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.ListProvidersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchTracks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tunebridge.catalog.v1.CatalogService/SearchTracks',
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.SearchTracksRequest.SerializeToString,
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.SearchTracksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LookupIsrc(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tunebridge.catalog.v1.CatalogService/LookupIsrc',
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.LookupIsrcRequest.SerializeToString,
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.LookupIsrcResponse.FromString,
             options,
             channel_credentials,
             insecure,
