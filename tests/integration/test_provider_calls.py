@@ -220,3 +220,27 @@ async def test_in_process_cache_is_bounded() -> None:
     for key in ("a", "b", "c"):
         await small.put(key, key.encode(), ttl_s=10)
     assert [await small.get(key) for key in ("a", "b", "c")] == [None, b"b", b"c"]
+
+
+async def test_a_write_that_may_have_happened_is_not_repeated_blindly(counter: CallCounter) -> None:
+    script = Script(
+        {
+            "v1/playlists/p1/items": [Answer(502, None), Answer(201, {"snapshot_id": "s2"})],
+            "v1/me/playlists": [
+                Answer(
+                    429, {"error": {"status": 429, "message": "slow down"}}, {"Retry-After": "0"}
+                ),
+                Answer(201, {"id": "p2"}),
+            ],
+        }
+    )
+    async with serving(scripted_app(script)) as url:
+        http = ProviderHttp(
+            "spotify", url, classify_spotify, InProcessTokenBuckets(), counter, QUICK
+        )
+        with pytest.raises(ProviderError, match="server_error"):
+            await http.call("POST", "/v1/playlists/p1/items", endpoint="add", json={"uris": []})
+        created = await http.call("POST", "/v1/me/playlists", endpoint="create", json={})
+        await http.close()
+    assert len(script.times("v1/playlists/p1/items")) == 1  # the caller must look first
+    assert created == {"id": "p2"}  # a rate-limited write was surely not done: repeated

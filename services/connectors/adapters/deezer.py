@@ -93,12 +93,19 @@ class DeezerProvider(Provider):
             "GET", path, endpoint=endpoint, params=params, buckets=self._buckets
         )
 
-    async def _write(self, method: str, path: str, endpoint: str, **params: Any) -> Any:
+    async def _write(
+        self, method: str, path: str, endpoint: str, idempotent: bool = False, **params: Any
+    ) -> Any:
         if not self._token:
             raise ProviderError(self.name, endpoint, _needs_account())
         params["access_token"] = self._token
         return await self.http.call(
-            method, path, endpoint=endpoint, params=params, buckets=self._buckets
+            method,
+            path,
+            endpoint=endpoint,
+            params=params,
+            buckets=self._buckets,
+            idempotent=idempotent,
         )
 
     async def _pages(self, path: str, endpoint: str) -> AsyncIterator[Mapping[str, Any]]:
@@ -166,11 +173,16 @@ class DeezerProvider(Provider):
 
     async def like(self, track_ids: Sequence[str]) -> None:
         for track_id in track_ids:  # Deezer takes one track per call
-            await self._write("POST", "/user/me/tracks", "like", track_id=int(track_id))
+            # A like is a set membership: repeating it changes nothing.
+            await self._write(
+                "POST", "/user/me/tracks", "like", idempotent=True, track_id=int(track_id)
+            )
 
     async def unlike(self, track_ids: Sequence[str]) -> None:
         for track_id in track_ids:
-            await self._write("DELETE", "/user/me/tracks", "unlike", track_id=int(track_id))
+            await self._write(
+                "DELETE", "/user/me/tracks", "unlike", idempotent=True, track_id=int(track_id)
+            )
 
     async def search(self, query: Track, limit: int = 10) -> list[Track]:
         q = search_query(query)

@@ -127,12 +127,19 @@ class ProviderHttp:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
     ) -> Any:
         """Send a request and return its decoded JSON body (None when empty).
+
+        A request that is not idempotent (POST, unless said otherwise) is retried only when
+        it surely was not carried out (a rate limit, or a connection never made); after a
+        server error or a timeout the provider may have done it, so the caller is told
+        (``ProviderError``) and must look before trying again.
 
         Raises ``QuotaExceeded``, ``Unauthorized``, ``RetriesExhausted`` or
         ``ProviderError`` with the provider's verdict.
         """
+        repeatable = method.upper() != "POST" if idempotent is None else idempotent
         verdict = Verdict("server_error")
         for attempt in range(self.policy.attempts):
             for bucket in buckets:
@@ -141,12 +148,18 @@ class ProviderHttp:
                 response = await self._client.request(
                     method, path, params=params, json=json, headers=headers
                 )
+            except httpx.ConnectError as error:  # never reached the provider: safe to repeat
+                verdict = Verdict("server_error", None, type(error).__name__)
+                body: Any = None
+                not_sent = True
             except (httpx.TimeoutException, httpx.TransportError) as error:
                 verdict = Verdict("timeout", None, type(error).__name__)
-                body: Any = None
+                body = None
+                not_sent = False
             else:
                 body = _decode(response)
                 verdict = self.classify(response.status_code, response.headers, body)
+                not_sent = verdict.outcome == "rate_limited"
             self.counter.count(self.provider, endpoint, verdict.outcome)
             if verdict.outcome == "ok":
                 return body
@@ -157,7 +170,7 @@ class ProviderHttp:
                 raise QuotaExceeded(self.provider, endpoint, verdict)
             if verdict.outcome == "unauthorized":
                 raise Unauthorized(self.provider, endpoint, verdict)
-            if verdict.outcome not in RETRYABLE:
+            if verdict.outcome not in RETRYABLE or not (repeatable or not_sent):
                 raise ProviderError(self.provider, endpoint, verdict)
             if attempt + 1 < self.policy.attempts:
                 delay = self._delay(verdict, attempt)
