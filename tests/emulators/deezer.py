@@ -58,6 +58,8 @@ class DeezerState:
     quota_error_every: int = 0
     calls: int = 0
     tokens: set[str] = field(default_factory=lambda: {TOKEN})
+    #: The next N writes are carried out, then answered with a 502 (a lost response).
+    lost_write_responses: int = 0
     next_id: int = 10_000_000
 
     def track(self, track_id: int) -> dict[str, Any] | None:
@@ -173,6 +175,9 @@ def deezer_app(state: DeezerState) -> Litestar:
         if playlist_id not in state.playlists:
             return _error("DataException", "no data", 800)
         state.playlists[playlist_id] += [int(s) for s in songs.split(",") if s]
+        if state.lost_write_responses > 0:
+            state.lost_write_responses -= 1
+            return Response({"error": "Bad Gateway"}, status_code=502)
         return True
 
     @delete("/playlist/{playlist_id:int}/tracks", status_code=200)

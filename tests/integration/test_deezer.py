@@ -169,3 +169,12 @@ async def test_the_connectors_service_answers_catalog_questions_over_grpc(
     ]
     assert [t.artists[0] for t in searched.tracks] == ["Massive Attack"]
     assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_a_write_whose_answer_was_lost_is_not_written_twice(deezer: Deezer) -> None:
+    deezer.state.add_generated_playlist(300)
+    created = await deezer.provider.create_playlist("Careful")
+    ids = [str(t["id"]) for t in deezer.state.catalogue[:250]]
+    deezer.state.lost_write_responses = 2  # the first two batches land, their answers do not
+    await deezer.provider.add_items(created.playlist_id, ids)
+    assert deezer.state.playlists[int(created.playlist_id)] == [int(i) for i in ids]

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
+from services.connectors.adapters.http import ProviderError
 from services.connectors.domain.providers import Capability
 from services.kernel.contracts import Track
 
@@ -87,7 +88,27 @@ class Provider:
         raise self._unsupported(Capability.CREATE_PLAYLIST)
 
     async def add_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
+        """Append tracks in the provider's largest batches, never one twice: a batch whose
+        fate is unknown (server error, timeout) is looked for before it is sent again."""
+        if Capability.ADD_ITEMS not in self.capabilities:
+            raise self._unsupported(Capability.ADD_ITEMS)
+        for batch in batches(list(track_ids), self.write_batch):
+            try:
+                await self._append(playlist_id, batch)
+            except ProviderError as error:
+                if error.verdict.outcome not in ("server_error", "timeout"):
+                    raise
+                if await self._playlist_tail(playlist_id, len(batch)) == list(batch):
+                    continue  # it landed after all
+                await self._append(playlist_id, batch)
+
+    async def _append(self, playlist_id: str, track_ids: Sequence[str]) -> None:
+        """One append call of at most ``write_batch`` tracks."""
         raise self._unsupported(Capability.ADD_ITEMS)
+
+    async def _playlist_tail(self, playlist_id: str, count: int) -> list[str]:
+        """The ids of the last ``count`` tracks of a playlist."""
+        raise self._unsupported(Capability.READ_PLAYLISTS)
 
     async def remove_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
         raise self._unsupported(Capability.REMOVE_ITEMS)
