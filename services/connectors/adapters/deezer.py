@@ -153,14 +153,19 @@ class DeezerProvider(Provider):
         created = await self._write("POST", "/user/me/playlists", "create_playlist", title=name)
         return PlaylistInfo(self.name, str(created["id"]), name, 0)
 
-    async def add_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
-        for batch in batches(list(track_ids), self.write_batch):
-            await self._write(
-                "POST",
-                f"/playlist/{int(playlist_id)}/tracks",
-                "playlist_add",
-                songs=",".join(str(int(t)) for t in batch),
-            )
+    async def _append(self, playlist_id: str, track_ids: Sequence[str]) -> None:
+        songs = ",".join(str(int(t)) for t in track_ids)
+        await self._write(
+            "POST", f"/playlist/{int(playlist_id)}/tracks", "playlist_add", songs=songs
+        )
+
+    async def _playlist_tail(self, playlist_id: str, count: int) -> list[str]:
+        path = f"/playlist/{int(playlist_id)}/tracks"
+        first = await self._get(path, "playlist_tracks", index=0, limit=1)
+        total = int(first.get("total") or 0) if isinstance(first, Mapping) else 0
+        page = await self._get(path, "playlist_tracks", index=max(0, total - count), limit=count)
+        items = page.get("data") or [] if isinstance(page, Mapping) else []
+        return [str(item["id"]) for item in items]
 
     async def remove_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
         for batch in batches(list(track_ids), self.write_batch):
