@@ -65,6 +65,8 @@ class Provider:
     capabilities: ClassVar[frozenset[Capability]]
     #: Largest number of items one write call may carry.
     write_batch: ClassVar[int] = 100
+    #: Tries of one batch whose outcome stays unknown (each after looking at the target).
+    write_attempts: ClassVar[int] = 5
 
     def _unsupported(self, capability: Capability) -> NotSupported:
         return NotSupported(self.name, capability)
@@ -93,14 +95,20 @@ class Provider:
         if Capability.ADD_ITEMS not in self.capabilities:
             raise self._unsupported(Capability.ADD_ITEMS)
         for batch in batches(list(track_ids), self.write_batch):
-            try:
-                await self._append(playlist_id, batch)
-            except ProviderError as error:
-                if error.verdict.outcome not in ("server_error", "timeout"):
-                    raise
-                if await self._playlist_tail(playlist_id, len(batch)) == list(batch):
-                    continue  # it landed after all
-                await self._append(playlist_id, batch)
+            for attempt in range(self.write_attempts):
+                try:
+                    await self._append(playlist_id, batch)
+                    break
+                except ProviderError as error:
+                    if error.verdict.outcome not in ("server_error", "timeout"):
+                        raise
+                    if attempt + 1 == self.write_attempts:
+                        raise
+                    # The batch may have landed although its answer did not. (A playlist
+                    # that already ended with exactly these tracks reads as landed too:
+                    # the sync never appends a run of tracks the target already ends with.)
+                    if await self._playlist_tail(playlist_id, len(batch)) == list(batch):
+                        break
 
     async def _append(self, playlist_id: str, track_ids: Sequence[str]) -> None:
         """One append call of at most ``write_batch`` tracks."""

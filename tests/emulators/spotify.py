@@ -1,0 +1,360 @@
+"""A Spotify Web API emulator for the 2026 development-mode contract.
+
+Serves the recorded tracks of ``tests/data/providers/spotify`` and honours what our
+connector relies on: ``/playlists/{id}/items`` (limit 1-50; the old ``/tracks`` answers
+403 as it now does for dev-mode apps), ``/me/playlists``, ``/me/tracks``,
+``/me/library`` (at most 40 URIs), search (limit at most 10, ``isrc:`` and field
+filters), ``snapshot_id`` on every playlist change, access tokens that expire, refresh
+tokens that are single-use (rotated on every refresh, as with PKCE) and an expired
+consent (``invalid_grant``). Faults on demand: 429 with ``Retry-After`` (a number, 0 or
+none), ``QUOTA_EXCEEDED``, 5xx, and writes whose answer is lost.
+
+Run it alone for a demo: ``python -m tests.emulators.spotify --port 8766``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import itertools
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from litestar import Litestar, Request, Response, delete, get, post, put
+from litestar.params import FromPath, FromQuery
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "providers" / "spotify"
+USER_ID = "emulated-user"
+
+
+def _load(name: str) -> Any:
+    return json.loads((DATA / name).read_text())
+
+
+def recorded_tracks() -> list[dict[str, Any]]:
+    """Every distinct full track object in the recorded payloads."""
+    found: dict[str, dict[str, Any]] = {}
+    items = itertools.chain(
+        (i["track"] for i in _load("playlist_items_page.json")["items"]),
+        (i["track"] for i in _load("saved_tracks_page.json")["items"]),
+        _load("search_tracks.json")["tracks"]["items"],
+        [_load("track.json")],
+        (i["track"] for i in _load("playlist.json")["tracks"]["items"]),
+    )
+    for track in items:
+        if track and track.get("id"):
+            found.setdefault(track["id"], track)
+    return list(found.values())
+
+
+def _error(
+    status: int, message: str, headers: dict[str, str] | None = None, reason: str | None = None
+) -> Response[Any]:
+    body: dict[str, Any] = {"status": status, "message": message}
+    if reason:
+        body["reason"] = reason
+    return Response({"error": body}, status_code=status, headers=headers or {})
+
+
+@dataclass
+class SpotifyState:
+    """The emulator's world; tests shape it and read it back."""
+
+    catalogue: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {t["uri"]: t for t in recorded_tracks()}
+    )
+    playlists: dict[str, dict[str, Any]] = field(default_factory=dict)
+    library: list[str] = field(default_factory=list)
+    access_tokens: dict[str, int] = field(default_factory=dict)  # token -> calls left
+    refresh_tokens: set[str] = field(default_factory=set)
+    client_id: str = "emulated-client"
+    token_lifetime_calls: int = 10_000
+    consent_expired: bool = False
+    rate_limit_every: int = 0
+    retry_after: str | None = "1"
+    quota_exceeded: bool = False
+    server_error_every: int = 0
+    lost_write_responses: int = 0
+    calls: int = 0
+
+    def grant(self) -> tuple[str, str]:
+        """A fresh access token and refresh token (what a completed consent gives)."""
+        access, refresh = secrets.token_hex(8), secrets.token_hex(8)
+        self.access_tokens[access] = self.token_lifetime_calls
+        self.refresh_tokens.add(refresh)
+        return access, refresh
+
+    def add_generated_playlist(self, size: int, name: str = "Generated") -> str:
+        """A playlist of ``size`` distinct tracks cloned from the recorded ones."""
+        base = list(self.catalogue.values())
+        uris = []
+        for number in range(size):
+            track = copy.deepcopy(base[number % len(base)])
+            track["id"] = f"{number:022d}"
+            track["uri"] = f"spotify:track:{track['id']}"
+            track["name"] = f"{track['name']} ({number})"
+            self.catalogue[track["uri"]] = track
+            uris.append(track["uri"])
+        return self.new_playlist(name, uris)
+
+    def new_playlist(self, name: str, uris: list[str] | None = None) -> str:
+        playlist_id = secrets.token_hex(11)
+        self.playlists[playlist_id] = {
+            "name": name,
+            "items": list(uris or []),
+            "snapshot": secrets.token_hex(8),
+        }
+        return playlist_id
+
+
+def spotify_app(state: SpotifyState) -> Litestar:
+    def gate(request: Request[Any, Any, Any]) -> Response[Any] | None:
+        state.calls += 1
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if token not in state.access_tokens:
+            return _error(401, "Invalid access token")
+        if state.access_tokens[token] <= 0:
+            return _error(401, "The access token expired")
+        state.access_tokens[token] -= 1
+        if state.quota_exceeded:
+            return _error(429, "Too many requests", reason="QUOTA_EXCEEDED")
+        if state.rate_limit_every and state.calls % state.rate_limit_every == 0:
+            headers = {"Retry-After": state.retry_after} if state.retry_after is not None else {}
+            return _error(429, "API rate limit exceeded", headers)
+        if state.server_error_every and state.calls % state.server_error_every == 0:
+            return _error(503, "Service unavailable")
+        return None
+
+    def page(request: Request[Any, Any, Any], items: list[Any], max_limit: int = 50) -> Any:
+        limit = int(request.query_params.get("limit", 20))
+        offset = int(request.query_params.get("offset", 0))
+        if not 1 <= limit <= max_limit:
+            return _error(400, f"Invalid limit, must be between 1 and {max_limit}")
+        chunk = items[offset : offset + limit]
+        base = str(request.url).split("?")[0]
+        nxt = (
+            f"{base}?offset={offset + limit}&limit={limit}" if offset + limit < len(items) else None
+        )
+        return {
+            "href": str(request.url),
+            "items": chunk,
+            "limit": limit,
+            "offset": offset,
+            "total": len(items),
+            "next": nxt,
+            "previous": None,
+        }
+
+    def lost(body: Any, status: int) -> Response[Any]:
+        if state.lost_write_responses > 0:
+            state.lost_write_responses -= 1
+            return _error(502, "Bad gateway")
+        return Response(body, status_code=status)
+
+    def snapshot(playlist: dict[str, Any]) -> str:
+        playlist["snapshot"] = secrets.token_hex(8)
+        return str(playlist["snapshot"])
+
+    @post("/api/token", status_code=200)
+    async def token(request: Request[Any, Any, Any]) -> Any:
+        form = await request.form()
+        if form.get("grant_type") != "refresh_token" or form.get("client_id") != state.client_id:
+            return Response({"error": "invalid_request"}, status_code=400)
+        refresh = str(form.get("refresh_token"))
+        if state.consent_expired or refresh not in state.refresh_tokens:
+            return Response(
+                {"error": "invalid_grant", "error_description": "Refresh token revoked"},
+                status_code=400,
+            )
+        state.refresh_tokens.discard(refresh)  # single use: rotated
+        access, new_refresh = state.grant()
+        return {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "refresh_token": new_refresh,
+            "scope": "playlist-modify-private",
+        }
+
+    @get("/v1/me")
+    async def me(request: Request[Any, Any, Any]) -> Any:
+        return gate(request) or {"id": USER_ID, "display_name": "Emulated", "account_id": "acc-1"}
+
+    @get("/v1/me/playlists")
+    async def my_playlists(request: Request[Any, Any, Any]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        mine = [
+            {
+                "id": pid,
+                "name": p["name"],
+                "snapshot_id": p["snapshot"],
+                "owner": {"id": USER_ID},
+                "items": {"total": len(p["items"])},
+            }
+            for pid, p in state.playlists.items()
+        ]
+        return page(request, mine)
+
+    @post("/v1/me/playlists", status_code=201)
+    async def create(request: Request[Any, Any, Any]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        body = await request.json()
+        playlist_id = state.new_playlist(body["name"])
+        return lost(
+            {
+                "id": playlist_id,
+                "name": body["name"],
+                "snapshot_id": state.playlists[playlist_id]["snapshot"],
+            },
+            201,
+        )
+
+    @get("/v1/playlists/{playlist_id:str}/tracks")
+    async def old_tracks(request: Request[Any, Any, Any], playlist_id: FromPath[str]) -> Any:
+        return _error(403, "Forbidden")  # gone for development-mode apps since March 2026
+
+    @get("/v1/playlists/{playlist_id:str}/items")
+    async def items(request: Request[Any, Any, Any], playlist_id: FromPath[str]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        if playlist_id not in state.playlists:
+            return _error(404, "Resource not found")
+        entries = [
+            {"added_at": "2026-01-01T00:00:00Z", "is_local": False, "item": state.catalogue[uri]}
+            for uri in state.playlists[playlist_id]["items"]
+        ]
+        return page(request, entries)
+
+    @post("/v1/playlists/{playlist_id:str}/items", status_code=201)
+    async def add(request: Request[Any, Any, Any], playlist_id: FromPath[str]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        body = await request.json()
+        uris = body.get("uris") or []
+        if len(uris) > 100:
+            return _error(400, "Too many ids requested")
+        if any(uri not in state.catalogue for uri in uris):
+            return _error(400, "Invalid base62 id")
+        playlist = state.playlists.get(playlist_id)
+        if playlist is None:
+            return _error(404, "Resource not found")
+        position = body.get("position")
+        at = len(playlist["items"]) if position is None else int(position)
+        playlist["items"][at:at] = uris
+        return lost({"snapshot_id": snapshot(playlist)}, 201)
+
+    @delete("/v1/playlists/{playlist_id:str}/items", status_code=200)
+    async def remove(request: Request[Any, Any, Any], playlist_id: FromPath[str]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        body = await request.json()
+        gone = {entry["uri"] for entry in body.get("items") or []}
+        if len(body.get("items") or []) > 100:
+            return _error(400, "Too many ids requested")
+        playlist = state.playlists[playlist_id]
+        playlist["items"] = [uri for uri in playlist["items"] if uri not in gone]
+        return {"snapshot_id": snapshot(playlist)}
+
+    @get("/v1/me/tracks")
+    async def saved(request: Request[Any, Any, Any]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        entries = [
+            {"added_at": "2026-01-01T00:00:00Z", "track": state.catalogue[uri]}
+            for uri in state.library
+        ]
+        return page(request, entries)
+
+    @put("/v1/me/library", status_code=200)
+    async def save(request: Request[Any, Any, Any], uris: FromQuery[str]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        wanted = [u for u in uris.split(",") if u]
+        if len(wanted) > 40:
+            return _error(400, "Too many ids requested")
+        for uri in wanted:
+            if uri not in state.library:
+                state.library.insert(0, uri)
+        return Response(None, status_code=200)
+
+    @delete("/v1/me/library", status_code=200)
+    async def unsave(request: Request[Any, Any, Any], uris: FromQuery[str]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        gone = {u for u in uris.split(",") if u}
+        if len(gone) > 40:
+            return _error(400, "Too many ids requested")
+        state.library = [uri for uri in state.library if uri not in gone]
+        return Response(None, status_code=200)
+
+    @get("/v1/me/player/recently-played")
+    async def recent(request: Request[Any, Any, Any]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        played = [
+            {"track": state.catalogue[uri], "played_at": "2026-11-01T10:00:00Z"}
+            for uri in state.library[:50]
+        ]
+        return {"items": played, "next": None, "cursors": None, "limit": 50}
+
+    @get("/v1/search")
+    async def search(request: Request[Any, Any, Any], q: FromQuery[str]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        limit = int(request.query_params.get("limit", 5))
+        if not 1 <= limit <= 10:
+            return _error(400, "Invalid limit")
+        filters = dict(re.findall(r'(\w+):"?([^"]*?)"?(?=\s+\w+:|$)', q.strip()))
+        found = [
+            t
+            for t in state.catalogue.values()
+            if (not filters.get("isrc") or t.get("external_ids", {}).get("isrc") == filters["isrc"])
+            and filters.get("track", "").casefold() in t["name"].casefold()
+            and (
+                not filters.get("artist")
+                or any(filters["artist"].casefold() in a["name"].casefold() for a in t["artists"])
+            )
+        ]
+        return {"tracks": page(request, found, max_limit=10)}
+
+    return Litestar(
+        [
+            token,
+            me,
+            my_playlists,
+            create,
+            old_tracks,
+            items,
+            add,
+            remove,
+            saved,
+            save,
+            unsave,
+            recent,
+            search,
+        ],
+        logging_config=None,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8766)
+    options = parser.parse_args()
+    state = SpotifyState()
+    state.add_generated_playlist(120)
+    access, refresh = state.grant()
+    print(f"Spotify emulator on http://127.0.0.1:{options.port}")
+    print(f"access token {access}, refresh token {refresh}, client id {state.client_id}")
+    uvicorn.run(spotify_app(state), host="127.0.0.1", port=options.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""The Spotify provider against the Spotify emulator (2026 development-mode contract)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from services.connectors.adapters.http import (
+    CallCounter,
+    ProviderHttp,
+    QuotaExceeded,
+    RetryPolicy,
+)
+from services.connectors.adapters.ratelimit import InProcessTokenBuckets
+from services.connectors.adapters.spotify import (
+    ADD_BATCH,
+    PAGE_SIZE,
+    NeedsReauthorisation,
+    SpotifyAuth,
+    SpotifyProvider,
+    SpotifyToken,
+)
+from services.connectors.domain.limits import Bucket, classify_spotify
+from services.kernel.contracts import Track
+from tests.emulators.scripted import serving
+from tests.emulators.spotify import SpotifyState, spotify_app
+
+pytestmark = pytest.mark.timeout(120)
+
+
+class Spotify:
+    """A provider wired to the emulator, and what the tests look at."""
+
+    def __init__(self, url: str, state: SpotifyState) -> None:
+        self.state = state
+        self.counter = CallCounter(CollectorRegistry())
+        self.http = ProviderHttp(
+            "spotify",
+            url,
+            classify_spotify,
+            InProcessTokenBuckets(),
+            self.counter,
+            RetryPolicy(attempts=6, base_s=0.01, cap_s=0.05),
+        )
+        access, refresh = state.grant()
+        self.stored: list[SpotifyToken] = []
+
+        async def store(token: SpotifyToken) -> None:
+            self.stored.append(token)
+
+        self.auth = SpotifyAuth(
+            url, state.client_id, SpotifyToken(access, refresh, expires_at=4e9), store
+        )
+        self.provider = SpotifyProvider(
+            self.http, self.auth, [Bucket("spotify:app:emulated", capacity=100, per_second=100)]
+        )
+
+    def calls(self, endpoint: str, outcome: str = "ok") -> int:
+        return int(self.counter.value("spotify", endpoint, outcome))
+
+
+@pytest.fixture
+async def spotify() -> AsyncIterator[Spotify]:
+    state = SpotifyState()
+    async with serving(spotify_app(state)) as url:
+        client = Spotify(url, state)
+        yield client
+        await client.http.close()
+        await client.auth.close()
+
+
+async def test_a_2500_track_playlist_is_read_and_written_with_the_fewest_calls(
+    spotify: Spotify,
+) -> None:
+    source = spotify.state.add_generated_playlist(2500)
+    tracks = [t async for t in spotify.provider.playlist_items(source)]
+    assert len(tracks) == 2500 and len({t.provider_id for t in tracks}) == 2500
+    assert spotify.calls("playlist_items") == math.ceil(2500 / PAGE_SIZE)
+    copy = await spotify.provider.create_playlist("Copy")
+    await spotify.provider.add_items(copy.playlist_id, [t.provider_id or "" for t in tracks])
+    assert (
+        spotify.state.playlists[copy.playlist_id]["items"]
+        == (spotify.state.playlists[source]["items"])
+    )
+    assert spotify.calls("playlist_add") == math.ceil(2500 / ADD_BATCH)
+
+
+async def test_storms_of_429_and_5xx_are_ridden_out_and_nothing_is_written_twice(
+    spotify: Spotify,
+) -> None:
+    source = spotify.state.add_generated_playlist(600)
+    uris = list(spotify.state.playlists[source]["items"])
+    copy = await spotify.provider.create_playlist("Storm")
+    spotify.state.rate_limit_every = 4
+    spotify.state.retry_after = "0"
+    spotify.state.server_error_every = 7
+    spotify.state.lost_write_responses = 2
+    await spotify.provider.add_items(copy.playlist_id, [u.rsplit(":", 1)[1] for u in uris])
+    read = [t.provider_id async for t in spotify.provider.playlist_items(copy.playlist_id)]
+    assert spotify.state.playlists[copy.playlist_id]["items"] == uris
+    assert read == [u.rsplit(":", 1)[1] for u in uris]
+    assert (
+        spotify.calls("playlist_add", "rate_limited")
+        + spotify.calls("playlist_items", "rate_limited")
+        >= 1
+    )
+
+
+async def test_retry_after_is_honoured(spotify: Spotify) -> None:
+    spotify.state.rate_limit_every = 2
+    spotify.state.retry_after = "1"
+    import time
+
+    started = time.monotonic()
+    await spotify.provider.profile()
+    await spotify.provider.profile()  # the 2nd call is limited: waits a second, then works
+    assert time.monotonic() - started >= 1.0
+
+
+async def test_an_expired_access_token_is_refreshed_invisibly_and_the_new_tokens_stored(
+    spotify: Spotify,
+) -> None:
+    first = spotify.auth.token
+    spotify.state.access_tokens[first.access_token] = 0  # expired at the provider
+    profile = await spotify.provider.profile()
+    assert profile.account_id == "acc-1"
+    (stored,) = spotify.stored
+    assert stored.access_token != first.access_token
+    assert stored.refresh_token != first.refresh_token  # rotated: the old one is spent
+    assert first.refresh_token not in spotify.state.refresh_tokens
+
+
+async def test_a_token_about_to_expire_is_refreshed_before_use(spotify: Spotify) -> None:
+    spotify.auth.token.expires_at = spotify.auth.clock() + 10
+    await spotify.provider.profile()
+    assert len(spotify.stored) == 1
+    assert spotify.calls("me", "unauthorized") == 0
+
+
+async def test_an_expired_consent_needs_reauthorisation(spotify: Spotify) -> None:
+    spotify.state.access_tokens[spotify.auth.token.access_token] = 0
+    spotify.state.consent_expired = True
+    with pytest.raises(NeedsReauthorisation, match="connect the account again"):
+        await spotify.provider.profile()
+
+
+async def test_a_spent_quota_is_reported_not_retried(spotify: Spotify) -> None:
+    spotify.state.quota_exceeded = True
+    with pytest.raises(QuotaExceeded):
+        await spotify.provider.search(Track(title="Uptown Funk"))
+    assert spotify.calls("search", "quota_exceeded") == 1
+
+
+async def test_search_isrc_likes_and_removals(spotify: Spotify) -> None:
+    (found,) = await spotify.provider.lookup_isrc("USIR20400274")
+    assert (found.title, found.artists, found.album) == (
+        "Mr. Brightside",
+        ("The Killers",),
+        "Hot Fuss",
+    )
+    assert found.artwork_urls and found.duration_ms == 222075
+    hits = await spotify.provider.search(Track(title="Uptown Funk", artists=("Bruno Mars",)))
+    assert [t.title for t in hits] == ["Uptown Funk"]
+    spotify.state.add_generated_playlist(60)  # a catalogue large enough for the batches
+    ids = [u.rsplit(":", 1)[1] for u in list(spotify.state.catalogue)[:50]]
+    await spotify.provider.like(ids)
+    await spotify.provider.like(ids[:3])  # saving again changes nothing
+    assert len(spotify.state.library) == 50
+    assert spotify.calls("library_save") == 3  # 40 + 10, then 3
+    liked = [t.provider_id async for t in spotify.provider.liked_tracks()]
+    assert sorted(liked) == sorted(ids)
+    await spotify.provider.unlike(ids[:45])
+    assert len(spotify.state.library) == 5
+    source = spotify.state.add_generated_playlist(10)
+    doomed = [u.rsplit(":", 1)[1] for u in spotify.state.playlists[source]["items"][:4]]
+    await spotify.provider.remove_items(source, doomed)
+    assert len(spotify.state.playlists[source]["items"]) == 6
