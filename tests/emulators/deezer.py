@@ -61,9 +61,12 @@ class DeezerState:
     #: The next N writes are carried out, then answered with a 502 (a lost response).
     lost_write_responses: int = 0
     next_id: int = 10_000_000
+    _by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def track(self, track_id: int) -> dict[str, Any] | None:
-        return next((t for t in self.catalogue if t["id"] == track_id), None)
+        if len(self._by_id) != len(self.catalogue):
+            self._by_id = {t["id"]: t for t in self.catalogue}
+        return self._by_id.get(track_id)
 
     def add_generated_playlist(self, size: int) -> int:
         """A playlist of ``size`` distinct tracks (recorded ones, cloned with new ids)."""

@@ -57,11 +57,23 @@ def scripted_app(script: Script) -> Litestar:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: Litestar) -> AsyncIterator[str]:
-    """Serve ``app`` on a free loopback port for the duration; yields its base URL."""
+async def serving(app: Litestar, latency_s: float = 0.0) -> AsyncIterator[str]:
+    """Serve ``app`` on a free loopback port for the duration; yields its base URL.
+
+    ``latency_s`` delays every answer, to measure a client against a distant provider.
+    """
+    served: Any = app
+    if latency_s:
+
+        async def slow(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                await asyncio.sleep(latency_s)
+            await app(scope, receive, send)
+
+        served = slow
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
+    server = uvicorn.Server(uvicorn.Config(served, log_config=None, access_log=False))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started and not task.done():  # noqa: ASYNC110 (uvicorn has no started event)
         await asyncio.sleep(0.01)
