@@ -20,18 +20,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(scope="session")
-def nats_url(
+def nats_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A real nats-server started for this session on a port of its choosing."""
+) -> Iterator[tuple[str, Path | None]]:
+    """A real nats-server started for this session on a port of its choosing, and its data
+    directory (None when ``--nats-url`` names a server of someone else's)."""
     given = request.config.getoption("--nats-url")
     if given:
-        yield given
+        yield given, None
         return
-    server = NatsServer(tmp_path_factory.mktemp("nats"))
+    directory = tmp_path_factory.mktemp("nats")
+    server = NatsServer(directory)
     url = server.start()
-    yield url
+    yield url, directory
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_url(nats_server: tuple[str, Path | None]) -> str:
+    return nats_server[0]
 
 
 @pytest.fixture

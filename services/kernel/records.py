@@ -47,6 +47,44 @@ class BatchRecord(msgspec.Struct, kw_only=True):
     plan: list[PlannedDownload] | None = None
 
 
+ConnectionStatus = Literal["connected", "needs_reauthorisation"]
+
+
+class ConnectionRecord(msgspec.Struct, kw_only=True):
+    """A user's account at a provider. Tokens are only ever stored encrypted.
+
+    Attributes:
+        client_id: The provider app the tokens belong to (users may bring their own:
+            a Spotify development-mode app serves five users).
+        tokens: ``SecretBox`` ciphertext of the token JSON, bound to the connection id.
+        message: Why the connection needs attention, for a person.
+    """
+
+    connection_id: str
+    user_id: str
+    provider: str
+    status: ConnectionStatus = "connected"
+    account_id: str | None = None
+    display_name: str | None = None
+    client_id: str | None = None
+    tokens: str | None = None
+    scopes: list[str] = msgspec.field(default_factory=list)
+    message: str | None = None
+    created_at: datetime = msgspec.field(default_factory=utcnow)
+    updated_at: datetime = msgspec.field(default_factory=utcnow)
+
+
+class OAuthState(msgspec.Struct, kw_only=True):
+    """A consent in progress: kept ten minutes, used once."""
+
+    user_id: str
+    provider: str
+    client_id: str
+    redirect_uri: str
+    code_verifier: str  # ciphertext: a verifier is as good as a code
+    created_at: datetime = msgspec.field(default_factory=utcnow)
+
+
 class ServiceStatus(msgspec.Struct, kw_only=True):
     """A service instance's heartbeat; the gateway's health aggregates these."""
 

@@ -103,6 +103,18 @@ class Store:
             return changed
         raise Conflict(f"{bucket}/{key}: too many concurrent writers")
 
+    async def take(self, bucket: str, key: str, type_: type[T]) -> T | None:
+        """Read and delete ``key`` atomically: of several takers, only one gets the value."""
+        found = await self.get_with_revision(bucket, key, type_)
+        if found is None:
+            return None
+        value, revision = found
+        try:
+            await self._kv[bucket].delete(key, last=revision)
+        except KeyWrongLastSequenceError:
+            return None
+        return value
+
     async def delete(self, bucket: str, key: str) -> None:
         """Remove ``key`` (no error if absent)."""
         await self._kv[bucket].delete(key)

@@ -33,6 +33,10 @@ KV_BUCKETS = {
     "services": 15,
     "runs": 30 * 86400,
     "results": 30 * 86400,
+    # Connections hold encrypted tokens and stay until disconnected.
+    "connections": 0,
+    # An OAuth state lives ten minutes and is used once.
+    "oauth_states": 600,
 }
 
 #: Object stores for documents too large for one message.

@@ -15,7 +15,9 @@ Run it alone for a demo: ``python -m tests.emulators.spotify --port 8766``.
 from __future__ import annotations
 
 import argparse
+import base64
 import copy
+import hashlib
 import itertools
 import json
 import re
@@ -23,6 +25,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
 from litestar import Litestar, Request, Response, delete, get, post, put
@@ -81,6 +84,7 @@ class SpotifyState:
     server_error_every: int = 0
     lost_write_responses: int = 0
     calls: int = 0
+    consents: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (uri, challenge)
 
     def grant(self) -> tuple[str, str]:
         """A fresh access token and refresh token (what a completed consent gives)."""
@@ -88,6 +92,15 @@ class SpotifyState:
         self.access_tokens[access] = self.token_lifetime_calls
         self.refresh_tokens.add(refresh)
         return access, refresh
+
+    def consent(self, authorize_url: str) -> str:
+        """The person says yes on the consent page: returns the code the redirect carries."""
+        query = parse_qs(urlsplit(authorize_url).query)
+        if query["client_id"][0] != self.client_id or query["code_challenge_method"][0] != "S256":
+            raise ValueError("the emulated consent page refuses this request")
+        code = secrets.token_hex(8)
+        self.consents[code] = (query["redirect_uri"][0], query["code_challenge"][0])
+        return code
 
     def add_generated_playlist(self, size: int, name: str = "Generated") -> str:
         """A playlist of ``size`` distinct tracks cloned from the recorded ones."""
@@ -163,8 +176,28 @@ def spotify_app(state: SpotifyState) -> Litestar:
     @post("/api/token", status_code=200)
     async def token(request: Request[Any, Any, Any]) -> Any:
         form = await request.form()
-        if form.get("grant_type") != "refresh_token" or form.get("client_id") != state.client_id:
-            return Response({"error": "invalid_request"}, status_code=400)
+        if form.get("client_id") != state.client_id:
+            return Response({"error": "invalid_client"}, status_code=400)
+        if form.get("grant_type") == "authorization_code":
+            consent = state.consents.pop(str(form.get("code")), None)
+            verifier = str(form.get("code_verifier", ""))
+            digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            if (
+                consent is None
+                or consent[0] != form.get("redirect_uri")
+                or consent[1] != digest.rstrip(b"=").decode()
+            ):
+                return Response({"error": "invalid_grant"}, status_code=400)
+            access, new_refresh = state.grant()
+            return {
+                "access_token": access,
+                "token_type": "Bearer",
+                "expires_in": 3600,
+                "refresh_token": new_refresh,
+                "scope": "playlist-read-private",
+            }
+        if form.get("grant_type") != "refresh_token":
+            return Response({"error": "unsupported_grant_type"}, status_code=400)
         refresh = str(form.get("refresh_token"))
         if state.consent_expired or refresh not in state.refresh_tokens:
             return Response(

@@ -1,0 +1,232 @@
+"""Connections: consent, tokens encrypted at rest, rotation, re-authorisation, disconnect.
+
+Tokens exist in plaintext only in memory: in the store they are ``SecretBox`` ciphertext
+bound to their connection id (a ciphertext copied to another connection does not
+decrypt), and they are never logged or returned. OAuth states are single-use and expire
+after ten minutes (the bucket's time-to-live).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import msgspec
+
+from services.connectors.adapters.spotify import SpotifyAuth, SpotifyToken
+from services.connectors.domain.oauth import (
+    SPOTIFY_SCOPES,
+    OAuthError,
+    OAuthProvider,
+    authorization_url,
+    check_redirect_uri,
+    new_state,
+    pkce_pair,
+)
+from services.kernel.contracts import new_id, utcnow
+from services.kernel.crypto import SecretBox
+from services.kernel.records import ConnectionRecord, OAuthState
+from services.kernel.store import Store
+
+
+class StoredTokens(msgspec.Struct):
+    """What is encrypted into ``ConnectionRecord.tokens``."""
+
+    access_token: str
+    refresh_token: str | None
+    expires_at: float
+
+
+def _key(user_id: str, connection_id: str) -> str:
+    return f"{user_id}.{connection_id}"
+
+
+class Accounts:
+    """Connections to Spotify (OAuth with PKCE), and to any provider from tokens given."""
+
+    def __init__(
+        self,
+        store: Store,
+        box: SecretBox,
+        spotify_accounts_url: str,
+        spotify_client_id: str | None = None,
+        clock: Callable[[], float] = time.time,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.store = store
+        self.box = box
+        self.spotify = OAuthProvider("spotify", f"{spotify_accounts_url}/authorize", SPOTIFY_SCOPES)
+        self.spotify_accounts_url = spotify_accounts_url
+        self.default_client_id = spotify_client_id
+        self.clock = clock
+        self._client = client or httpx.AsyncClient(base_url=spotify_accounts_url, timeout=20)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def start_consent(
+        self, user_id: str, redirect_uri: str, client_id: str | None = None
+    ) -> tuple[str, str]:
+        """The URL to send the person to, and the state that will come back with them.
+
+        ``client_id`` is the user's own Spotify app, when they bring one.
+        """
+        client = client_id or self.default_client_id
+        if not client:
+            raise OAuthError("no Spotify app: create one and give its client id")
+        redirect = check_redirect_uri(redirect_uri)
+        verifier, challenge = pkce_pair()
+        state = new_state()
+        await self.store.put(
+            "oauth_states",
+            state,
+            OAuthState(
+                user_id=user_id,
+                provider="spotify",
+                client_id=client,
+                redirect_uri=redirect,
+                code_verifier=self.box.encrypt(verifier, context=state),
+            ),
+        )
+        return authorization_url(self.spotify, client, redirect, state, challenge), state
+
+    async def complete_consent(self, state: str, code: str) -> ConnectionRecord:
+        """Exchange the code the provider sent back for tokens, and keep the connection."""
+        pending = await self.store.take("oauth_states", state, OAuthState) if state else None
+        if pending is None:
+            raise OAuthError("this consent link is unknown, used or expired: start again")
+        answer = await self._client.post(
+            "/api/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": pending.redirect_uri,
+                "client_id": pending.client_id,
+                "code_verifier": self.box.decrypt(pending.code_verifier, context=state),
+            },
+        )
+        body: dict[str, Any] = answer.json() if answer.content else {}
+        if answer.status_code != 200 or "access_token" not in body:
+            raise OAuthError(
+                f"Spotify refused the consent: {body.get('error', answer.status_code)}"
+            )
+        return await self.add_from_tokens(
+            pending.user_id,
+            "spotify",
+            body["access_token"],
+            body.get("refresh_token"),
+            float(body.get("expires_in", 3600)),
+            pending.client_id,
+            scopes=str(body.get("scope", "")).split(),
+        )
+
+    async def add_from_tokens(
+        self,
+        user_id: str,
+        provider: str,
+        access_token: str,
+        refresh_token: str | None,
+        expires_in: float,
+        client_id: str | None,
+        scopes: list[str] | None = None,
+    ) -> ConnectionRecord:
+        """A connection from tokens obtained elsewhere (headless set-ups)."""
+        connection_id = new_id()
+        sealed = self._seal(
+            connection_id, StoredTokens(access_token, refresh_token, self.clock() + expires_in)
+        )
+        record = ConnectionRecord(
+            connection_id=connection_id,
+            user_id=user_id,
+            provider=provider,
+            client_id=client_id,
+            tokens=sealed,
+            scopes=scopes or [],
+        )
+        await self.store.put("connections", _key(user_id, connection_id), record)
+        return record
+
+    def _seal(self, connection_id: str, tokens: StoredTokens) -> str:
+        return self.box.encrypt(msgspec.json.encode(tokens).decode(), context=connection_id)
+
+    def tokens(self, record: ConnectionRecord) -> StoredTokens:
+        """The connection's tokens, decrypted (in memory only)."""
+        if not record.tokens:
+            raise OAuthError("this connection has no tokens: connect the account again")
+        plain = self.box.decrypt(record.tokens, context=record.connection_id)
+        return msgspec.json.decode(plain, type=StoredTokens)
+
+    async def save_tokens(self, user_id: str, connection_id: str, tokens: StoredTokens) -> None:
+        """Store rotated tokens (a refresh token may be single-use: the new one must stick)."""
+        sealed = self._seal(connection_id, tokens)
+        await self.store.update(
+            "connections",
+            _key(user_id, connection_id),
+            ConnectionRecord,
+            lambda r: msgspec.structs.replace(
+                r, tokens=sealed, status="connected", message=None, updated_at=utcnow()
+            ),
+        )
+
+    async def needs_reauthorisation(self, user_id: str, connection_id: str, message: str) -> None:
+        """Mark a connection the provider no longer accepts, saying why."""
+        await self.store.update(
+            "connections",
+            _key(user_id, connection_id),
+            ConnectionRecord,
+            lambda r: msgspec.structs.replace(
+                r, status="needs_reauthorisation", message=message, updated_at=utcnow()
+            ),
+        )
+
+    async def get(self, user_id: str, connection_id: str) -> ConnectionRecord | None:
+        return await self.store.get("connections", _key(user_id, connection_id), ConnectionRecord)
+
+    async def list(self, user_id: str) -> list[ConnectionRecord]:
+        return await self.store.values("connections", f"{user_id}.*", ConnectionRecord)
+
+    async def disconnect(self, user_id: str, connection_id: str) -> None:
+        """Forget the connection and its tokens."""
+        await self.store.delete("connections", _key(user_id, connection_id))
+
+    async def rotate_keys(self) -> int:
+        """Re-encrypt every connection's tokens under the current key; returns how many."""
+        current = f"tb1.{self.box.current_key_id}."
+        moved = 0
+        for record in await self.store.values("connections", ">", ConnectionRecord):
+            if not record.tokens or record.tokens.startswith(current):
+                continue
+
+            def reseal(r: ConnectionRecord) -> ConnectionRecord | None:
+                if not r.tokens or r.tokens.startswith(current):
+                    return None
+                return msgspec.structs.replace(
+                    r, tokens=self.box.reencrypt(r.tokens, context=r.connection_id)
+                )
+
+            await self.store.update(
+                "connections", _key(record.user_id, record.connection_id), ConnectionRecord, reseal
+            )
+            moved += 1
+        return moved
+
+    def spotify_auth(self, record: ConnectionRecord) -> SpotifyAuth:
+        """A token keeper for a Spotify connection whose rotations are stored here."""
+        stored = self.tokens(record)
+
+        async def keep(token: SpotifyToken) -> None:
+            await self.save_tokens(
+                record.user_id,
+                record.connection_id,
+                StoredTokens(token.access_token, token.refresh_token, token.expires_at),
+            )
+
+        return SpotifyAuth(
+            self.spotify_accounts_url,
+            record.client_id or self.default_client_id or "",
+            SpotifyToken(stored.access_token, stored.refresh_token, stored.expires_at),
+            keep,
+            clock=self.clock,
+        )
