@@ -24,7 +24,7 @@ import httpx
 from services.connectors.adapters.http import ProviderHttp, Unauthorized
 from services.connectors.adapters.provider import PlaylistInfo, Profile, Provider, batches
 from services.connectors.domain.limits import Bucket
-from services.connectors.domain.providers import ACCOUNT_READS, ACCOUNT_WRITES, Capability
+from services.connectors.domain.providers import PROVIDERS, Capability
 from services.kernel.contracts import Track
 
 PAGE_SIZE = 50
@@ -136,8 +136,7 @@ class SpotifyProvider(Provider):
 
     name: ClassVar[str] = "spotify"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {*ACCOUNT_READS, *ACCOUNT_WRITES, Capability.SEARCH, Capability.ISRC_LOOKUP}
-        - {Capability.REORDER_ITEMS}
+        next(p for p in PROVIDERS if p.name == "spotify").capabilities
     )
     write_batch: ClassVar[int] = ADD_BATCH
 

@@ -1,0 +1,79 @@
+"""The Plex provider against the Plex emulator."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from services.connectors.adapters.http import CallCounter, ProviderHttp, RetryPolicy, Unauthorized
+from services.connectors.adapters.plex import PAGE_SIZE, PlexProvider
+from services.connectors.adapters.ratelimit import InProcessTokenBuckets
+from services.connectors.domain.limits import classify_generic
+from services.kernel.contracts import Track
+from tests.emulators.plex import TOKEN, PlexState, plex_app
+from tests.emulators.scripted import serving
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+async def plex() -> AsyncIterator[tuple[PlexProvider, PlexState, CallCounter]]:
+    state = PlexState()
+    async with serving(plex_app(state)) as url:
+        counter = CallCounter(CollectorRegistry())
+        http = ProviderHttp(
+            "plex",
+            url,
+            classify_generic,
+            InProcessTokenBuckets(),
+            counter,
+            RetryPolicy(attempts=3, base_s=0.01),
+        )
+        yield PlexProvider(http, TOKEN), state, counter
+        await http.close()
+
+
+async def test_music_sections_and_all_their_tracks_are_read_in_pages(
+    plex: tuple[PlexProvider, PlexState, CallCounter],
+) -> None:
+    provider, state, counter = plex
+    state.add_tracks(250)
+    assert await provider.sections() == [("5", "Music")]
+    tracks = [t async for t in provider.library_tracks("5")]
+    assert len(tracks) == 253
+    first = tracks[0]
+    assert (first.title, first.artists, first.album) == (
+        "Try It Out (Neon mix)",
+        ("Skrillex",),
+        "Try It Out",
+    )
+    assert (first.track_number, first.duration_ms, first.provider_id) == (1, 5491, "158")
+    assert counter.value("plex", "section_tracks", "ok") == math.ceil(253 / PAGE_SIZE)
+
+
+async def test_playlists_are_created_appended_and_pruned(
+    plex: tuple[PlexProvider, PlexState, CallCounter],
+) -> None:
+    provider, state, _ = plex
+    keys = state.add_tracks(150)
+    created = await provider.create_playlist("From Tunebridge")
+    await provider.add_items(created.playlist_id, keys)
+    read = [t.provider_id async for t in provider.playlist_items(created.playlist_id)]
+    assert read == keys
+    await provider.remove_items(created.playlist_id, keys[:5])
+    assert [k for _, k in state.playlists[created.playlist_id]["items"]] == keys[5:]
+    assert [p.name async for p in provider.playlists()] == ["From Tunebridge"]
+    await provider.like(keys[:2])
+    assert state.ratings == {keys[0]: 10, keys[1]: 10}
+    found = await provider.search(Track(title="Neon mix", artists=("Skrillex",)))
+    assert found and found[0].title.startswith("Try It Out (Neon mix)")
+
+
+async def test_a_wrong_token_is_told(plex: tuple[PlexProvider, PlexState, CallCounter]) -> None:
+    provider, _, _ = plex
+    stranger = PlexProvider(provider.http, "not-the-token")
+    with pytest.raises(Unauthorized):
+        await stranger.profile()
