@@ -8,7 +8,13 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from services.connectors.settings import ConnectorsSettings, DeezerSettings
+from services.connectors.settings import (
+    ConnectorsSettings,
+    DeezerSettings,
+    PlexSettings,
+    SecretsSettings,
+    SpotifySettings,
+)
 from services.downloader.settings import DownloaderSettings
 from services.gateway.settings import GatewaySettings
 from services.kernel.bus import BusSettings
@@ -25,6 +31,9 @@ SETTINGS = [
     (DownloaderSettings, "downloader"),
     (SchedulerSettings, "scheduler"),
     (DeezerSettings, "deezer"),
+    (SpotifySettings, "spotify"),
+    (PlexSettings, "plex"),
+    (SecretsSettings, "secrets"),
 ]
 
 

@@ -126,21 +126,29 @@ class Bus:
         self.service = service
         self.settings = settings
 
-    async def publish(self, event: Event) -> None:
+    async def publish(self, event: Event, qualifier: str | None = None) -> None:
         """Publish ``event`` durably; a repeat with the same ``event_id`` is stored once."""
         await self.broker.publish(
             msgspec.json.encode(event),
-            self.topology.subject(type(event)),
+            self.topology.subject(type(event), qualifier),
             headers={"Nats-Msg-Id": event.event_id, "content-type": JSON},
             stream=self.topology.stream_for(type(event)),
         )
 
-    def consume(self, event_type: type[E], handler: Handler[E], *, max_workers: int = 1) -> None:
-        """Run ``handler`` for each ``event_type`` message, through this service's durable."""
+    def consume(
+        self,
+        event_type: type[E],
+        handler: Handler[E],
+        *,
+        max_workers: int = 1,
+        qualifier: str | None = None,
+    ) -> None:
+        """Run ``handler`` for each ``event_type`` message (only those published with
+        ``qualifier``, when given), through this service's durable."""
         self._subscribe(
-            self.topology.subject(event_type),
+            self.topology.subject(event_type, qualifier),
             self.topology.stream_for(event_type),
-            self.topology.durable(self.service, event_type),
+            self.topology.durable(self.service, event_type, qualifier),
             msgspec.json.Decoder(event_type),
             handler,
             max_workers=max_workers,

@@ -342,6 +342,77 @@ class DownloadPlanned(Event, tag="downloads.planned", frozen=True):
     items: tuple[PlannedDownload, ...]
 
 
+# --- providers (per-provider work queues: the subject's last token is the provider) ------
+
+
+class PlaylistRef(msgspec.Struct, frozen=True, kw_only=True):
+    """A playlist at a provider, without its tracks."""
+
+    playlist_id: str
+    name: str
+    track_count: int | None = None
+    owned: bool = True
+    snapshot: str | None = None
+
+
+class ProviderReadRequested(Event, tag="providers.read_requested", frozen=True):
+    """Read a collection of a connected account into a snapshot.
+
+    Attributes:
+        request_id: Identifies the request; the reply carries it.
+        collection: ``playlist`` (with ``playlist_id``), ``liked``, ``recent`` or
+            ``playlists`` (the list of playlists, not their tracks).
+    """
+
+    request_id: str
+    connection_id: str
+    provider: str
+    collection: Literal["playlist", "liked", "recent", "playlists"]
+    playlist_id: str | None = None
+
+
+class ProviderRead(Event, tag="providers.read", frozen=True):
+    """What a read found (``snapshot`` or ``playlists``), or why it could not (``error``)."""
+
+    request_id: str
+    connection_id: str
+    provider: str
+    snapshot: SnapshotRef | None = None
+    playlists: tuple[PlaylistRef, ...] = ()
+    error: str | None = None
+    needs_reauthorisation: bool = False
+
+
+class ProviderWriteRequested(Event, tag="providers.write_requested", frozen=True):
+    """Change a playlist: create it (``create_name``), append ``add``, remove ``remove``.
+
+    ``request_id`` makes the write idempotent: a request seen before is answered again
+    from its recorded outcome, never written twice. Tracks travel at most ``MAX_BATCH``
+    per request.
+    """
+
+    request_id: str
+    connection_id: str
+    provider: str
+    playlist_id: str | None = None
+    create_name: str | None = None
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+class ProviderWritten(Event, tag="providers.written", frozen=True):
+    """The outcome of a write."""
+
+    request_id: str
+    connection_id: str
+    provider: str
+    playlist_id: str | None = None
+    added: int = 0
+    removed: int = 0
+    error: str | None = None
+    needs_reauthorisation: bool = False
+
+
 # --- dead letters ---------------------------------------------------------------------------
 
 
@@ -381,4 +452,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     MatchBatchCompleted,
     DownloadPlanRequested,
     DownloadPlanned,
+    ProviderReadRequested,
+    ProviderRead,
+    ProviderWriteRequested,
+    ProviderWritten,
 )

@@ -56,6 +56,7 @@ class ConnectionRecord(msgspec.Struct, kw_only=True):
     Attributes:
         client_id: The provider app the tokens belong to (users may bring their own:
             a Spotify development-mode app serves five users).
+        server_url: For self-hosted providers (Plex), where the server is.
         tokens: ``SecretBox`` ciphertext of the token JSON, bound to the connection id.
         message: Why the connection needs attention, for a person.
     """
@@ -67,6 +68,7 @@ class ConnectionRecord(msgspec.Struct, kw_only=True):
     account_id: str | None = None
     display_name: str | None = None
     client_id: str | None = None
+    server_url: str | None = None
     tokens: str | None = None
     scopes: list[str] = msgspec.field(default_factory=list)
     message: str | None = None

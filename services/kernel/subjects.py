@@ -20,6 +20,7 @@ ROOT = "tunebridge"
 #: Streams by domain: how long messages are kept (seconds). Facts are kept a week for
 #: replay and inspection; dead letters a month, for a person to look at.
 STREAM_MAX_AGE = {
+    "providers": 7 * 86400,
     "runs": 7 * 86400,
     "library": 7 * 86400,
     "matching": 7 * 86400,
@@ -37,6 +38,8 @@ KV_BUCKETS = {
     "connections": 0,
     # An OAuth state lives ten minutes and is used once.
     "oauth_states": 600,
+    # The outcome of each provider write, so a redelivered request is not written twice.
+    "operations": 7 * 86400,
 }
 
 #: Object stores for documents too large for one message.
@@ -69,9 +72,11 @@ class Topology:
     def _prefix(self) -> str:
         return f"{self.namespace}." if self.namespace else ""
 
-    def subject(self, event_type: type[Event]) -> str:
-        """The subject an event type is published on."""
-        return f"{self._prefix}{ROOT}.{VERSION}.{tag_of(event_type)}"
+    def subject(self, event_type: type[Event], qualifier: str | None = None) -> str:
+        """The subject an event type is published on; a qualifier (a provider's name, for
+        per-provider work queues) is its last token."""
+        subject = f"{self._prefix}{ROOT}.{VERSION}.{tag_of(event_type)}"
+        return f"{subject}.{_qualifier(qualifier)}" if qualifier else subject
 
     def domain_of(self, event_type: type[Event]) -> str:
         """The domain (first tag part) of an event type."""
@@ -90,11 +95,12 @@ class Topology:
         """The stream an event type lands in."""
         return self.stream(self.domain_of(event_type))
 
-    def durable(self, service: str, event_type: type[Event]) -> str:
+    def durable(self, service: str, event_type: type[Event], qualifier: str | None = None) -> str:
         """The durable consumer name of ``service`` for ``event_type`` (no dots allowed)."""
         domain, event = tag_of(event_type).split(".", 1)
         prefix = f"{self.namespace}-" if self.namespace else ""
-        return f"{prefix}{service}-{domain}-{event}"
+        suffix = f"-{_qualifier(qualifier)}" if qualifier else ""
+        return f"{prefix}{service}-{domain}-{event}{suffix}"
 
     @property
     def dead_letter_subject(self) -> str:
@@ -107,6 +113,15 @@ class Topology:
             raise KeyError(name)
         prefix = f"{self.namespace}_" if self.namespace else ""
         return f"{prefix}tunebridge_{name}"
+
+
+_QUALIFIER = re.compile(r"^[a-z0-9_-]{1,32}$")
+
+
+def _qualifier(value: str) -> str:
+    if not _QUALIFIER.match(value):
+        raise ValueError(f"subject qualifier must be 1-32 of a-z, 0-9, _ and -: {value!r}")
+    return value
 
 
 def all_domains() -> list[str]:

@@ -13,7 +13,9 @@ from services.connectors.adapters.cache import InProcessLookupCache
 from services.connectors.adapters.deezer import PAGE_SIZE, DeezerProvider
 from services.connectors.adapters.http import CallCounter, ProviderHttp, RetryPolicy, Unauthorized
 from services.connectors.adapters.ratelimit import InProcessTokenBuckets
+from services.connectors.app import ProviderSettings
 from services.connectors.domain.limits import classify_deezer
+from services.connectors.settings import DeezerSettings
 from services.kernel.contracts import Track
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from services.kernel.rpc.tunebridge.music.v1 import track_pb2
@@ -143,7 +145,11 @@ async def test_the_connectors_service_answers_catalog_questions_over_grpc(
     state = DeezerState()
     async with (
         serving(deezer_app(state)) as deezer_url,
-        running_installation(nats_url, namespace, deezer_url=deezer_url) as installation,
+        running_installation(
+            nats_url,
+            namespace,
+            providers=ProviderSettings(deezer=DeezerSettings(api_url=deezer_url)),
+        ) as installation,
     ):
         port = installation.runtimes["connectors"].context.detail["grpc_port"]
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from opentelemetry.sdk.trace import SpanProcessor
 
-from services.connectors.app import ConnectorsApp
-from services.connectors.settings import ConnectorsSettings, DeezerSettings
+from services.connectors.app import ConnectorsApp, ProviderSettings
+from services.connectors.settings import ConnectorsSettings
 from services.downloader.app import DownloaderApp
 from services.downloader.settings import DownloaderSettings
 from services.gateway.app import GatewayApp
@@ -53,7 +53,7 @@ async def running_installation(
     namespace: str,
     span_processors: Sequence[SpanProcessor] = (),
     redis_url: str | None = None,
-    deezer_url: str | None = None,
+    providers: ProviderSettings | None = None,
 ) -> AsyncIterator[Installation]:
     """Start the five services (gateway last, on a free port) and stop them afterwards."""
     bus = fast_bus_settings(nats_url, namespace, redis_url)
@@ -66,10 +66,7 @@ async def running_installation(
 
     try:
         for app in (
-            ConnectorsApp(
-                ConnectorsSettings(grpc_port=0),
-                DeezerSettings(api_url=deezer_url) if deezer_url else None,
-            ),
+            ConnectorsApp(ConnectorsSettings(grpc_port=0), providers or ProviderSettings()),
             MatcherApp(MatcherSettings(grpc_port=0)),
             DownloaderApp(DownloaderSettings()),
             SchedulerApp(SchedulerSettings()),

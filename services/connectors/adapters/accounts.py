@@ -229,4 +229,5 @@ class Accounts:
             SpotifyToken(stored.access_token, stored.refresh_token, stored.expires_at),
             keep,
             clock=self.clock,
+            client=self._client,
         )

@@ -159,7 +159,7 @@ class DeezerProvider(Provider):
             "POST", f"/playlist/{int(playlist_id)}/tracks", "playlist_add", songs=songs
         )
 
-    async def _playlist_tail(self, playlist_id: str, count: int) -> list[str]:
+    async def playlist_tail(self, playlist_id: str, count: int) -> list[str]:
         path = f"/playlist/{int(playlist_id)}/tracks"
         first = await self._get(path, "playlist_tracks", index=0, limit=1)
         total = int(first.get("total") or 0) if isinstance(first, Mapping) else 0

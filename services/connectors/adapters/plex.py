@@ -182,7 +182,7 @@ class PlexProvider(Provider):
             idempotent=False,
         )
 
-    async def _playlist_tail(self, playlist_id: str, count: int) -> list[str]:
+    async def playlist_tail(self, playlist_id: str, count: int) -> list[str]:
         items = await self._items(playlist_id)
         return [str(i.get("ratingKey")) for i in items[-count:]] if count else []
 

@@ -107,14 +107,14 @@ class Provider:
                     # The batch may have landed although its answer did not. (A playlist
                     # that already ended with exactly these tracks reads as landed too:
                     # the sync never appends a run of tracks the target already ends with.)
-                    if await self._playlist_tail(playlist_id, len(batch)) == list(batch):
+                    if await self.playlist_tail(playlist_id, len(batch)) == list(batch):
                         break
 
     async def _append(self, playlist_id: str, track_ids: Sequence[str]) -> None:
         """One append call of at most ``write_batch`` tracks."""
         raise self._unsupported(Capability.ADD_ITEMS)
 
-    async def _playlist_tail(self, playlist_id: str, count: int) -> list[str]:
+    async def playlist_tail(self, playlist_id: str, count: int) -> list[str]:
         """The ids of the last ``count`` tracks of a playlist."""
         raise self._unsupported(Capability.READ_PLAYLISTS)
 

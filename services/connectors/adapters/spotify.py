@@ -235,7 +235,7 @@ class SpotifyProvider(Provider):
         )
         self.snapshots[playlist_id] = answer.get("snapshot_id") or ""
 
-    async def _playlist_tail(self, playlist_id: str, count: int) -> list[str]:
+    async def playlist_tail(self, playlist_id: str, count: int) -> list[str]:
         path = f"/v1/playlists/{playlist_id}/items"
         first = await self._call("GET", path, "playlist_items", params={"limit": 1})
         total = int(first.get("total") or 0)

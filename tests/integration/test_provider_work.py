@@ -1,0 +1,149 @@
+"""Per-provider work queues on the bus: reads into snapshots, idempotent writes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import msgspec
+import pytest
+
+from services.connectors.adapters.accounts import Accounts
+from services.connectors.app import ProviderSettings
+from services.connectors.settings import SecretsSettings, SpotifySettings
+from services.kernel.bus import jetstream
+from services.kernel.contracts import (
+    Event,
+    ProviderRead,
+    ProviderReadRequested,
+    ProviderWriteRequested,
+    ProviderWritten,
+)
+from services.kernel.crypto import SecretBox, generate_key_spec
+from services.kernel.store import load_collection
+from tests.emulators.scripted import serving
+from tests.emulators.spotify import SpotifyState, spotify_app
+from tests.support.installation import Installation, running_installation
+
+pytestmark = pytest.mark.timeout(90)
+KEY = generate_key_spec("k1")
+
+
+@pytest.fixture
+async def world(
+    nats_url: str, namespace: str
+) -> AsyncIterator[tuple[Installation, SpotifyState, str]]:
+    state = SpotifyState()
+    async with serving(spotify_app(state)) as url:
+        settings = ProviderSettings(
+            spotify=SpotifySettings(api_url=url, accounts_url=url, client_id=state.client_id),
+            secrets=SecretsSettings(keys=(KEY,)),
+        )
+        async with running_installation(nats_url, namespace, providers=settings) as installation:
+            store = installation.runtimes["connectors"].context.store
+            accounts = Accounts(store, SecretBox([KEY]), url, state.client_id)
+            access, refresh = state.grant()
+            record = await accounts.add_from_tokens(
+                "u1", "spotify", access, refresh, 3600, state.client_id
+            )
+            await accounts.close()
+            yield installation, state, record.connection_id
+
+
+async def replies(installation: Installation, event_type: type[Event], count: int) -> list[bytes]:
+    ctx = installation.runtimes["scheduler"].context
+    subscription = await jetstream(ctx.bus.broker).pull_subscribe(
+        ctx.topology.subject(event_type), stream=ctx.topology.stream_for(event_type)
+    )
+    found: list[bytes] = []
+    while len(found) < count:
+        found += [m.data for m in await subscription.fetch(count - len(found), timeout=20)]
+    return found
+
+
+async def drained(installation: Installation, event_type: type[Event], provider: str) -> None:
+    """Wait until the connectors have handled every ``event_type`` message for ``provider``."""
+    ctx = installation.runtimes["connectors"].context
+    js = jetstream(ctx.bus.broker)
+    durable = ctx.topology.durable("connectors", event_type, provider)
+    for _ in range(200):
+        info = await js.consumer_info(ctx.topology.stream_for(event_type), durable)
+        if info.num_pending == 0 and info.num_ack_pending == 0:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{durable} still has work")
+
+
+async def test_a_redelivered_write_is_answered_again_and_written_once(
+    world: tuple[Installation, SpotifyState, str],
+) -> None:
+    installation, state, connection_id = world
+    source = state.add_generated_playlist(100)
+    ids = tuple(uri.rsplit(":", 1)[1] for uri in state.playlists[source]["items"])
+    bus = installation.runtimes["scheduler"].context.bus
+    request = dict(
+        user_id="u1",
+        request_id="w1",
+        connection_id=connection_id,
+        provider="spotify",
+        create_name="From the bus",
+        add=ids,
+    )
+    await bus.publish(ProviderWriteRequested(**request), qualifier="spotify")
+    (first,) = await replies(installation, ProviderWritten, 1)
+    # The same request again, as a redelivery after a crash would bring it.
+    await bus.publish(ProviderWriteRequested(**request), qualifier="spotify")
+    written = msgspec.json.decode(first, type=ProviderWritten)
+    assert written.error is None and written.added == 100 and written.playlist_id
+    created = [p for p in state.playlists.values() if p["name"] == "From the bus"]
+    assert len(created) == 1 and created[0]["items"] == state.playlists[source]["items"]
+    await bus.publish(
+        ProviderReadRequested(
+            user_id="u1",
+            request_id="r1",
+            connection_id=connection_id,
+            provider="spotify",
+            collection="playlist",
+            playlist_id=written.playlist_id,
+        ),
+        qualifier="spotify",
+    )
+    (raw,) = await replies(installation, ProviderRead, 1)
+    read = msgspec.json.decode(raw, type=ProviderRead)
+    assert read.snapshot is not None and read.snapshot.track_count == 100
+    collection = await load_collection(
+        installation.runtimes["scheduler"].context.store, read.snapshot
+    )
+    assert collection is not None
+    assert [t.provider_id for t in collection.tracks] == list(ids)
+    await drained(installation, ProviderWriteRequested, "spotify")
+    created_again = [p for p in state.playlists.values() if p["name"] == "From the bus"]
+    assert len(created_again) == 1 and len(created_again[0]["items"]) == 100
+
+
+async def test_a_refused_consent_is_reported_and_marks_the_connection(
+    world: tuple[Installation, SpotifyState, str],
+) -> None:
+    installation, state, connection_id = world
+    for token in state.access_tokens:
+        state.access_tokens[token] = 0
+    state.consent_expired = True
+    bus = installation.runtimes["scheduler"].context.bus
+    await bus.publish(
+        ProviderReadRequested(
+            user_id="u1",
+            request_id="r2",
+            connection_id=connection_id,
+            provider="spotify",
+            collection="liked",
+        ),
+        qualifier="spotify",
+    )
+    (raw,) = await replies(installation, ProviderRead, 1)
+    read = msgspec.json.decode(raw, type=ProviderRead)
+    assert read.needs_reauthorisation and read.error and "connect the account again" in read.error
+    store = installation.runtimes["connectors"].context.store
+    accounts = Accounts(store, SecretBox([KEY]), "http://127.0.0.1:1")
+    record = await accounts.get("u1", connection_id)
+    assert record is not None and record.status == "needs_reauthorisation"
+    await accounts.close()
