@@ -46,16 +46,36 @@ def test_chart_renders_valid_kubernetes_objects_for_every_service() -> None:
     deployments = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Deployment"}
     services = {d["metadata"]["name"] for d in documents if d["kind"] == "Service"}
     expected = {f"release-name-{name}" for name in SERVICE_NAMES}
-    assert set(deployments) == expected and services == expected
+    workers = {f"release-name-connectors-{p}" for p in ("spotify", "deezer", "plex")}
+    assert set(deployments) == expected | workers and services == expected
     for name, deployment in deployments.items():
         pod = deployment["spec"]["template"]["spec"]
         (container,) = pod["containers"]
-        assert container["args"][-1] == f"services.{name.removeprefix('release-name-')}"
+        service = name.removeprefix("release-name-").split("-")[0]
+        assert container["args"][-1] == f"services.{service}"
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["securityContext"]["readOnlyRootFilesystem"] is True
         assert pod["securityContext"]["runAsNonRoot"] is True
         env = {e["name"]: e.get("value") for e in container["env"]}
         assert env["NATS_URL"] == "nats://nats.example:4222"
+
+
+def test_each_provider_has_a_deployment_serving_only_its_queues() -> None:
+    documents = render(OFFLINE)
+    served = {}
+    for document in documents:
+        if document["kind"] == "Deployment" and "connectors" in document["metadata"]["name"]:
+            env = {
+                e["name"]: e.get("value")
+                for e in document["spec"]["template"]["spec"]["containers"][0]["env"]
+            }
+            served[document["metadata"]["name"]] = env["TUNEBRIDGE_CONNECTORS__PROVIDERS"]
+    assert served == {
+        "release-name-connectors": "none",
+        "release-name-connectors-spotify": "spotify",
+        "release-name-connectors-deezer": "deezer",
+        "release-name-connectors-plex": "plex",
+    }
 
 
 def test_gateway_dials_the_matcher_and_connectors_services() -> None:

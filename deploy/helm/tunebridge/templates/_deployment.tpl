@@ -1,0 +1,151 @@
+{{/*
+One Deployment. Takes a dict:
+  root     the chart's root context
+  name     the component name (objects are <release>-<name>)
+  service  the Tunebridge service it runs (python -m services.<service>)
+  svc      that service's entry of .Values.services
+  env      extra environment variables (a map)
+*/}}
+{{- define "tunebridge.deployment" -}}
+{{- $root := .root }}
+{{- $svc := .svc }}
+{{- $ctx := dict "root" $root "name" .name }}
+{{- $section := upper .service }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "tunebridge.serviceName" $ctx }}
+  labels:
+    {{- include "tunebridge.labels" $ctx | nindent 4 }}
+spec:
+  {{- if not $svc.autoscaling.enabled }}
+  replicas: {{ $svc.replicas }}
+  {{- end }}
+  selector:
+    matchLabels:
+      {{- include "tunebridge.selectorLabels" $ctx | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "tunebridge.selectorLabels" $ctx | nindent 8 }}
+      annotations:
+        prometheus.io/scrape: "true"
+        prometheus.io/port: {{ $root.Values.opsPort | quote }}
+        prometheus.io/path: /metrics
+    spec:
+      {{- with $root.Values.imagePullSecrets }}
+      imagePullSecrets:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 10001
+        runAsGroup: 10001
+        fsGroup: 10001
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+        - name: {{ .name }}
+          image: "{{ $root.Values.image.repository }}:{{ $root.Values.image.tag | default $root.Chart.AppVersion }}"
+          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          args: ["python", "-m", "services.{{ .service }}"]
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: ["ALL"]
+          env:
+            - name: NATS_URL
+              value: {{ include "tunebridge.natsUrl" $root | quote }}
+            {{- with (include "tunebridge.redisUrl" $root) }}
+            - name: REDIS_URL
+              value: {{ . | quote }}
+            {{- end }}
+            - name: TUNEBRIDGE_{{ $section }}__OPS_HOST
+              value: "0.0.0.0"
+            - name: TUNEBRIDGE_{{ $section }}__OPS_PORT
+              value: {{ $root.Values.opsPort | quote }}
+            {{- if $svc.grpcPort }}
+            - name: TUNEBRIDGE_{{ $section }}__GRPC_HOST
+              value: "0.0.0.0"
+            - name: TUNEBRIDGE_{{ $section }}__GRPC_PORT
+              value: {{ $svc.grpcPort | quote }}
+            {{- end }}
+            {{- if eq .service "gateway" }}
+            - name: TUNEBRIDGE_GATEWAY__HOST
+              value: "0.0.0.0"
+            - name: TUNEBRIDGE_GATEWAY__PORT
+              value: {{ $svc.httpPort | quote }}
+            - name: TUNEBRIDGE_GATEWAY__MATCHER_ADDRESS
+              value: {{ printf "%s:%v" (include "tunebridge.serviceName" (dict "root" $root "name" "matcher")) $root.Values.services.matcher.grpcPort | quote }}
+            - name: TUNEBRIDGE_GATEWAY__CATALOG_ADDRESS
+              value: {{ printf "%s:%v" (include "tunebridge.serviceName" (dict "root" $root "name" "connectors")) $root.Values.services.connectors.grpcPort | quote }}
+            {{- end }}
+            {{- range $key, $value := .env }}
+            - name: {{ $key }}
+              value: {{ $value | quote }}
+            {{- end }}
+            {{- range $key, $value := $svc.env }}
+            - name: {{ $key }}
+              value: {{ $value | quote }}
+            {{- end }}
+          {{- if $root.Values.secrets.existingSecret }}
+          envFrom:
+            - secretRef:
+                name: {{ $root.Values.secrets.existingSecret }}
+          {{- end }}
+          ports:
+            - name: ops
+              containerPort: {{ $root.Values.opsPort }}
+            {{- if $svc.grpcPort }}
+            - name: grpc
+              containerPort: {{ $svc.grpcPort }}
+            {{- end }}
+            {{- if $svc.httpPort }}
+            - name: http
+              containerPort: {{ $svc.httpPort }}
+            {{- end }}
+          readinessProbe:
+            httpGet:
+              path: /readyz
+              port: ops
+            periodSeconds: 5
+          livenessProbe:
+            httpGet:
+              path: /livez
+              port: ops
+            initialDelaySeconds: 10
+            periodSeconds: 10
+          resources:
+            {{- toYaml $svc.resources | nindent 12 }}
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tmp
+          emptyDir: {}
+{{- end -}}
+
+{{- define "tunebridge.autoscaler" -}}
+{{- $ctx := dict "root" .root "name" .name }}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ include "tunebridge.serviceName" $ctx }}
+  labels:
+    {{- include "tunebridge.labels" $ctx | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ include "tunebridge.serviceName" $ctx }}
+  minReplicas: {{ .svc.autoscaling.minReplicas }}
+  maxReplicas: {{ .svc.autoscaling.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ .svc.autoscaling.targetCPUUtilizationPercentage }}
+{{- end -}}
