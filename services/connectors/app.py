@@ -126,7 +126,7 @@ class ConnectorsApp:
         ctx.detail["providers"] = ",".join(hosted)
 
     async def start(self, ctx: ServiceContext) -> None:
-        servicer = CatalogServicer(dict(self._catalogs))
+        servicer = CatalogServicer(dict(self._catalogs), self._accounts, self._factory)
         self._server, port = await grpcwire.start_server(
             self.settings.grpc_host,
             self.settings.grpc_port,

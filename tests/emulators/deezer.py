@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
 from litestar import Litestar, Request, Response, delete, get, post
@@ -24,6 +25,8 @@ from litestar.params import FromPath, FromQuery
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "providers" / "deezer"
 TOKEN = "emulator-token"
+APP_ID = "123456"
+APP_SECRET = "emulated-app-secret"
 
 
 def _load(name: str) -> Any:
@@ -60,6 +63,17 @@ class DeezerState:
     tokens: set[str] = field(default_factory=lambda: {TOKEN})
     #: The next N writes are carried out, then answered with a 502 (a lost response).
     lost_write_responses: int = 0
+    codes: set[str] = field(default_factory=set)
+
+    def consent(self, authorize_url: str) -> str:
+        """The person says yes on Deezer's consent page: the code the redirect carries."""
+        query = parse_qs(urlsplit(authorize_url).query)
+        if query["app_id"][0] != APP_ID:
+            raise ValueError("unknown app")
+        code = f"code{len(self.codes) + 1}"
+        self.codes.add(code)
+        return code
+
     next_id: int = 10_000_000
     _by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
 
@@ -216,6 +230,17 @@ def deezer_app(state: DeezerState) -> Litestar:
         state.liked = [i for i in state.liked if i != track_id]
         return True
 
+    @get("/oauth/access_token.php")
+    async def access_token(
+        app_id: FromQuery[str], secret: FromQuery[str], code: FromQuery[str]
+    ) -> Any:
+        if (app_id, secret) != (APP_ID, APP_SECRET) or code not in state.codes:
+            return Response("wrong code", status_code=200, media_type="text/plain")
+        state.codes.discard(code)
+        token = f"dz-{code}"
+        state.tokens.add(token)
+        return {"access_token": token, "expires": 0}
+
     return Litestar(
         [
             search,
@@ -229,6 +254,7 @@ def deezer_app(state: DeezerState) -> Litestar:
             liked,
             like,
             unlike,
+            access_token,
         ],
         logging_config=None,
     )

@@ -21,6 +21,9 @@ from services.kernel.bus import jetstream
 from services.kernel.crypto import SecretBox, generate_key_spec
 from services.kernel.store import Store
 from services.kernel.subjects import Topology
+from tests.emulators.deezer import APP_ID as DEEZER_APP
+from tests.emulators.deezer import APP_SECRET as DEEZER_SECRET
+from tests.emulators.deezer import DeezerState, deezer_app
 from tests.emulators.scripted import serving
 from tests.emulators.spotify import SpotifyState, spotify_app
 
@@ -200,3 +203,26 @@ async def test_tokens_from_elsewhere_and_key_rotation(store: Store) -> None:
     assert await rotated.rotate_keys() == 0
     await accounts.close()
     await rotated.close()
+
+
+async def test_deezer_consent_for_users_who_still_have_an_app(store: Store) -> None:
+    state = DeezerState()
+    async with serving(deezer_app(state)) as url:
+        accounts = Accounts(store, SecretBox([KEY]), "http://127.0.0.1:1")
+        consent_url, oauth_state = await accounts.start_deezer_consent(
+            "u1", REDIRECT, DEEZER_APP, DEEZER_SECRET, url
+        )
+        query = parse_qs(urlsplit(consent_url).query)
+        assert "manage_library" in query["perms"][0] and query["state"] == [oauth_state]
+        raw = (await store._kv["oauth_states"].get(oauth_state)).value or b""
+        assert DEEZER_SECRET.encode() not in raw  # the app secret is kept encrypted
+        record = await accounts.complete_consent(oauth_state, state.consent(consent_url))
+        assert record.provider == "deezer" and accounts.tokens(record).access_token in state.tokens
+        with pytest.raises(OAuthError):
+            await accounts.complete_consent(oauth_state, "code1")
+        bad_url, bad_state = await accounts.start_deezer_consent(
+            "u1", REDIRECT, DEEZER_APP, "wrong-secret", url
+        )
+        with pytest.raises(OAuthError, match="Deezer refused"):
+            await accounts.complete_consent(bad_state, state.consent(bad_url))
+        await accounts.close()

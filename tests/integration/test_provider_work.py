@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import grpc
 import msgspec
 import pytest
 
@@ -20,6 +21,7 @@ from services.kernel.contracts import (
     ProviderWritten,
 )
 from services.kernel.crypto import SecretBox, generate_key_spec
+from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from services.kernel.store import load_collection
 from tests.emulators.scripted import serving
 from tests.emulators.spotify import SpotifyState, spotify_app
@@ -147,3 +149,28 @@ async def test_a_refused_consent_is_reported_and_marks_the_connection(
     record = await accounts.get("u1", connection_id)
     assert record is not None and record.status == "needs_reauthorisation"
     await accounts.close()
+
+
+async def test_catalog_search_as_a_users_spotify_connection_over_grpc(
+    world: tuple[Installation, SpotifyState, str],
+) -> None:
+    installation, _, connection_id = world
+    port = installation.runtimes["connectors"].context.detail["grpc_port"]
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+        found = await stub.LookupIsrc(
+            catalog_pb2.LookupIsrcRequest(
+                user_id="u1", provider="spotify", isrc="USIR20400274", connection_id=connection_id
+            )
+        )
+        with pytest.raises(grpc.aio.AioRpcError) as stranger:
+            await stub.LookupIsrc(
+                catalog_pb2.LookupIsrcRequest(
+                    user_id="someone-else",
+                    provider="spotify",
+                    isrc="USIR20400274",
+                    connection_id=connection_id,
+                )
+            )
+    assert [t.title for t in found.tracks] == ["Mr. Brightside"]
+    assert stranger.value.code() == grpc.StatusCode.NOT_FOUND  # not another user's connection

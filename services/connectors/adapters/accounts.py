@@ -22,6 +22,7 @@ from services.connectors.domain.oauth import (
     OAuthProvider,
     authorization_url,
     check_redirect_uri,
+    deezer_authorization_url,
     new_state,
     pkce_pair,
 )
@@ -92,11 +93,35 @@ class Accounts:
         )
         return authorization_url(self.spotify, client, redirect, state, challenge), state
 
+    async def start_deezer_consent(
+        self, user_id: str, redirect_uri: str, app_id: str, secret: str, connect_url: str
+    ) -> tuple[str, str]:
+        """Deezer's consent, for users who still have an app (registration closed in 2024).
+
+        The app secret is kept encrypted with the state, only until the code is exchanged.
+        """
+        redirect = check_redirect_uri(redirect_uri)
+        state = new_state()
+        await self.store.put(
+            "oauth_states",
+            state,
+            OAuthState(
+                user_id=user_id,
+                provider="deezer",
+                client_id=app_id,
+                redirect_uri=redirect,
+                code_verifier=self.box.encrypt(f"{connect_url}\n{secret}", context=state),
+            ),
+        )
+        return deezer_authorization_url(connect_url, app_id, redirect, state), state
+
     async def complete_consent(self, state: str, code: str) -> ConnectionRecord:
         """Exchange the code the provider sent back for tokens, and keep the connection."""
         pending = await self.store.take("oauth_states", state, OAuthState) if state else None
         if pending is None:
             raise OAuthError("this consent link is unknown, used or expired: start again")
+        if pending.provider == "deezer":
+            return await self._complete_deezer(pending, state, code)
         answer = await self._client.post(
             "/api/token",
             data={
@@ -120,6 +145,34 @@ class Accounts:
             float(body.get("expires_in", 3600)),
             pending.client_id,
             scopes=str(body.get("scope", "")).split(),
+        )
+
+    async def _complete_deezer(
+        self, pending: OAuthState, state: str, code: str
+    ) -> ConnectionRecord:
+        connect_url, _, secret = self.box.decrypt(pending.code_verifier, context=state).partition(
+            "\n"
+        )
+        async with httpx.AsyncClient(base_url=connect_url, timeout=20) as client:
+            answer = await client.get(
+                "/oauth/access_token.php",
+                params={
+                    "app_id": pending.client_id,
+                    "secret": secret,
+                    "code": code,
+                    "output": "json",
+                },
+            )
+        try:
+            body: dict[str, Any] = answer.json()
+        except ValueError:
+            body = {}
+        if answer.status_code != 200 or "access_token" not in body:
+            raise OAuthError("Deezer refused the consent (wrong code, app id or secret?)")
+        # With offline_access Deezer's token does not expire ("expires": 0).
+        expires = float(body.get("expires") or 0) or 10 * 365 * 86400.0
+        return await self.add_from_tokens(
+            pending.user_id, "deezer", body["access_token"], None, expires, pending.client_id
         )
 
     async def add_from_tokens(

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 import grpc
 
+from services.connectors.adapters.accounts import Accounts
+from services.connectors.adapters.factory import ProviderFactory
 from services.connectors.adapters.http import ProviderError
 from services.connectors.adapters.provider import NotSupported, Provider
 from services.connectors.domain.providers import PROVIDERS
@@ -38,10 +40,33 @@ def track_to_proto(track: Track) -> track_pb2.Track:
 class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     """Implements ``tunebridge.catalog.v1.CatalogService`` over the catalog providers."""
 
-    def __init__(self, catalogs: Mapping[str, Provider]) -> None:
+    def __init__(
+        self,
+        catalogs: Mapping[str, Provider],
+        accounts: Accounts | None = None,
+        factory: ProviderFactory | None = None,
+    ) -> None:
         self.catalogs = catalogs
+        self.accounts = accounts
+        self.factory = factory
 
-    async def _provider(self, name: str, context: grpc.aio.ServicerContext) -> Provider:
+    async def _provider(
+        self,
+        name: str,
+        context: grpc.aio.ServicerContext,
+        user_id: str = "",
+        connection_id: str = "",
+    ) -> Provider:
+        if connection_id:
+            record = (
+                await self.accounts.get(user_id, connection_id)
+                if self.accounts and self.factory
+                else None
+            )
+            if record is None or record.provider != name:
+                await context.abort(grpc.StatusCode.NOT_FOUND, "no such connection")
+            assert record is not None and self.factory is not None
+            return self.factory.for_connection(record)
         provider = self.catalogs.get(name)
         if provider is None:
             await context.abort(
@@ -68,7 +93,9 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     async def SearchTracks(
         self, request: catalog_pb2.SearchTracksRequest, context: grpc.aio.ServicerContext
     ) -> catalog_pb2.SearchTracksResponse:
-        provider = await self._provider(request.provider, context)
+        provider = await self._provider(
+            request.provider, context, request.user_id, request.connection_id
+        )
         if not request.query.title:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "query.title is required")
         query = Track(title=request.query.title, artists=tuple(request.query.artists))
@@ -79,7 +106,9 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     async def LookupIsrc(
         self, request: catalog_pb2.LookupIsrcRequest, context: grpc.aio.ServicerContext
     ) -> catalog_pb2.LookupIsrcResponse:
-        provider = await self._provider(request.provider, context)
+        provider = await self._provider(
+            request.provider, context, request.user_id, request.connection_id
+        )
         tracks = await self._ask(context, provider.lookup_isrc(request.isrc))
         return catalog_pb2.LookupIsrcResponse(tracks=[track_to_proto(t) for t in tracks])
 

@@ -76,3 +76,23 @@ def authorization_url(
         "scope": " ".join(provider.scopes),
     }
     return f"{provider.authorize_url}?{urlencode(query)}"
+
+
+DEEZER_PERMISSIONS = (
+    "basic_access",
+    "offline_access",
+    "manage_library",
+    "delete_library",
+    "listening_history",
+)
+
+
+def deezer_authorization_url(connect_url: str, app_id: str, redirect_uri: str, state: str) -> str:
+    """Deezer's consent page (its legacy OAuth: no PKCE, the app secret exchanges the code)."""
+    query = {
+        "app_id": app_id,
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "perms": ",".join(DEEZER_PERMISSIONS),
+    }
+    return f"{connect_url}/oauth/auth.php?{urlencode(query)}"

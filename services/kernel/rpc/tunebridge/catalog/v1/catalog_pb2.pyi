@@ -8,16 +8,18 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class SearchTracksRequest(_message.Message):
-    __slots__ = ("user_id", "provider", "query", "limit")
+    __slots__ = ("user_id", "provider", "query", "limit", "connection_id")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     provider: str
     query: _track_pb2.Track
     limit: int
-    def __init__(self, user_id: _Optional[str] = ..., provider: _Optional[str] = ..., query: _Optional[_Union[_track_pb2.Track, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+    connection_id: str
+    def __init__(self, user_id: _Optional[str] = ..., provider: _Optional[str] = ..., query: _Optional[_Union[_track_pb2.Track, _Mapping]] = ..., limit: _Optional[int] = ..., connection_id: _Optional[str] = ...) -> None: ...
 
 class SearchTracksResponse(_message.Message):
     __slots__ = ("tracks",)
@@ -26,14 +28,16 @@ class SearchTracksResponse(_message.Message):
     def __init__(self, tracks: _Optional[_Iterable[_Union[_track_pb2.Track, _Mapping]]] = ...) -> None: ...
 
 class LookupIsrcRequest(_message.Message):
-    __slots__ = ("user_id", "provider", "isrc")
+    __slots__ = ("user_id", "provider", "isrc", "connection_id")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     ISRC_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     provider: str
     isrc: str
-    def __init__(self, user_id: _Optional[str] = ..., provider: _Optional[str] = ..., isrc: _Optional[str] = ...) -> None: ...
+    connection_id: str
+    def __init__(self, user_id: _Optional[str] = ..., provider: _Optional[str] = ..., isrc: _Optional[str] = ..., connection_id: _Optional[str] = ...) -> None: ...
 
 class LookupIsrcResponse(_message.Message):
     __slots__ = ("tracks",)
