@@ -9,6 +9,9 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
 from opentelemetry.sdk.trace import TracerProvider
 
+from services.kernel.contracts import Track
+from services.kernel.rpc.tunebridge.music.v1 import track_pb2
+
 
 async def start_server(
     host: str,
@@ -38,4 +41,38 @@ def channel(address: str, tracer_provider: TracerProvider) -> grpc.aio.Channel:
     """A traced async channel to ``host:port``."""
     return grpc.aio.insecure_channel(
         address, interceptors=aio_client_interceptors(tracer_provider=tracer_provider)
+    )
+
+
+def track_to_proto(track: Track) -> track_pb2.Track:
+    """A contract track as the gRPC ``Track`` message."""
+    message = track_pb2.Track(
+        title=track.title,
+        artists=list(track.artists),
+        album=track.album or "",
+        duration_ms=track.duration_ms or 0,
+        isrc=track.isrc or "",
+        provider=track.provider or "",
+        provider_id=track.provider_id or "",
+        kind=track.kind or "",
+        views=track.views or 0,
+    )
+    if track.explicit is not None:
+        message.explicit = track.explicit
+    return message
+
+
+def track_from_proto(message: track_pb2.Track) -> Track:
+    """A gRPC ``Track`` message as a contract track (empty fields read as unknown)."""
+    return Track(
+        title=message.title,
+        artists=tuple(message.artists),
+        album=message.album or None,
+        duration_ms=message.duration_ms or None,
+        isrc=message.isrc or None,
+        explicit=message.explicit if message.HasField("explicit") else None,
+        provider=message.provider or None,
+        provider_id=message.provider_id or None,
+        kind=message.kind if message.kind in ("song", "video") else None,  # type: ignore[arg-type]
+        views=message.views or None,
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import msgspec
 
-from services.matcher.api.cli import Case, rank_case
+from services.matcher.api.cli import Case, outcome_of
 from services.matcher.domain.evaluation import Outcome, evaluate
 from services.matcher.domain.scoring import Thresholds
 
@@ -23,19 +23,7 @@ def outcomes() -> list[tuple[str, Outcome]]:
     for name in ("devset.jsonl", "hard_cases.jsonl"):
         for line in (DATA / name).read_text().splitlines():
             case = msgspec.json.decode(line, type=Case)
-            result = rank_case(case, Thresholds())
-            top = result.ranked[0] if result.ranked else None
-            rows.append(
-                (
-                    case.id,
-                    Outcome(
-                        decision=result.decision,
-                        best=top.id if top else None,
-                        confidence=top.confidence if top else 0.0,
-                        expected=frozenset(case.expected or ()),
-                    ),
-                )
-            )
+            rows.append((str(case.id), outcome_of(case, Thresholds())))
     return rows
 
 

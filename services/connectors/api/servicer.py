@@ -12,29 +12,11 @@ from services.connectors.adapters.http import ProviderError
 from services.connectors.adapters.provider import NotSupported, Provider
 from services.connectors.domain.providers import PROVIDERS
 from services.kernel.contracts import Track
+from services.kernel.grpcwire import track_to_proto
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from services.kernel.rpc.tunebridge.music.v1 import track_pb2
 
 MAX_RESULTS = 50
 DEFAULT_RESULTS = 10
-
-
-def track_to_proto(track: Track) -> track_pb2.Track:
-    """A contract track as a proto track."""
-    message = track_pb2.Track(
-        title=track.title,
-        artists=list(track.artists),
-        album=track.album or "",
-        duration_ms=track.duration_ms or 0,
-        isrc=track.isrc or "",
-        provider=track.provider or "",
-        provider_id=track.provider_id or "",
-        kind=track.kind or "",
-        views=track.views or 0,
-    )
-    if track.explicit is not None:
-        message.explicit = track.explicit
-    return message
 
 
 class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):

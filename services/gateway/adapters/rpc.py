@@ -7,30 +7,12 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from services.kernel import grpcwire
 from services.kernel.contracts import Track
+from services.kernel.grpcwire import track_to_proto
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from services.kernel.rpc.tunebridge.matcher.v1 import matcher_pb2, matcher_pb2_grpc
-from services.kernel.rpc.tunebridge.music.v1 import track_pb2
 
 #: Interactive calls answer fast or not at all.
 TIMEOUT_S = 10.0
-
-
-def track_to_proto(track: Track) -> track_pb2.Track:
-    """A contract track as a proto track."""
-    message = track_pb2.Track(
-        title=track.title,
-        artists=list(track.artists),
-        album=track.album or "",
-        duration_ms=track.duration_ms or 0,
-        isrc=track.isrc or "",
-        provider=track.provider or "",
-        provider_id=track.provider_id or "",
-        kind=track.kind or "",
-        views=track.views or 0,
-    )
-    if track.explicit is not None:
-        message.explicit = track.explicit
-    return message
 
 
 class ServiceClients:

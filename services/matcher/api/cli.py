@@ -138,6 +138,18 @@ def command_rank(options: argparse.Namespace) -> int:
     return 1 if skipped else 0
 
 
+def outcome_of(case: Case, thresholds: Thresholds) -> Outcome:
+    """How the matcher did on one labelled case."""
+    result = rank_case(case, thresholds)
+    top = result.ranked[0] if result.ranked else None
+    return Outcome(
+        decision=result.decision,
+        best=top.id if top else None,
+        confidence=top.confidence if top else 0.0,
+        expected=frozenset(case.expected or ()),
+    )
+
+
 def command_evaluate(options: argparse.Namespace) -> int:
     thresholds = Thresholds(auto=options.auto, review=options.review)
     outcomes = []
@@ -147,19 +159,7 @@ def command_evaluate(options: argparse.Namespace) -> int:
                 if case.expected is None:
                     print(f"{case.id}: no 'expected' label, left out", file=sys.stderr)
                     continue
-                result = rank_case(case, thresholds)
-                top = result.ranked[0] if result.ranked else None
-                outcomes.append(
-                    (
-                        case.id,
-                        Outcome(
-                            decision=result.decision,
-                            best=top.id if top else None,
-                            confidence=top.confidence if top else 0.0,
-                            expected=frozenset(case.expected),
-                        ),
-                    )
-                )
+                outcomes.append((case.id, outcome_of(case, thresholds)))
     report = evaluate(outcomes)
     print(f"cases: {report.cases} ({report.findable} with the right recording among candidates)")
     print(f"right candidate first: {report.top1_accuracy:.1%} of those")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import grpc
 
-from services.kernel.contracts import Track
+from services.kernel.grpcwire import track_from_proto
 from services.kernel.rpc.tunebridge.matcher.v1 import matcher_pb2, matcher_pb2_grpc
 from services.kernel.rpc.tunebridge.music.v1 import track_pb2
 from services.matcher.domain.artists import (
@@ -21,22 +21,6 @@ from services.matcher.domain.scoring import Thresholds, rank
 #: More than this many candidates (or options) is a misuse of an interactive call.
 MAX_CANDIDATES = 500
 DEFAULT_LIMIT = 5
-
-
-def track_from_proto(message: track_pb2.Track) -> Track:
-    """A proto track as a contract track."""
-    return Track(
-        title=message.title,
-        artists=tuple(message.artists),
-        album=message.album or None,
-        duration_ms=message.duration_ms or None,
-        isrc=message.isrc or None,
-        explicit=message.explicit if message.HasField("explicit") else None,
-        provider=message.provider or None,
-        provider_id=message.provider_id or None,
-        kind=message.kind if message.kind in ("song", "video") else None,  # type: ignore[arg-type]
-        views=message.views or None,
-    )
 
 
 def _option(message: track_pb2.Artist) -> ArtistOption:
