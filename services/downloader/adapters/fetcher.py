@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import imageio_ffmpeg
+import mutagen
 import yt_dlp
 
 from services.downloader.domain.fetching import explain_error
@@ -122,7 +123,7 @@ def fetch(
     source_codec = str(info.get("acodec") or info.get("ext") or "")
     return Fetched(
         path=path,
-        duration_s=info.get("duration"),
+        duration_s=_measured_length(path) or info.get("duration"),
         source_url=str(info.get("webpage_url") or url),
         lossy_source=not source_codec.startswith(("flac", "wav", "alac", "pcm")),
     )
@@ -139,6 +140,16 @@ def _finished_file(folder: Path, stem: str, audio_format: str | None) -> Path:
     if not candidates:
         raise FetchError("the download finished but left no audio file")
     return max(candidates, key=lambda p: p.stat().st_mtime)
+
+
+def _measured_length(path: Path) -> float | None:
+    """The file's own length: what the listener gets, whatever the source claimed."""
+    try:
+        audio = mutagen.File(path)
+    except Exception:  # an unreadable file is caught by the tagger next
+        return None
+    length = getattr(getattr(audio, "info", None), "length", None)
+    return float(length) if length else None
 
 
 def _remove_partials(folder: Path, stem: str) -> None:

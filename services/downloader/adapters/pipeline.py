@@ -1,0 +1,99 @@
+"""One planned track, from search to a tagged file in its place in the library.
+
+Search (YouTube Music first, then YouTube), rank with the matcher, take the best above the
+threshold (else the track goes to review with its candidates), fetch, check the length,
+tag, file under the library path, put the cover beside. A track whose file is already in
+place is not fetched again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from services.downloader.adapters.fetcher import FetchError, Progress, fetch
+from services.downloader.adapters.tagger import write_cover_file, write_tags
+from services.downloader.domain.fetching import duration_ok
+from services.downloader.domain.sources import Source
+from services.downloader.domain.tagging import tags_for
+from services.kernel.contracts import PlannedDownload
+
+Search = Callable[[str], Awaitable[Sequence[Source]]]
+#: Ranks candidates for a track: (index, confidence) best first.
+Rank = Callable[[PlannedDownload, Sequence[Source]], Awaitable[list[tuple[int, float]]]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one planned track."""
+
+    status: Literal["done", "already_there", "review", "failed"]
+    path: Path | None = None
+    source_url: str | None = None
+    confidence: float | None = None
+    reason: str | None = None
+    candidates: tuple[tuple[str, float], ...] = field(default=())
+
+
+async def download_one(
+    item: PlannedDownload,
+    library: Path,
+    search: Search,
+    rank: Rank,
+    threshold: float,
+    cover: bytes | None = None,
+    audio_format: str | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Outcome:
+    """Bring ``item`` into ``library`` (see the module docstring)."""
+    target = library / item.target_path
+    # Compared by name, not globbed: titles hold brackets, which globbing reads as patterns.
+    existing = (
+        [p for p in target.parent.iterdir() if p.stem == target.stem and p.is_file()]
+        if target.parent.is_dir()
+        else []
+    )
+    if existing:
+        return Outcome("already_there", path=existing[0])
+    sources = list(await search(item.search_query))
+    if not sources:
+        return Outcome("review", reason="no source found")
+    ranked = await rank(item, sources)
+    shortlist = tuple((sources[i].url, confidence) for i, confidence in ranked[:5])
+    best_index, best_confidence = ranked[0]
+    if best_confidence < threshold:
+        return Outcome(
+            "review",
+            reason="no source is surely this recording",
+            confidence=best_confidence,
+            candidates=shortlist,
+        )
+    chosen = sources[best_index]
+    with tempfile.TemporaryDirectory(prefix="tunebridge-") as scratch:
+        try:
+            fetched = await asyncio.to_thread(
+                fetch, chosen.url, Path(scratch), "audio", audio_format, on_progress
+            )
+        except FetchError as error:
+            return Outcome("failed", reason=str(error), source_url=chosen.url, candidates=shortlist)
+        if not duration_ok(item.track.duration_ms, fetched.duration_s):
+            return Outcome(
+                "review",
+                reason="the download's length is not the track's",
+                source_url=chosen.url,
+                confidence=best_confidence,
+                candidates=shortlist,
+            )
+        tags = tags_for(item.track, source_url=fetched.source_url)
+        await asyncio.to_thread(write_tags, fetched.path, tags, cover)
+        final = target.with_suffix(fetched.path.suffix)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(fetched.path), final)
+    if cover:
+        write_cover_file(final.parent, cover)
+    return Outcome("done", path=final, source_url=chosen.url, confidence=best_confidence)

@@ -1,0 +1,55 @@
+"""Audio sources: YouTube (Music) search results as candidates the matcher can rank."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from services.kernel.contracts import Track
+
+
+@dataclass(frozen=True)
+class Source:
+    """A downloadable upload and what it claims to be."""
+
+    url: str
+    track: Track
+
+
+def is_official_audio(entry: Mapping[str, Any]) -> bool:
+    """An auto-generated "Artist - Topic" upload (YouTube Music's "song"): the studio audio,
+    no video intro."""
+    channel = str(entry.get("channel") or entry.get("uploader") or "")
+    return channel.endswith(" - Topic") or bool(entry.get("track") and entry.get("artists"))
+
+
+def source_from_entry(entry: Mapping[str, Any]) -> Source | None:
+    """A yt-dlp search entry as a candidate (None without a URL or a title)."""
+    url = entry.get("webpage_url") or entry.get("url")
+    title = entry.get("track") or entry.get("title")
+    if not url or not title:
+        return None
+    artists: Sequence[str] = entry.get("artists") or [
+        entry.get("artist") or entry.get("channel") or entry.get("uploader") or ""
+    ]
+    duration = entry.get("duration")
+    return Source(
+        url=str(url),
+        track=Track(
+            title=str(title),
+            artists=tuple(str(a) for a in artists if a),
+            album=entry.get("album"),
+            duration_ms=int(float(duration) * 1000) if duration else None,
+            kind="song" if is_official_audio(entry) else "video",
+            views=entry.get("view_count"),
+            provider="youtube",
+            provider_id=str(entry.get("id") or url),
+        ),
+    )
+
+
+def search_terms(track: Track) -> str:
+    """What to search for: the artists and the title, as people type them."""
+    artists = " ".join(track.artists[:2])
+    return f"{artists} {track.title}".strip()
