@@ -122,6 +122,7 @@ class Supervisor:
                 "TUNEBRIDGE_GATEWAY__MATCHER_ADDRESS": f"127.0.0.1:{matcher_port}",
                 "TUNEBRIDGE_GATEWAY__CATALOG_ADDRESS": f"127.0.0.1:{catalog_port}",
                 "TUNEBRIDGE_MATCHER__GRPC_PORT": str(matcher_port),
+                "TUNEBRIDGE_DOWNLOADER__MATCHER_ADDRESS": f"127.0.0.1:{matcher_port}",
                 "TUNEBRIDGE_CONNECTORS__GRPC_PORT": str(catalog_port),
                 "PYTHONUNBUFFERED": "1",
             }

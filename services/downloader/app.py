@@ -2,27 +2,48 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
+from services.downloader.adapters.ranking import MatcherRanking
+from services.downloader.adapters.search import AudioSearch, YtDlpSearch
+from services.downloader.api.downloads import DownloadQueue
 from services.downloader.api.subscribers import PlanHandler
 from services.downloader.settings import DownloaderSettings
-from services.kernel.contracts import DownloadPlanRequested
+from services.kernel.contracts import DownloadPlanRequested, DownloadRequested
 from services.kernel.runtime import ServiceContext
 
 
 class DownloaderApp:
-    """Download planning on the bus (fetching, tagging and filing come with downloads)."""
+    """Download planning and the download queue, on the bus."""
 
     name: ClassVar[str] = "downloader"
 
-    def __init__(self, settings: DownloaderSettings) -> None:
+    def __init__(self, settings: DownloaderSettings, search: AudioSearch | None = None) -> None:
         self.settings = settings
+        # YouTube is reached through yt-dlp; tests give a stand-in for its search.
+        self.search = search or YtDlpSearch()
+        self.library = Path(settings.library_dir).expanduser()
+        self._ranking: MatcherRanking | None = None
 
     def subscribe(self, ctx: ServiceContext) -> None:
         ctx.bus.consume(DownloadPlanRequested, PlanHandler(ctx.bus, self.settings.audio_format))
+        self._ranking = MatcherRanking(self.settings.matcher_address, ctx.tracer_provider)
+        queue = DownloadQueue(
+            ctx.bus,
+            ctx.store,
+            Path(self.settings.library_dir).expanduser(),
+            self.search,
+            self._ranking,
+            self.settings.threshold,
+        )
+        # The queue's bound: JetStream hands out no more than this many at once.
+        ctx.bus.consume(DownloadRequested, queue, max_workers=self.settings.concurrency)
 
     async def start(self, ctx: ServiceContext) -> None:
         ctx.detail["audio_format"] = self.settings.audio_format
+        ctx.detail["library"] = str(self.library)
 
     async def stop(self) -> None:
-        return None
+        if self._ranking:
+            await self._ranking.close()

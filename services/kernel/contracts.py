@@ -342,6 +342,48 @@ class DownloadPlanned(Event, tag="downloads.planned", frozen=True):
     items: tuple[PlannedDownload, ...]
 
 
+class DownloadRequested(Event, tag="downloads.requested", frozen=True):
+    """Fetch, tag and file one planned track into the library.
+
+    Attributes:
+        download_id: Identifies the download (its record, its events).
+        item: What to fetch and where it goes.
+        audio_format: Convert to this format (None keeps the source's container).
+    """
+
+    download_id: str
+    item: PlannedDownload
+    audio_format: str | None = None
+
+
+class DownloadProgressed(Event, tag="downloads.progressed", frozen=True):
+    """Live progress of a download (at most about once a second)."""
+
+    download_id: str
+    phase: Literal["searching", "downloading", "tagging"]
+    percent: float | None = None
+    downloaded_bytes: int = 0
+    speed_bps: float | None = None
+
+
+class DownloadFinished(Event, tag="downloads.finished", frozen=True):
+    """How a download ended.
+
+    Attributes:
+        status: ``done``, ``already_there``, ``review`` (no source is surely the track:
+            a person chooses among ``candidates``), ``failed`` or ``cancelled``.
+        path: Where the file is, relative to the library.
+    """
+
+    download_id: str
+    status: Literal["done", "already_there", "review", "failed", "cancelled"]
+    path: str | None = None
+    source_url: str | None = None
+    confidence: float | None = None
+    reason: str | None = None
+    candidates: tuple[tuple[str, float], ...] = ()
+
+
 # --- providers (per-provider work queues: the subject's last token is the provider) ------
 
 
@@ -456,4 +498,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ProviderRead,
     ProviderWriteRequested,
     ProviderWritten,
+    DownloadRequested,
+    DownloadProgressed,
+    DownloadFinished,
 )

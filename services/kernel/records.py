@@ -87,6 +87,35 @@ class OAuthState(msgspec.Struct, kw_only=True):
     created_at: datetime = msgspec.field(default_factory=utcnow)
 
 
+DownloadStatus = Literal[
+    "queued",
+    "searching",
+    "downloading",
+    "done",
+    "already_there",
+    "review",
+    "failed",
+    "cancelled",
+]
+
+
+class DownloadRecord(msgspec.Struct, kw_only=True):
+    """A download, from request to its end; ``cancel_requested`` is set by whoever cancels."""
+
+    download_id: str
+    user_id: str
+    title: str
+    target_path: str
+    status: DownloadStatus = "queued"
+    percent: float | None = None
+    path: str | None = None
+    source_url: str | None = None
+    reason: str | None = None
+    cancel_requested: bool = False
+    created_at: datetime = msgspec.field(default_factory=utcnow)
+    updated_at: datetime = msgspec.field(default_factory=utcnow)
+
+
 class ServiceStatus(msgspec.Struct, kw_only=True):
     """A service instance's heartbeat; the gateway's health aggregates these."""
 

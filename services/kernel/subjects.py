@@ -40,6 +40,8 @@ KV_BUCKETS = {
     "oauth_states": 600,
     # The outcome of each provider write, so a redelivered request is not written twice.
     "operations": 7 * 86400,
+    # Downloads and their progress: the finished list is kept a month.
+    "downloads": 30 * 86400,
 }
 
 #: Object stores for documents too large for one message.

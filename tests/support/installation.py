@@ -7,13 +7,16 @@ provider, so one in-memory exporter can see a trace cross every service.
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from opentelemetry.sdk.trace import SpanProcessor
 
 from services.connectors.app import ConnectorsApp, ProviderSettings
 from services.connectors.settings import ConnectorsSettings
+from services.downloader.adapters.search import AudioSearch
 from services.downloader.app import DownloaderApp
 from services.downloader.settings import DownloaderSettings
 from services.gateway.app import GatewayApp
@@ -54,6 +57,8 @@ async def running_installation(
     span_processors: Sequence[SpanProcessor] = (),
     redis_url: str | None = None,
     providers: ProviderSettings | None = None,
+    search: AudioSearch | None = None,
+    library_dir: Path | None = None,
 ) -> AsyncIterator[Installation]:
     """Start the five services (gateway last, on a free port) and stop them afterwards."""
     bus = fast_bus_settings(nats_url, namespace, redis_url)
@@ -65,17 +70,21 @@ async def running_installation(
         return made
 
     try:
-        for app in (
-            ConnectorsApp(ConnectorsSettings(grpc_port=0), providers or ProviderSettings()),
-            MatcherApp(MatcherSettings(grpc_port=0)),
-            DownloaderApp(DownloaderSettings()),
-            SchedulerApp(SchedulerSettings()),
-        ):
-            await runtime(app).start()
+        await runtime(
+            ConnectorsApp(ConnectorsSettings(grpc_port=0), providers or ProviderSettings())
+        ).start()
+        await runtime(MatcherApp(MatcherSettings(grpc_port=0))).start()
+        matcher = f"127.0.0.1:{runtimes['matcher'].context.detail['grpc_port']}"
+        downloads = DownloaderSettings(
+            library_dir=str(library_dir or Path(tempfile.mkdtemp(prefix="library-"))),
+            matcher_address=matcher,
+        )
+        await runtime(DownloaderApp(downloads, search)).start()
+        await runtime(SchedulerApp(SchedulerSettings())).start()
         gateway_app = GatewayApp(
             GatewaySettings(
                 port=0,
-                matcher_address=f"127.0.0.1:{runtimes['matcher'].context.detail['grpc_port']}",
+                matcher_address=matcher,
                 catalog_address=f"127.0.0.1:{runtimes['connectors'].context.detail['grpc_port']}",
             )
         )

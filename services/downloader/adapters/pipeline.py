@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,7 @@ async def download_one(
     cover: bytes | None = None,
     audio_format: str | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> Outcome:
     """Bring ``item`` into ``library`` (see the module docstring)."""
     target = library / item.target_path
@@ -77,7 +79,7 @@ async def download_one(
     with tempfile.TemporaryDirectory(prefix="tunebridge-") as scratch:
         try:
             fetched = await asyncio.to_thread(
-                fetch, chosen.url, Path(scratch), "audio", audio_format, on_progress
+                fetch, chosen.url, Path(scratch), "audio", audio_format, on_progress, cancel
             )
         except FetchError as error:
             return Outcome("failed", reason=str(error), source_url=chosen.url, candidates=shortlist)

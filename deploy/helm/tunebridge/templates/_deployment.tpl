@@ -81,6 +81,10 @@ spec:
             - name: TUNEBRIDGE_GATEWAY__CATALOG_ADDRESS
               value: {{ printf "%s:%v" (include "tunebridge.serviceName" (dict "root" $root "name" "connectors")) $root.Values.services.connectors.grpcPort | quote }}
             {{- end }}
+            {{- if eq .service "downloader" }}
+            - name: TUNEBRIDGE_DOWNLOADER__MATCHER_ADDRESS
+              value: {{ printf "%s:%v" (include "tunebridge.serviceName" (dict "root" $root "name" "matcher")) $root.Values.services.matcher.grpcPort | quote }}
+            {{- end }}
             {{- range $key, $value := .env }}
             - name: {{ $key }}
               value: {{ $value | quote }}
