@@ -233,6 +233,14 @@ class Runtime:
                 pass  # probes every few seconds would drown the logs
 
         host, port = self.ops_address
-        self._ops = ThreadingHTTPServer((host, port or 0), OpsHandler)
+        try:
+            self._ops = ThreadingHTTPServer((host, port or 0), OpsHandler)
+        except OSError as error:
+            # Two services started alone on one machine both default to 9090: the second
+            # takes a free port rather than failing, and says which.
+            log.warning(
+                "ops port taken, using a free one", extra={"port": port, "error": error.strerror}
+            )
+            self._ops = ThreadingHTTPServer((host, 0), OpsHandler)
         self.context.detail["ops_port"] = str(self._ops.server_address[1])
         threading.Thread(target=self._ops.serve_forever, name="ops", daemon=True).start()

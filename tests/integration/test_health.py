@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import httpx
 import pytest
 import redis
 
-from tests.support.installation import Installation, running_installation
+from services.downloader.app import DownloaderApp
+from services.downloader.settings import DownloaderSettings
+from services.kernel.runtime import Runtime
+from tests.support.installation import Installation, fast_bus_settings, running_installation
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -68,3 +72,28 @@ async def test_openapi_document_and_viewer_are_served(api: httpx.AsyncClient) ->
     )
     viewer = await api.get("/schema/swagger")
     assert viewer.status_code == 200 and "swagger" in viewer.text.lower()
+
+
+async def test_each_service_serves_probes_and_metrics_even_when_its_port_is_taken(
+    nats_url: str, namespace: str
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        runtime = Runtime(
+            DownloaderApp(DownloaderSettings()),
+            fast_bus_settings(nats_url, namespace),
+            ops_port=port,
+        )
+        await runtime.start()
+        try:
+            ops = int(runtime.context.detail["ops_port"])
+            assert ops != port
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ops}") as client:
+                assert (await client.get("/readyz")).status_code == 200
+                assert (await client.get("/livez")).status_code == 200
+                metrics = await client.get("/metrics")
+            assert metrics.status_code == 200 and "faststream" in metrics.text
+        finally:
+            await runtime.stop()
