@@ -9,6 +9,7 @@ from services.downloader.adapters.ranking import MatcherRanking
 from services.downloader.adapters.search import AudioSearch, YtDlpSearch
 from services.downloader.api.downloads import DownloadQueue
 from services.downloader.api.subscribers import PlanHandler
+from services.downloader.domain.paths import Layout
 from services.downloader.settings import DownloaderSettings
 from services.kernel.contracts import DownloadPlanRequested, DownloadRequested
 from services.kernel.runtime import ServiceContext
@@ -27,7 +28,10 @@ class DownloaderApp:
         self._ranking: MatcherRanking | None = None
 
     def subscribe(self, ctx: ServiceContext) -> None:
-        ctx.bus.consume(DownloadPlanRequested, PlanHandler(ctx.bus, self.settings.audio_format))
+        layout = Layout(self.settings.album_template, self.settings.single_template)
+        ctx.bus.consume(
+            DownloadPlanRequested, PlanHandler(ctx.bus, self.settings.audio_format, layout)
+        )
         self._ranking = MatcherRanking(self.settings.matcher_address, ctx.tracer_provider)
         queue = DownloadQueue(
             ctx.bus,

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import msgspec
 
+from services.downloader.domain.paths import ALBUM_TEMPLATE, SINGLE_TEMPLATE, Layout
+
 
 class DownloaderSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Attributes:
     audio_format: Extension planned downloads are filed with (``opus`` keeps YouTube's
         audio as it is).
     library_dir: The music library downloads are filed into.
+    album_template: Where album tracks go (fields: artist, albumartist, album, title,
+        track, disc, year, ext).
+    single_template: Where singles go.
     concurrency: Downloads at once.
     matcher_address: ``host:port`` of the matcher's gRPC API (ranking search results).
     threshold: Confidence a source needs to be downloaded without asking.
@@ -19,8 +24,14 @@ class DownloaderSettings(msgspec.Struct, frozen=True, kw_only=True):
 
     audio_format: str = "opus"
     library_dir: str = "~/Music/Tunebridge"
+    album_template: str = ALBUM_TEMPLATE
+    single_template: str = SINGLE_TEMPLATE
     concurrency: int = 2
     matcher_address: str = "127.0.0.1:50051"
     threshold: float = 0.9
     ops_host: str = "127.0.0.1"
     ops_port: int = 9090
+
+    def __post_init__(self) -> None:
+        # A bad template stops the service at start, naming itself, not at the first file.
+        Layout(self.album_template, self.single_template)

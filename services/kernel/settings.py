@@ -55,6 +55,8 @@ def load(cls: type[S], section: str, environ: Mapping[str, str] | None = None) -
         if "`$." in message:
             name = message.rsplit("`$.", 1)[1].rstrip("`").split(".")[0].split("[")[0]
             message = f"{env_name(section, name)}: {message.split(' - at ')[0]}"
+        else:  # a check across fields: name the section
+            message = f"TUNEBRIDGE_{section.upper()}__*: {message}"
         raise SettingsError(message) from None
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.downloader.domain.paths import safe_component, target_path
+from services.downloader.domain.paths import Layout, TemplateError, safe_component, target_path
 from services.downloader.domain.planning import plan
+from services.downloader.settings import DownloaderSettings
 from services.kernel.contracts import Track
+from services.kernel.settings import SettingsError, load
 
 
 def test_album_tracks_and_singles_follow_the_default_layout() -> None:
@@ -60,3 +63,37 @@ def test_plan_keeps_positions_and_builds_queries() -> None:
     items = plan(tracks, (4, 9), "opus")
     assert [i.position for i in items] == [4, 9]
     assert [i.search_query for i in items] == ["Massive Attack - Teardrop", "Intro"]
+
+
+def test_multi_disc_albums_get_disc_folders() -> None:
+    second = Track(title="Song", artists=("A",), album="Double", track_number=1, disc_number=2)
+    assert target_path(second, "flac") == "A/A - Double/Disc 2/01 Song.flac"
+    first = Track(title="Song", artists=("A",), album="Double", track_number=1, disc_number=1)
+    assert target_path(first, "flac", disc_total=2) == "A/A - Double/Disc 1/01 Song.flac"
+    assert target_path(first, "flac", disc_total=1) == "A/A - Double/01 Song.flac"
+
+
+def test_templates_are_configurable_and_checked() -> None:
+    layout = Layout(album_template="{albumartist}/{year} - {album}/{disc}-{track:02} {title}.{ext}")
+    track = Track(
+        title="Song", artists=("A",), album="Al", track_number=7, release_date="1999-01-01"
+    )
+    assert layout.path_for(track, "mp3") == "A/1999 - Al/1-07 Song.mp3"
+    for bad in (
+        "/abs/{title}.{ext}",
+        "{artist}/../{title}.{ext}",
+        "{artist}/{title}.mp3",
+        "{artist}/{nope}.{ext}",
+        "{artist}/{title.{ext}",
+    ):
+        with pytest.raises(TemplateError):
+            Layout(album_template=bad)
+
+
+def test_a_bad_template_setting_stops_the_service_naming_it() -> None:
+    with pytest.raises(SettingsError, match="TUNEBRIDGE_DOWNLOADER"):
+        load(
+            DownloaderSettings,
+            "downloader",
+            {"TUNEBRIDGE_DOWNLOADER__ALBUM_TEMPLATE": "{artist}/{bogus}.{ext}"},
+        )

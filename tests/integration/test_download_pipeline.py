@@ -129,7 +129,7 @@ async def test_a_download_of_the_wrong_length_is_not_filed(
 
     outcome = await download_one(planned(), tmp_path / "Music", search, rank, 0.9)
     assert outcome.status == "review" and "length" in (outcome.reason or "")
-    assert not (tmp_path / "Music").exists()
+    assert [p for p in (tmp_path / "Music").rglob("*") if p.is_file()] == []  # staging cleaned
 
 
 def test_topic_channels_are_official_audio_and_videos_are_not() -> None:
@@ -138,3 +138,24 @@ def test_topic_channels_are_official_audio_and_videos_are_not() -> None:
     assert (topic.track.kind, topic.track.artists) == ("song", ("Massive Attack - Topic",))
     assert video.track.kind == "video" and video.track.duration_ms == 7000
     assert source_from_entry({"title": "no url"}) is None
+
+
+async def test_a_different_track_on_the_same_path_gets_a_numbered_name(
+    youtube: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, root = youtube
+    make_audio(root / "studio.opus", seconds=5)
+    sources = [s for s in map(source_from_entry, search_results(url)) if s]
+
+    async def search(query: str) -> list[Source]:
+        return sources
+
+    library = tmp_path / "Music"
+    folder = library / "Massive Attack" / "Massive Attack - Mezzanine"
+    make_audio(folder / "03 Teardrop.opus", seconds=2, title="Teardrop", artist="Someone Else")
+    outcome = await download_one(planned(), library, search, rank, 0.9)
+    assert outcome.status == "done"
+    assert outcome.path == folder / "03 Teardrop (2).opus"
+    assert mutagen.File(folder / "03 Teardrop.opus")["artist"] == ["Someone Else"]  # untouched
+    again = await download_one(planned(), library, search, rank, 0.9)
+    assert again.status == "already_there" and again.path == folder / "03 Teardrop (2).opus"

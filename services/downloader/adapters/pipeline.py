@@ -9,22 +9,27 @@ place is not fetched again.
 from __future__ import annotations
 
 import asyncio
-import shutil
+import os
 import tempfile
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
+
+import mutagen
 
 from services.downloader.adapters.fetcher import FetchError, Progress, fetch
 from services.downloader.adapters.tagger import write_cover_file, write_tags
 from services.downloader.domain.fetching import duration_ok
+from services.downloader.domain.paths import with_suffix_number
 from services.downloader.domain.sources import Source
 from services.downloader.domain.tagging import tags_for
-from services.kernel.contracts import PlannedDownload
+from services.kernel.contracts import PlannedDownload, Track
 
 Search = Callable[[str], Awaitable[Sequence[Source]]]
+#: Where downloads are staged, inside the library (a hidden folder players skip).
+STAGING = ".tunebridge-staging"
 #: Ranks candidates for a track: (index, confidence) best first.
 Rank = Callable[[PlannedDownload, Sequence[Source]], Awaitable[list[tuple[int, float]]]]
 
@@ -54,14 +59,8 @@ async def download_one(
 ) -> Outcome:
     """Bring ``item`` into ``library`` (see the module docstring)."""
     target = library / item.target_path
-    # Compared by name, not globbed: titles hold brackets, which globbing reads as patterns.
-    existing = (
-        [p for p in target.parent.iterdir() if p.stem == target.stem and p.is_file()]
-        if target.parent.is_dir()
-        else []
-    )
-    if existing:
-        return Outcome("already_there", path=existing[0])
+    if (existing := _already_there(target, item.track)) is not None:
+        return Outcome("already_there", path=existing)
     sources = list(await search(item.search_query))
     if not sources:
         return Outcome("review", reason="no source found")
@@ -76,7 +75,10 @@ async def download_one(
             candidates=shortlist,
         )
     chosen = sources[best_index]
-    with tempfile.TemporaryDirectory(prefix="tunebridge-") as scratch:
+    # Staged inside the library, so the final move is a rename: atomic, never half a file.
+    staging = library / STAGING
+    staging.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="download-", dir=staging) as scratch:
         try:
             fetched = await asyncio.to_thread(
                 fetch, chosen.url, Path(scratch), "audio", audio_format, on_progress, cancel
@@ -93,9 +95,52 @@ async def download_one(
             )
         tags = tags_for(item.track, source_url=fetched.source_url)
         await asyncio.to_thread(write_tags, fetched.path, tags, cover)
-        final = target.with_suffix(fetched.path.suffix)
+        final = _free_name(target.with_suffix(fetched.path.suffix))
         final.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(fetched.path), final)
+        os.replace(fetched.path, final)
     if cover:
         write_cover_file(final.parent, cover)
     return Outcome("done", path=final, source_url=chosen.url, confidence=best_confidence)
+
+
+def _same_recording(path: Path, track: Track) -> bool:
+    """Whether a file already there is this track (by ISRC, else by title and artist)."""
+    try:
+        audio = mutagen.File(path, easy=True)
+    except Exception:
+        return False
+    tags = dict(audio.tags or {}) if audio is not None else {}
+    isrc = (tags.get("isrc") or [None])[0]
+    if isrc and track.isrc:
+        return str(isrc).replace("-", "").upper() == track.isrc.replace("-", "").upper()
+    title = (tags.get("title") or [""])[0]
+    artists = [a.casefold() for a in tags.get("artist") or []]
+    return title.casefold() == track.title.casefold() and (
+        not track.artists or track.artists[0].casefold() in artists
+    )
+
+
+def _already_there(target: Path, track: Track) -> Path | None:
+    """The file of this track at its place (any extension, or a numbered twin), if any."""
+    if not target.parent.is_dir():
+        return None
+    # Compared by name, not globbed: titles hold brackets, which globbing reads as patterns.
+    for path in sorted(target.parent.iterdir()):
+        numbered = path.stem.startswith(f"{target.stem} (") and path.stem.endswith(")")
+        if (
+            path.is_file()
+            and (path.stem == target.stem or numbered)
+            and _same_recording(path, track)
+        ):
+            return path
+    return None
+
+
+def _free_name(path: Path) -> Path:
+    """``path``, or ``name (2).ext``... when another track already holds it."""
+    number = 1
+    candidate = path
+    while candidate.exists():
+        number += 1
+        candidate = Path(with_suffix_number(PurePosixPath(path), number))
+    return candidate

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.downloader.domain.paths import target_path
+from services.downloader.domain.paths import DEFAULT_LAYOUT, Layout
 from services.kernel.contracts import PlannedDownload, Track
 
 
@@ -12,14 +12,16 @@ def search_query(track: Track) -> str:
     return f"{artists} - {track.title}" if artists else track.title
 
 
-def plan(tracks: tuple[Track, ...], positions: tuple[int, ...], ext: str) -> list[PlannedDownload]:
+def plan(
+    tracks: tuple[Track, ...], positions: tuple[int, ...], ext: str, layout: Layout = DEFAULT_LAYOUT
+) -> list[PlannedDownload]:
     """One planned download per track, in order."""
     return [
         PlannedDownload(
             position=position,
             track=track,
             search_query=search_query(track),
-            target_path=target_path(track, ext),
+            target_path=layout.path_for(track, ext),
         )
         for track, position in zip(tracks, positions, strict=True)
     ]
