@@ -11,7 +11,8 @@ from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
 
-from services.downloader.adapters.tagger import UntaggableFile, write_cover_file, write_tags
+from services.downloader.adapters.filing import write_cover_file
+from services.downloader.adapters.tagger import UntaggableFile, write_tags
 from services.downloader.domain.tagging import clean, tags_for
 from services.kernel.contracts import Track
 from tests.support.audio import make_audio

@@ -20,7 +20,8 @@ from typing import Literal
 import mutagen
 
 from services.downloader.adapters.fetcher import FetchError, Progress, fetch
-from services.downloader.adapters.tagger import write_cover_file, write_tags
+from services.downloader.adapters.filing import write_cover_file
+from services.downloader.adapters.tagger import write_tags
 from services.downloader.domain.fetching import duration_ok
 from services.downloader.domain.paths import with_suffix_number
 from services.downloader.domain.sources import Source

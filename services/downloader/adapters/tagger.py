@@ -199,11 +199,3 @@ def write_tags(path: Path, tags: TagSet, cover: bytes | None = None) -> None:
         _mp4(path, tags, cover)
     else:
         raise UntaggableFile(f"cannot tag {suffix or 'extensionless'} files")
-
-
-def write_cover_file(folder: Path, cover: bytes) -> Path:
-    """``cover.jpg`` beside the tracks (kept if already there: one album, one cover)."""
-    target = folder / ("cover.png" if cover.startswith(b"\x89PNG") else "cover.jpg")
-    if not target.exists():
-        target.write_bytes(cover)
-    return target
