@@ -185,17 +185,42 @@ def deezer_app(state: DeezerState) -> Litestar:
 
     @post("/playlist/{playlist_id:int}/tracks", status_code=200)
     async def add(
-        request: Request[Any, Any, Any], playlist_id: FromPath[int], songs: FromQuery[str]
+        request: Request[Any, Any, Any],
+        playlist_id: FromPath[int],
+        songs: FromQuery[str | None] = None,
+        order: FromQuery[str | None] = None,
     ) -> Any:
         if (refused := gate(request, True)) is not None:
             return refused
         if playlist_id not in state.playlists:
             return _error("DataException", "no data", 800)
-        state.playlists[playlist_id] += [int(s) for s in songs.split(",") if s]
+        if order is not None:  # a reorder: the whole new order, same tracks
+            wanted = [int(s) for s in order.split(",") if s]
+            if sorted(wanted) != sorted(state.playlists[playlist_id]):
+                return _error("ParameterException", "Wrong parameter", 500)
+            state.playlists[playlist_id] = wanted
+            return True
+        state.playlists[playlist_id] += [int(s) for s in (songs or "").split(",") if s]
         if state.lost_write_responses > 0:
             state.lost_write_responses -= 1
             return Response({"error": "Bad Gateway"}, status_code=502)
         return True
+
+    @get("/user/me/albums")
+    async def my_albums(request: Request[Any, Any, Any]) -> Any:
+        if (refused := gate(request, True)) is not None:
+            return refused
+        album = _load("album.json")
+        return page(
+            request,
+            [
+                {
+                    key: album[key]
+                    for key in ("id", "title", "cover_xl", "nb_tracks", "release_date", "artist")
+                    if key in album
+                }
+            ],
+        )
 
     @delete("/playlist/{playlist_id:int}/tracks", status_code=200)
     async def remove(
@@ -255,6 +280,7 @@ def deezer_app(state: DeezerState) -> Litestar:
             like,
             unlike,
             access_token,
+            my_albums,
         ],
         logging_config=None,
     )

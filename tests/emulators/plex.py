@@ -182,6 +182,22 @@ def plex_app(state: PlexState) -> Litestar:
         state.playlists[playlist]["items"] = [e for e in entries if e[0] != item]
         return {"MediaContainer": {}}
 
+    @put("/playlists/{playlist:str}/items/{item:int}/move", status_code=200)
+    async def move(
+        request: Request[Any, Any, Any], playlist: FromPath[str], item: FromPath[int]
+    ) -> Any:
+        if (no := refused(request)) is not None:
+            return no
+        entries = state.playlists[playlist]["items"]
+        moving = next(e for e in entries if e[0] == item)
+        entries.remove(moving)
+        after = request.query_params.get("after")
+        at = (
+            0 if after is None else next(i for i, e in enumerate(entries) if e[0] == int(after)) + 1
+        )
+        entries.insert(at, moving)
+        return {"MediaContainer": {}}
+
     @put("/:/rate", status_code=200)
     async def rate(
         request: Request[Any, Any, Any], key: FromQuery[str], rating: FromQuery[int]
@@ -192,7 +208,7 @@ def plex_app(state: PlexState) -> Litestar:
         return None
 
     return Litestar(
-        [root, sections, section_all, search, playlists, create, items, add, remove, rate],
+        [root, sections, section_all, search, playlists, create, items, add, remove, move, rate],
         logging_config=None,
     )
 

@@ -295,6 +295,34 @@ def spotify_app(state: SpotifyState) -> Litestar:
         playlist["items"] = [uri for uri in playlist["items"] if uri not in gone]
         return {"snapshot_id": snapshot(playlist)}
 
+    @put("/v1/playlists/{playlist_id:str}/items", status_code=200)
+    async def reorder(request: Request[Any, Any, Any], playlist_id: FromPath[str]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        body = await request.json()
+        playlist = state.playlists.get(playlist_id)
+        if playlist is None:
+            return _error(404, "Resource not found")
+        if body.get("snapshot_id") and body["snapshot_id"] != playlist["snapshot"]:
+            return _error(400, "Snapshot id is stale")  # positions were for another version
+        start, before = int(body["range_start"]), int(body["insert_before"])
+        length = int(body.get("range_length", 1))
+        items = playlist["items"]
+        if not (0 <= start < len(items) and 0 <= before <= len(items)):
+            return _error(400, "Index out of bounds")
+        moved = items[start : start + length]
+        rest = items[:start] + items[start + length :]
+        at = before if before <= start else before - length
+        playlist["items"] = rest[:at] + moved + rest[at:]
+        return {"snapshot_id": snapshot(playlist)}
+
+    @get("/v1/me/albums")
+    async def albums(request: Request[Any, Any, Any]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        album = _load("album.json")
+        return page(request, [{"added_at": "2026-01-01T00:00:00Z", "album": album}])
+
     @get("/v1/me/tracks")
     async def saved(request: Request[Any, Any, Any]) -> Any:
         if (refused := gate(request)) is not None:
@@ -367,6 +395,8 @@ def spotify_app(state: SpotifyState) -> Litestar:
             items,
             add,
             remove,
+            reorder,
+            albums,
             saved,
             save,
             unsave,

@@ -184,3 +184,13 @@ async def test_a_write_whose_answer_was_lost_is_not_written_twice(deezer: Deezer
     deezer.state.lost_write_responses = 2  # the first two batches land, their answers do not
     await deezer.provider.add_items(created.playlist_id, ids)
     assert deezer.state.playlists[int(created.playlist_id)] == [int(i) for i in ids]
+
+
+async def test_saved_albums_and_a_reorder_in_one_call(deezer: Deezer) -> None:
+    (album,) = [a async for a in deezer.provider.saved_albums()]
+    assert album.title == "Discovery" and album.artists == ("Daft Punk",)
+    playlist = deezer.state.add_generated_playlist(10)
+    wanted = [str(i) for i in reversed(deezer.state.playlists[playlist])]
+    await deezer.provider.reorder(str(playlist), wanted)
+    assert [str(i) for i in deezer.state.playlists[playlist]] == wanted
+    assert deezer.calls("playlist_reorder") == 1

@@ -77,3 +77,14 @@ async def test_a_wrong_token_is_told(plex: tuple[PlexProvider, PlexState, CallCo
     stranger = PlexProvider(provider.http, "not-the-token")
     with pytest.raises(Unauthorized):
         await stranger.profile()
+
+
+async def test_a_reorder_moves_each_track_after_the_one_before(
+    plex: tuple[PlexProvider, PlexState, CallCounter],
+) -> None:
+    provider, state, _ = plex
+    keys = state.add_tracks(5)
+    playlist = state.new_playlist("Order", keys)
+    wanted = [keys[2], keys[0], keys[4], keys[1], keys[3]]
+    await provider.reorder(playlist, wanted)
+    assert [k for _, k in state.playlists[playlist]["items"]] == wanted

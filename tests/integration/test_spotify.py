@@ -178,3 +178,17 @@ async def test_search_isrc_likes_and_removals(spotify: Spotify) -> None:
     doomed = [u.rsplit(":", 1)[1] for u in spotify.state.playlists[source]["items"][:4]]
     await spotify.provider.remove_items(source, doomed)
     assert len(spotify.state.playlists[source]["items"]) == 6
+
+
+async def test_saved_albums_and_a_reorder_by_moves(spotify: Spotify) -> None:
+    (album,) = [a async for a in spotify.provider.saved_albums()]
+    assert album.title == "She's So Unusual" and album.artists == ("Cyndi Lauper",)
+    assert album.artwork_urls
+    source = spotify.state.add_generated_playlist(8)
+    ids = [u.rsplit(":", 1)[1] for u in spotify.state.playlists[source]["items"]]
+    wanted = list(reversed(ids))
+    await spotify.provider.reorder(source, wanted)
+    assert [u.rsplit(":", 1)[1] for u in spotify.state.playlists[source]["items"]] == wanted
+    assert spotify.calls("playlist_reorder") == 7  # the last one is in place by then
+    await spotify.provider.reorder(source, wanted)
+    assert spotify.calls("playlist_reorder") == 7  # already in order: nothing to move

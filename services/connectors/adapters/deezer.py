@@ -14,7 +14,13 @@ from typing import Any, ClassVar
 
 from services.connectors.adapters.cache import LookupCache
 from services.connectors.adapters.http import ProviderError, ProviderHttp
-from services.connectors.adapters.provider import PlaylistInfo, Profile, Provider, batches
+from services.connectors.adapters.provider import (
+    AlbumInfo,
+    PlaylistInfo,
+    Profile,
+    Provider,
+    batches,
+)
 from services.connectors.domain.limits import Bucket, Verdict
 from services.connectors.domain.providers import PROVIDERS, Capability
 from services.kernel.contracts import Track
@@ -148,6 +154,30 @@ class DeezerProvider(Provider):
     async def recently_played(self) -> AsyncIterator[Track]:
         async for item in self._pages("/user/me/history", "user_history"):
             yield track_from_deezer(item)
+
+    async def saved_albums(self) -> AsyncIterator[AlbumInfo]:
+        async for item in self._pages("/user/me/albums", "user_albums"):
+            artist = (item.get("artist") or {}).get("name")
+            covers = [item.get(k) for k in ("cover_xl", "cover_big", "cover_medium")]
+            yield AlbumInfo(
+                self.name,
+                str(item["id"]),
+                str(item.get("title") or ""),
+                (artist,) if artist else (),
+                item.get("nb_tracks"),
+                item.get("release_date"),
+                tuple(url for url in covers if isinstance(url, str)),
+            )
+
+    async def reorder(self, playlist_id: str, order: Sequence[str]) -> None:
+        # Deezer takes the whole new order in one call; sending it twice changes nothing.
+        await self._write(
+            "POST",
+            f"/playlist/{int(playlist_id)}/tracks",
+            "playlist_reorder",
+            idempotent=True,
+            order=",".join(str(int(t)) for t in order),
+        )
 
     async def create_playlist(self, name: str, description: str = "") -> PlaylistInfo:
         created = await self._write("POST", "/user/me/playlists", "create_playlist", title=name)

@@ -196,6 +196,23 @@ class PlexProvider(Provider):
                     "playlist_remove",
                 )
 
+    async def reorder(self, playlist_id: str, order: Sequence[str]) -> None:
+        items = {str(i.get("ratingKey")): i for i in await self._items(playlist_id)}
+        if sorted(items) != sorted(order):
+            raise ValueError("a reorder cannot add or remove tracks")
+        previous: str | None = None
+        for key in order:  # each track after the one before it (the first to the top)
+            item_id = int(items[key]["playlistItemID"])
+            after = {"after": int(items[previous]["playlistItemID"])} if previous else {}
+            await self._send(
+                "PUT",
+                f"/playlists/{int(playlist_id)}/items/{item_id}/move",
+                "playlist_move",
+                idempotent=True,
+                **after,
+            )
+            previous = key
+
     async def _rate(self, track_ids: Sequence[str], rating: int) -> None:
         for track_id in track_ids:  # one rating per call; setting it twice changes nothing
             await self._send(

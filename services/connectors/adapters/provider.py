@@ -37,6 +37,19 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class AlbumInfo:
+    """A saved album."""
+
+    provider: str
+    album_id: str
+    title: str
+    artists: tuple[str, ...]
+    track_count: int | None = None
+    release_date: str | None = None
+    artwork_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class PlaylistInfo:
     """A playlist without its items.
 
@@ -85,6 +98,13 @@ class Provider:
 
     def recently_played(self) -> AsyncIterator[Track]:
         raise self._unsupported(Capability.READ_RECENT)
+
+    def saved_albums(self) -> AsyncIterator[AlbumInfo]:
+        raise self._unsupported(Capability.READ_ALBUMS)
+
+    async def reorder(self, playlist_id: str, order: Sequence[str]) -> None:
+        """Put a playlist's tracks in ``order`` (the ids it holds, each once)."""
+        raise self._unsupported(Capability.REORDER_ITEMS)
 
     async def create_playlist(self, name: str, description: str = "") -> PlaylistInfo:
         raise self._unsupported(Capability.CREATE_PLAYLIST)

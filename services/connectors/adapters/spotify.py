@@ -22,8 +22,15 @@ from typing import Any, ClassVar
 import httpx
 
 from services.connectors.adapters.http import ProviderHttp, Unauthorized
-from services.connectors.adapters.provider import PlaylistInfo, Profile, Provider, batches
+from services.connectors.adapters.provider import (
+    AlbumInfo,
+    PlaylistInfo,
+    Profile,
+    Provider,
+    batches,
+)
 from services.connectors.domain.limits import Bucket
+from services.connectors.domain.ordering import moves
 from services.connectors.domain.providers import PROVIDERS, Capability
 from services.kernel.contracts import Track
 
@@ -215,6 +222,37 @@ class SpotifyProvider(Provider):
         for entry in page.get("items") or []:
             if entry.get("track"):
                 yield track_from_spotify(entry["track"])
+
+    async def saved_albums(self) -> AsyncIterator[AlbumInfo]:
+        async for entry in self._pages("/v1/me/albums", "saved_albums"):
+            album = entry.get("album") or {}
+            if not album.get("id"):
+                continue
+            images = sorted(album.get("images") or [], key=lambda i: -(i.get("width") or 0))
+            yield AlbumInfo(
+                self.name,
+                album["id"],
+                str(album.get("name") or ""),
+                tuple(a["name"] for a in album.get("artists") or [] if a.get("name")),
+                album.get("total_tracks"),
+                album.get("release_date"),
+                tuple(i["url"] for i in images if i.get("url")),
+            )
+
+    async def reorder(self, playlist_id: str, order: Sequence[str]) -> None:
+        current = [t.provider_id or "" async for t in self.playlist_items(playlist_id)]
+        for start, before in moves(current, list(order)):
+            body: dict[str, Any] = {
+                "range_start": start,
+                "insert_before": before,
+                "range_length": 1,
+            }
+            if self.snapshots.get(playlist_id):
+                body["snapshot_id"] = self.snapshots[playlist_id]
+            answer = await self._call(
+                "PUT", f"/v1/playlists/{playlist_id}/items", "playlist_reorder", json=body
+            )
+            self.snapshots[playlist_id] = answer.get("snapshot_id") or ""
 
     async def create_playlist(self, name: str, description: str = "") -> PlaylistInfo:
         created = await self._call(

@@ -13,6 +13,7 @@ class Capability(StrEnum):
     READ_PLAYLISTS = "read_playlists"
     READ_LIKED = "read_liked"
     READ_RECENT = "read_recent"
+    READ_ALBUMS = "read_albums"
     CREATE_PLAYLIST = "create_playlist"
     ADD_ITEMS = "add_items"
     REMOVE_ITEMS = "remove_items"
@@ -62,7 +63,7 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
             Capability.SEARCH,
             Capability.ISRC_LOOKUP,
             *ACCOUNT_READS,
-            *(c for c in ACCOUNT_WRITES if c is not Capability.REORDER_ITEMS),
+            *ACCOUNT_WRITES,
         ),
     ),
     ProviderInfo(
@@ -75,6 +76,7 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
             Capability.CREATE_PLAYLIST,
             Capability.ADD_ITEMS,
             Capability.REMOVE_ITEMS,
+            Capability.REORDER_ITEMS,
             Capability.LIKE,
             Capability.UNLIKE,
             Capability.SCAN_LIBRARY,
