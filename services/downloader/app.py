@@ -23,7 +23,7 @@ class DownloaderApp:
     def __init__(self, settings: DownloaderSettings, search: AudioSearch | None = None) -> None:
         self.settings = settings
         # YouTube is reached through yt-dlp; tests give a stand-in for its search.
-        self.search = search or YtDlpSearch()
+        self.search = search or YtDlpSearch(settings.search_urls)
         self.library = Path(settings.library_dir).expanduser()
         self._ranking: MatcherRanking | None = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from services.downloader.domain.paths import ALBUM_TEMPLATE, SINGLE_TEMPLATE, Layout
+from services.downloader.domain.sources import DEFAULT_TARGETS
 
 
 class DownloaderSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -18,6 +19,9 @@ class DownloaderSettings(msgspec.Struct, frozen=True, kw_only=True):
     concurrency: Downloads at once.
     matcher_address: ``host:port`` of the matcher's gRPC API (ranking search results).
     threshold: Confidence a source needs to be downloaded without asking.
+    search_urls: Where yt-dlp searches, in turn ({query} URL-encoded, {raw} as typed,
+        {results} how many); any page yt-dlp lists entries from works (an XSPF playlist
+        from a local server stands in for YouTube in the tests).
     ops_host: Interface of the probes-and-metrics port.
     ops_port: Its port (0 picks a free one).
     """
@@ -29,6 +33,7 @@ class DownloaderSettings(msgspec.Struct, frozen=True, kw_only=True):
     concurrency: int = 2
     matcher_address: str = "127.0.0.1:50051"
     threshold: float = 0.9
+    search_urls: tuple[str, ...] = DEFAULT_TARGETS
     ops_host: str = "127.0.0.1"
     ops_port: int = 9090
 

@@ -16,6 +16,7 @@ from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlu
 
 from services.gateway.adapters.rpc import ServiceClients
 from services.gateway.api.dependencies import Gateway
+from services.gateway.api.downloads import DownloadsController
 from services.gateway.api.health import HealthController
 from services.gateway.api.matching import CatalogController
 from services.gateway.api.runs import RunsController
@@ -26,7 +27,7 @@ from services.kernel.runtime import ServiceContext
 def create_http_app(gateway: Gateway) -> Litestar:
     """The HTTP API over ``gateway``'s connections."""
     return Litestar(
-        route_handlers=[HealthController, RunsController, CatalogController],
+        route_handlers=[HealthController, RunsController, CatalogController, DownloadsController],
         dependencies={"gateway": Provide(lambda: gateway, sync_to_thread=False)},
         plugins=[
             OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=gateway.ctx.tracer_provider))

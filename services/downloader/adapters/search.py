@@ -9,7 +9,7 @@ from urllib.parse import quote_plus
 
 import yt_dlp
 
-from services.downloader.domain.sources import Source, source_from_entry
+from services.downloader.domain.sources import DEFAULT_TARGETS, Source, source_from_entry
 
 RESULTS = 8
 
@@ -23,9 +23,10 @@ class AudioSearch(Protocol):
 
 
 class YtDlpSearch:
-    """YouTube Music's songs, then plain YouTube results, as yt-dlp lists them."""
+    """Search results as yt-dlp lists them, from each target in turn."""
 
-    def __init__(self, results: int = RESULTS) -> None:
+    def __init__(self, targets: Sequence[str] = DEFAULT_TARGETS, results: int = RESULTS) -> None:
+        self.targets = tuple(targets)
         self.results = results
 
     def _entries(self, target: str) -> list[dict[str, Any]]:
@@ -41,12 +42,9 @@ class YtDlpSearch:
         return [e for e in info.get("entries") or [] if isinstance(e, dict)]
 
     async def __call__(self, query: str) -> Sequence[Source]:
-        targets = (
-            f"https://music.youtube.com/search?q={quote_plus(query)}#songs",
-            f"ytsearch{self.results}:{query}",
-        )
         found: list[Source] = []
-        for target in targets:
+        for template in self.targets:
+            target = template.format(query=quote_plus(query), raw=query, results=self.results)
             try:
                 entries = await asyncio.to_thread(self._entries, target)
             except yt_dlp.utils.DownloadError:

@@ -8,6 +8,13 @@ from typing import Any
 
 from services.kernel.contracts import Track
 
+#: Where to search: YouTube Music's songs first, then plain YouTube ({query} URL-encoded,
+#: {raw} as typed, {results} how many).
+DEFAULT_TARGETS = (
+    "https://music.youtube.com/search?q={query}#songs",
+    "ytsearch{results}:{raw}",
+)
+
 
 @dataclass(frozen=True)
 class Source:
@@ -26,7 +33,9 @@ def is_official_audio(entry: Mapping[str, Any]) -> bool:
 
 def source_from_entry(entry: Mapping[str, Any]) -> Source | None:
     """A yt-dlp search entry as a candidate (None without a URL or a title)."""
-    url = entry.get("webpage_url") or entry.get("url")
+    # A search entry's own "url" is the upload (flat YouTube entries) or the media itself
+    # (a playlist document); "webpage_url" may be the search page shared by every entry.
+    url = entry.get("url") or entry.get("webpage_url")
     title = entry.get("track") or entry.get("title")
     if not url or not title:
         return None

@@ -1,0 +1,86 @@
+"""Running ``tunebridge up`` for real, and looking at the processes it leaves (or not)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from services.cli.up import free_port
+
+Started = tuple[subprocess.Popen[str], str, Path]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (children, grandchildren...), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+def start_up(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Started]]:
+    """Starts ``tunebridge up`` with extra settings; kills it at the end if still running."""
+    started: list[subprocess.Popen[str]] = []
+    logs = []
+
+    def start(extra_env: dict[str, str]) -> Started:
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "REDIS_URL")}
+        env.update(extra_env)
+        log = (tmp_path / "up.log").open("w")
+        logs.append(log)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "services.cli",
+                "up",
+                "--data-dir",
+                str(tmp_path / "data"),
+                "--port",
+                str(port),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env=env,
+        )
+        started.append(process)
+        return process, f"http://127.0.0.1:{port}", tmp_path / "up.log"
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    for log in logs:
+        log.close()
+
+
+@pytest.fixture
+def tunebridge_up(start_up: Callable[[dict[str, str]], Started]) -> Started:
+    return start_up({})

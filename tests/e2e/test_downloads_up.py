@@ -1,0 +1,150 @@
+"""Downloads through ``tunebridge up``: a local server stands in for YouTube (search answers
+as an XSPF playlist, which yt-dlp's generic extractor reads; real audio made with ffmpeg).
+The missing tracks of a playlist land at the right paths with the right tags; present
+tracks are not downloaded again."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape
+
+import httpx
+import mutagen
+import pytest
+
+from tests.e2e.conftest import Started, alive, descendants
+from tests.support.audio import make_audio
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+
+#: What "YouTube" has: upload title (as uploaders write it) -> audio file and seconds.
+UPLOADS = {
+    "Massive Attack - Teardrop": ("teardrop.opus", 4),
+    "Massive Attack - Teardrop (Live)": ("teardrop-live.opus", 6),
+    "Nul - AUX (Official Audio)": ("aux.m4a", 3),
+}
+
+
+class FakeYouTube(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        if parts.path != "/search.xspf":
+            return super().do_GET()
+        words = set(parse_qs(parts.query).get("q", [""])[0].casefold().split())
+        tracks = "".join(
+            f"<track><title>{escape(title)}</title><duration>{seconds * 1000}</duration>"
+            f"<location>{name}</location></track>"
+            for title, (name, seconds) in UPLOADS.items()
+            if words & set(title.casefold().replace("-", " ").split())
+        )
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><playlist version="1" '
+            f'xmlns="http://xspf.org/ns/0/"><trackList>{tracks}</trackList></playlist>'
+        )
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xspf+xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture
+def youtube(tmp_path: Path) -> Iterator[str]:
+    root = tmp_path / "youtube"
+    root.mkdir()
+    for name, seconds in UPLOADS.values():
+        make_audio(root / name, seconds=seconds)
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(FakeYouTube, directory=str(root))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def wait_for(get: Callable[[], Any], done: Callable[[Any], bool], within: float = 90) -> Any:
+    deadline = time.monotonic() + within
+    value = get()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(0.25)
+        value = get()
+    assert done(value), value
+    return value
+
+
+PLAYLIST = [
+    {"title": "Hey Jude", "artists": ["The Beatles"], "duration_ms": 3000},
+    {"title": "Teardrop", "artists": ["Massive Attack"], "duration_ms": 4000},
+    {"title": "AUX", "artists": ["Nul"], "duration_ms": 3000},
+]
+
+
+def test_missing_tracks_are_downloaded_tagged_and_filed_and_not_twice(
+    start_up: Callable[[dict[str, str]], Started], youtube: str, music_dir: Path
+) -> None:
+    make_audio(
+        music_dir / "The Beatles" / "Hey Jude.mp3",
+        seconds=3,
+        title="Hey Jude",
+        artist="The Beatles",
+    )
+    process, url, log = start_up(
+        {
+            "TUNEBRIDGE_DOWNLOADER__SEARCH_URLS": f"{youtube}/search.xspf?q={{query}}",
+            "TUNEBRIDGE_DOWNLOADER__LIBRARY_DIR": str(music_dir),
+        }
+    )
+    assert process.stdout is not None
+    assert "ready" in process.stdout.readline(), log.read_text()[-3000:]
+    api = httpx.Client(base_url=url, timeout=10)
+
+    def check() -> dict[str, Any]:
+        run_id = api.post(
+            "/api/v1/runs/missing-tracks", json={"folder": str(music_dir), "tracks": PLAYLIST}
+        ).json()["run_id"]
+        return wait_for(
+            lambda: api.get(f"/api/v1/runs/{run_id}").json(),
+            lambda run: run["status"] in ("completed", "failed"),
+        )
+
+    run = check()
+    assert [i["track"]["title"] for i in run["missing"]] == ["Teardrop", "AUX"]
+    queued = api.post(f"/api/v1/runs/{run['run_id']}/downloads").json()["download_ids"]
+    assert len(queued) == 2
+    finished = wait_for(
+        lambda: api.get("/api/v1/downloads").json(),
+        lambda items: (
+            len(items) == 2
+            and all(i["status"] not in ("queued", "searching", "downloading") for i in items)
+        ),
+    )
+    assert {i["status"] for i in finished} == {"done"}, finished
+
+    teardrop = music_dir / "Massive Attack" / "Massive Attack - Teardrop" / "Teardrop.opus"
+    reserved = music_dir / "_Nul" / "_Nul - _AUX" / "_AUX.m4a"  # reserved names made safe
+    assert teardrop.exists() and reserved.exists(), sorted(map(str, music_dir.rglob("*")))
+    tags = mutagen.File(teardrop)
+    assert (tags["title"], tags["artist"]) == (["Teardrop"], ["Massive Attack"])
+    assert abs(tags.info.length - 4) < 0.5  # the studio upload, not the 6-second live one
+    assert mutagen.File(reserved)["\xa9nam"] == ["AUX"]
+
+    again = check()
+    assert again["summary"] == {"total": 3, "present": 3, "missing": 0}
+    assert api.post(f"/api/v1/runs/{again['run_id']}/downloads").json()["download_ids"] == []
+
+    family = descendants(process.pid)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    wait_for(lambda: [p for p in family if alive(p)], lambda left: not left, within=10)
