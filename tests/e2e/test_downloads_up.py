@@ -116,7 +116,7 @@ def test_missing_tracks_are_downloaded_tagged_and_filed_and_not_twice(
         ).json()["run_id"]
         return wait_for(
             lambda: api.get(f"/api/v1/runs/{run_id}").json(),
-            lambda run: run["status"] in ("completed", "failed"),
+            lambda run: run.get("status") in ("completed", "failed"),
         )
 
     run = check()

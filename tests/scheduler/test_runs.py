@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import msgspec
+
 from services.kernel.contracts import SkippedFile, SnapshotRef
 from services.scheduler.domain import runs
 
@@ -66,3 +68,11 @@ def test_skipped_files_are_named_in_the_run_notes() -> None:
         "files skipped in the music folder: f0.mp3 (empty file), f1.mp3 (empty file), "
         "f2.mp3 (empty file), f3.mp3 (empty file), f4.mp3 (empty file) and 2 more"
     ]
+
+
+def test_an_accepted_run_starts_once() -> None:
+    pending = runs.new_run("r", "u", "/m", NOW)
+    pending = msgspec.structs.replace(pending, status="pending")
+    started = runs.start(pending)
+    assert started is not None and started.status == "running"
+    assert runs.start(started) is None

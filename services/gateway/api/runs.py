@@ -92,6 +92,12 @@ class RunsController(Controller):
         run_id = new_id()
         upload_id = f"{user_id}.{run_id}"
         await gateway.ctx.store.put_object("uploads", upload_id, document)
+        # Recorded before it is announced, so the URL we answer with never says "not found".
+        await gateway.ctx.store.create(
+            "runs",
+            run_key(user_id, run_id),
+            RunRecord(run_id=run_id, user_id=user_id, folder=data.folder, status="pending"),
+        )
         await gateway.ctx.bus.publish(
             MissingTracksCheckRequested(
                 user_id=user_id,

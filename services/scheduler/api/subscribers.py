@@ -56,7 +56,10 @@ class RunHandlers:
 
     async def check_requested(self, request: MissingTracksCheckRequested) -> None:
         run = runs.new_run(request.run_id, request.user_id, request.folder, self.clock())
-        await self.store.create("runs", run_key(request.user_id, request.run_id), run)
+        key = run_key(request.user_id, request.run_id)
+        if not await self.store.create("runs", key, run):
+            # The gateway wrote it as pending when it accepted the request: start it.
+            await self.store.update("runs", key, RunRecord, runs.start)
         await self.bus.publish(
             PlaylistImportRequested(
                 user_id=request.user_id,

@@ -32,6 +32,13 @@ def new_run(run_id: str, user_id: str, folder: str, now: datetime) -> RunRecord:
     )
 
 
+def start(run: RunRecord) -> RunRecord | None:
+    """An accepted (pending) run begins; any other state is left as it is."""
+    if run.status != "pending":
+        return None
+    return msgspec.structs.replace(run, status="running")
+
+
 def _ended(run: RunRecord) -> bool:
     return run.status in ("completed", "failed")
 
