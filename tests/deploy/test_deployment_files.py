@@ -120,3 +120,19 @@ def test_compose_chart_and_code_name_the_same_services() -> None:
     assert compose_services == chart_services == code_services == set(SERVICE_NAMES)
     for name in SERVICE_NAMES:
         assert compose["services"][name]["command"][-1] == f"services.{name}"
+
+
+def test_the_library_is_mounted_where_it_is_scanned_and_filled() -> None:
+    documents = render({**OFFLINE, "library": {"existingClaim": "music"}})
+    mounts = {}
+    for document in documents:
+        if document["kind"] != "Deployment":
+            continue
+        pod = document["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        for mount in pod["containers"][0]["volumeMounts"]:
+            if mount["name"] == "library":
+                assert volumes["library"]["persistentVolumeClaim"]["claimName"] == "music"
+                mounts[document["metadata"]["name"]] = mount.get("readOnly", False)
+    assert mounts["release-name-downloader"] is False
+    assert mounts["release-name-connectors"] is True

@@ -82,6 +82,8 @@ spec:
               value: {{ printf "%s:%v" (include "tunebridge.serviceName" (dict "root" $root "name" "connectors")) $root.Values.services.connectors.grpcPort | quote }}
             {{- end }}
             {{- if eq .service "downloader" }}
+            - name: TUNEBRIDGE_DOWNLOADER__LIBRARY_DIR
+              value: /music
             - name: TUNEBRIDGE_DOWNLOADER__MATCHER_ADDRESS
               value: {{ printf "%s:%v" (include "tunebridge.serviceName" (dict "root" $root "name" "matcher")) $root.Values.services.matcher.grpcPort | quote }}
             {{- end }}
@@ -125,9 +127,23 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- if or (eq .service "downloader") (eq .service "connectors") }}
+            - name: library
+              mountPath: /music
+              readOnly: {{ eq .service "connectors" }}
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir: {}
+        {{- if or (eq .service "downloader") (eq .service "connectors") }}
+        - name: library
+          {{- if $root.Values.library.existingClaim }}
+          persistentVolumeClaim:
+            claimName: {{ $root.Values.library.existingClaim }}
+          {{- else }}
+          emptyDir: {}
+          {{- end }}
+        {{- end }}
 {{- end -}}
 
 {{- define "tunebridge.autoscaler" -}}
