@@ -6,6 +6,7 @@ import math
 from collections.abc import AsyncIterator
 
 import grpc
+import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -194,3 +195,41 @@ async def test_saved_albums_and_a_reorder_in_one_call(deezer: Deezer) -> None:
     await deezer.provider.reorder(str(playlist), wanted)
     assert [str(i) for i in deezer.state.playlists[playlist]] == wanted
     assert deezer.calls("playlist_reorder") == 1
+
+
+async def test_the_gateway_suggests_artists_from_a_catalog_search(
+    nats_url: str, namespace: str
+) -> None:
+    state = DeezerState()
+    async with (
+        serving(deezer_app(state)) as deezer_url,
+        running_installation(
+            nats_url,
+            namespace,
+            providers=ProviderSettings(deezer=DeezerSettings(api_url=deezer_url)),
+        ) as installation,
+        httpx.AsyncClient(base_url=installation.base_url) as api,
+    ):
+        suggested = await api.post(
+            "/api/v1/match/artists",
+            json={
+                "title": "Teardrop (Official Video)",
+                "uploader": "Some Fan Channel",
+                "duration_ms": 330000,
+                "catalog": "deezer",
+            },
+        )
+        searched = await api.post(
+            "/api/v1/match/artists/search",
+            json={
+                "query": "massive atack",
+                "names": ["Massive Attack", "Mass", "Attack Attack!"],
+            },
+        )
+        unknown = await api.post("/api/v1/match/artists", json={"title": "x", "catalog": "napster"})
+    assert suggested.status_code == 200, suggested.text
+    first = suggested.json()[0]
+    assert first["name"] == "Massive Attack" and first["percent"] > 50
+    assert "search result" in first["reasons"]
+    assert searched.json()[0]["name"] == "Massive Attack"
+    assert unknown.status_code == 400

@@ -10,6 +10,7 @@ from services.kernel.contracts import Track
 from services.kernel.grpcwire import track_to_proto
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from services.kernel.rpc.tunebridge.matcher.v1 import matcher_pb2, matcher_pb2_grpc
+from services.kernel.rpc.tunebridge.music.v1 import track_pb2
 
 #: Interactive calls answer fast or not at all.
 TIMEOUT_S = 10.0
@@ -42,6 +43,53 @@ class ServiceClients:
         """Every provider the connectors know, with capabilities."""
         response: catalog_pb2.ListProvidersResponse = await self.catalog.ListProviders(
             catalog_pb2.ListProvidersRequest(user_id=user_id), timeout=TIMEOUT_S
+        )
+        return response
+
+    async def search_tracks(
+        self, user_id: str, provider: str, query: Track, limit: int = 10
+    ) -> list[Track]:
+        """A provider's catalog search, through the connectors."""
+        response = await self.catalog.SearchTracks(
+            catalog_pb2.SearchTracksRequest(
+                user_id=user_id, provider=provider, query=track_to_proto(query), limit=limit
+            ),
+            timeout=TIMEOUT_S,
+        )
+        return [grpcwire.track_from_proto(t) for t in response.tracks]
+
+    async def suggest_artists(
+        self,
+        user_id: str,
+        title: str,
+        uploader: str,
+        duration_ms: int,
+        search_results: list[Track],
+    ) -> matcher_pb2.SuggestArtistsResponse:
+        """The five most likely artists of a raw track."""
+        response: matcher_pb2.SuggestArtistsResponse = await self.matcher.SuggestArtists(
+            matcher_pb2.SuggestArtistsRequest(
+                user_id=user_id,
+                title=title,
+                uploader=uploader,
+                duration_ms=duration_ms,
+                search_results=[track_to_proto(t) for t in search_results],
+            ),
+            timeout=TIMEOUT_S,
+        )
+        return response
+
+    async def search_artists(
+        self, user_id: str, query: str, names: list[str]
+    ) -> matcher_pb2.SearchArtistsResponse:
+        """Artist options ranked against what a person typed."""
+        response: matcher_pb2.SearchArtistsResponse = await self.matcher.SearchArtists(
+            matcher_pb2.SearchArtistsRequest(
+                user_id=user_id,
+                query=query,
+                options=[track_pb2.Artist(name=name) for name in names],
+            ),
+            timeout=TIMEOUT_S,
         )
         return response
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Annotated, Any
+
 import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
@@ -10,7 +13,7 @@ from litestar.params import JSONBody
 
 from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
-from services.kernel.contracts import TrackDocument
+from services.kernel.contracts import Track, TrackDocument
 
 
 class ProviderView(msgspec.Struct, kw_only=True):
@@ -42,6 +45,57 @@ class RankResponse(msgspec.Struct, kw_only=True):
     ranked: list[RankedView]
 
 
+class ArtistQuestion(msgspec.Struct, kw_only=True):
+    """A raw track whose artist is unknown (a video title, its uploader, its length).
+
+    ``catalog`` names a provider whose search results help (e.g. ``deezer``); none by default.
+    """
+
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    uploader: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    duration_ms: Annotated[int, msgspec.Meta(ge=0)] = 0
+    catalog: str | None = None
+
+
+class ArtistSearch(msgspec.Struct, kw_only=True):
+    """A person's artist search among names (e.g. a provider's artist results)."""
+
+    query: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    names: Annotated[list[str], msgspec.Meta(max_length=500)]
+
+
+class ArtistSuggestionView(msgspec.Struct, kw_only=True):
+    """A likely artist: name, picture, how likely (0..100) and why."""
+
+    name: str
+    image_url: str | None
+    percent: float
+    reasons: list[str]
+
+
+_BRACKETED = re.compile(r"\s*[(\[【][^)\]】]*[)\]】]")
+
+
+def catalog_queries(title: str) -> list[str]:
+    """What to ask a catalog for a raw upload title: its words outside brackets ("(Official
+    Video)"), and each side of an "Artist - Title" (which side is the title is unknown)."""
+    plain = _BRACKETED.sub("", title).strip()
+    sides = [side.strip() for side in re.split(r"\s+[-\u2013|]\s+", plain) if side.strip()]
+    return sides if len(sides) > 1 else [plain or title]
+
+
+def _suggestions(found: Any) -> list[ArtistSuggestionView]:
+    return [
+        ArtistSuggestionView(
+            name=s.artist.name,
+            image_url=s.artist.image_url or None,
+            percent=s.percent,
+            reasons=list(s.reasons),
+        )
+        for s in found.suggestions
+    ]
+
+
 class CatalogController(Controller):
     """Providers and matching, asked of the connectors and the matcher."""
 
@@ -60,6 +114,38 @@ class CatalogController(Controller):
             )
             for p in response.providers
         ]
+
+    @post("/match/artists", status_code=200, summary="The five most likely artists of a track")
+    async def suggest_artists(
+        self, gateway: NamedDependency[Gateway], data: JSONBody[ArtistQuestion]
+    ) -> list[ArtistSuggestionView]:
+        user_id = gateway.current_user()
+        try:
+            results: list[Track] = []
+            for query in catalog_queries(data.title) if data.catalog else []:
+                results += await gateway.clients.search_tracks(
+                    user_id, data.catalog or "", Track(title=query), limit=10
+                )
+            found = await gateway.clients.suggest_artists(
+                user_id, data.title, data.uploader, data.duration_ms, results
+            )
+        except ServiceUnavailable as error:
+            if error.code().name in ("INVALID_ARGUMENT", "NOT_FOUND"):
+                raise ValidationException(error.details() or "invalid request") from error
+            raise ServiceUnavailableException("the matcher or catalog is not answering") from error
+        return _suggestions(found)
+
+    @post("/match/artists/search", status_code=200, summary="Rank artists against a search")
+    async def search_artists(
+        self, gateway: NamedDependency[Gateway], data: JSONBody[ArtistSearch]
+    ) -> list[ArtistSuggestionView]:
+        try:
+            found = await gateway.clients.search_artists(
+                gateway.current_user(), data.query, data.names
+            )
+        except ServiceUnavailable as error:
+            raise ServiceUnavailableException("the matcher is not answering") from error
+        return _suggestions(found)
 
     @post("/match/rank", status_code=200, summary="Rank candidates for a track")
     async def rank(
