@@ -17,7 +17,8 @@ class RunRecord(msgspec.Struct, kw_only=True):
     """The header of a run: where it stands, and which batches have come back.
 
     Batch results live in their own keys (``BatchRecord``) so that writers of different
-    batches never contend for this record.
+    batches never contend for this record. The library is made of parts (the folder, a
+    media server): each part's snapshot arrives on its own, then one merged ``library``.
     """
 
     run_id: str
@@ -30,6 +31,9 @@ class RunRecord(msgspec.Struct, kw_only=True):
     finished_at: datetime | None = None
     playlist: SnapshotRef | None = None
     library: SnapshotRef | None = None
+    library_parts: list[str] = msgspec.field(default_factory=lambda: ["folder"])
+    library_refs: dict[str, SnapshotRef] = msgspec.field(default_factory=dict)
+    unreachable: list[str] = msgspec.field(default_factory=list)
     batch_count: int | None = None
     matched_batches: list[int] = msgspec.field(default_factory=list)
     planned_batches: list[int] = msgspec.field(default_factory=list)
@@ -127,6 +131,16 @@ class ServiceStatus(msgspec.Struct, kw_only=True):
     at: datetime
     version: str = "0"
     detail: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+def library_parts(folder: str, media_server: str | None) -> list[str]:
+    """What the library of a run is made of: the folder, a media server, or both."""
+    return [*(["folder"] if folder else []), *([media_server] if media_server else [])]
+
+
+def connection_key(user_id: str, connection_id: str) -> str:
+    """Key of a user's connection to a provider."""
+    return f"{user_id}.{connection_id}"
 
 
 def run_key(user_id: str, run_id: str) -> str:

@@ -28,7 +28,7 @@ from services.connectors.domain.oauth import (
 )
 from services.kernel.contracts import new_id, utcnow
 from services.kernel.crypto import SecretBox
-from services.kernel.records import ConnectionRecord, OAuthState
+from services.kernel.records import ConnectionRecord, OAuthState, connection_key
 from services.kernel.store import Store
 
 
@@ -38,10 +38,6 @@ class StoredTokens(msgspec.Struct):
     access_token: str
     refresh_token: str | None
     expires_at: float
-
-
-def _key(user_id: str, connection_id: str) -> str:
-    return f"{user_id}.{connection_id}"
 
 
 class Accounts:
@@ -184,8 +180,10 @@ class Accounts:
         expires_in: float,
         client_id: str | None,
         scopes: list[str] | None = None,
+        server_url: str | None = None,
     ) -> ConnectionRecord:
-        """A connection from tokens obtained elsewhere (headless set-ups)."""
+        """A connection from tokens obtained elsewhere (headless set-ups), or a media
+        server's token and address (Plex)."""
         connection_id = new_id()
         sealed = self._seal(
             connection_id, StoredTokens(access_token, refresh_token, self.clock() + expires_in)
@@ -197,8 +195,9 @@ class Accounts:
             client_id=client_id,
             tokens=sealed,
             scopes=scopes or [],
+            server_url=server_url,
         )
-        await self.store.put("connections", _key(user_id, connection_id), record)
+        await self.store.put("connections", connection_key(user_id, connection_id), record)
         return record
 
     def _seal(self, connection_id: str, tokens: StoredTokens) -> str:
@@ -216,7 +215,7 @@ class Accounts:
         sealed = self._seal(connection_id, tokens)
         await self.store.update(
             "connections",
-            _key(user_id, connection_id),
+            connection_key(user_id, connection_id),
             ConnectionRecord,
             lambda r: msgspec.structs.replace(
                 r, tokens=sealed, status="connected", message=None, updated_at=utcnow()
@@ -227,7 +226,7 @@ class Accounts:
         """Mark a connection the provider no longer accepts, saying why."""
         await self.store.update(
             "connections",
-            _key(user_id, connection_id),
+            connection_key(user_id, connection_id),
             ConnectionRecord,
             lambda r: msgspec.structs.replace(
                 r, status="needs_reauthorisation", message=message, updated_at=utcnow()
@@ -235,14 +234,16 @@ class Accounts:
         )
 
     async def get(self, user_id: str, connection_id: str) -> ConnectionRecord | None:
-        return await self.store.get("connections", _key(user_id, connection_id), ConnectionRecord)
+        return await self.store.get(
+            "connections", connection_key(user_id, connection_id), ConnectionRecord
+        )
 
     async def list(self, user_id: str) -> list[ConnectionRecord]:
         return await self.store.values("connections", f"{user_id}.*", ConnectionRecord)
 
     async def disconnect(self, user_id: str, connection_id: str) -> None:
         """Forget the connection and its tokens."""
-        await self.store.delete("connections", _key(user_id, connection_id))
+        await self.store.delete("connections", connection_key(user_id, connection_id))
 
     async def rotate_keys(self) -> int:
         """Re-encrypt every connection's tokens under the current key; returns how many."""
@@ -260,7 +261,10 @@ class Accounts:
                 )
 
             await self.store.update(
-                "connections", _key(record.user_id, record.connection_id), ConnectionRecord, reseal
+                "connections",
+                connection_key(record.user_id, record.connection_id),
+                ConnectionRecord,
+                reseal,
             )
             moved += 1
         return moved
