@@ -208,13 +208,17 @@ class MissingTracksCheckRequested(Event, tag="runs.missing_check_requested", fro
         run_id: The run to create.
         upload_id: Object name of the uploaded playlist document in the upload store.
         playlist_format: ``m3u``, ``json``, ``csv`` or ``spotify`` (an export file).
-        folder: Absolute path of the music folder to compare against.
+        folder: Absolute path of the music folder to compare against ("" for none).
+        library_connection_id: A media server connection (Plex) whose library counts too.
+        library_provider: That connection's provider (the work queue to ask).
     """
 
     run_id: str
     upload_id: str
     playlist_format: PlaylistFormat
     folder: str
+    library_connection_id: str | None = None
+    library_provider: str | None = None
 
 
 class RunCompleted(Event, tag="runs.completed", frozen=True):
@@ -402,14 +406,15 @@ class ProviderReadRequested(Event, tag="providers.read_requested", frozen=True):
 
     Attributes:
         request_id: Identifies the request; the reply carries it.
-        collection: ``playlist`` (with ``playlist_id``), ``liked``, ``recent`` or
-            ``playlists`` (the list of playlists, not their tracks).
+        collection: ``playlist`` (with ``playlist_id``), ``liked``, ``recent``,
+            ``playlists`` (the list of playlists, not their tracks) or ``library`` (a media
+            server's whole music library).
     """
 
     request_id: str
     connection_id: str
     provider: str
-    collection: Literal["playlist", "liked", "recent", "playlists"]
+    collection: Literal["playlist", "liked", "recent", "playlists", "library"]
     playlist_id: str | None = None
 
 

@@ -10,6 +10,7 @@ from services.kernel.contracts import (
     MatchBatchCompleted,
     MissingTracksCheckRequested,
     PlaylistImported,
+    ProviderRead,
 )
 from services.kernel.runtime import ServiceContext
 from services.scheduler.api.subscribers import RunHandlers
@@ -29,6 +30,7 @@ class SchedulerApp:
         ctx.bus.consume(MissingTracksCheckRequested, handlers.check_requested)
         ctx.bus.consume(PlaylistImported, handlers.playlist_imported)
         ctx.bus.consume(FolderScanned, handlers.folder_scanned)
+        ctx.bus.consume(ProviderRead, handlers.provider_read)
         # Batches of one run come back in any order; several at once keep a run moving.
         ctx.bus.consume(MatchBatchCompleted, handlers.batch_matched, max_workers=4)
         ctx.bus.consume(DownloadPlanned, handlers.download_planned, max_workers=4)

@@ -76,3 +76,60 @@ def test_an_accepted_run_starts_once() -> None:
     started = runs.start(pending)
     assert started is not None and started.status == "running"
     assert runs.start(started) is None
+
+
+def test_a_library_of_two_parts_is_merged_once_both_have_answered() -> None:
+    run = runs.new_run("r", "u", "/m", NOW, ["folder", "plex"])
+    plex_ref = SnapshotRef(snapshot_id="u.p", track_count=5, checksum="p")
+    folder_in = runs.with_library(run, REF, None, (), 0, NOW)
+    assert folder_in is not None and runs.library_to_merge(folder_in) is None
+    both_in = runs.with_media_server(folder_in, "plex", plex_ref, None, NOW)
+    assert both_in is not None and runs.library_to_merge(both_in) == [REF, plex_ref]
+    assert runs.with_media_server(both_in, "plex", plex_ref, None, NOW) is None
+    merged = runs.with_merged_library(both_in, REF, NOW)
+    assert merged is not None and runs.library_to_merge(merged) is None
+    assert runs.with_merged_library(merged, REF, NOW) is None
+
+
+def test_an_unreadable_media_server_is_noted_and_leaves_the_rest_of_the_library() -> None:
+    run = runs.new_run("r", "u", "/m", NOW, ["folder", "plex"])
+    down = runs.with_media_server(run, "plex", None, "connection refused", NOW)
+    assert down is not None and down.status == "running"
+    assert down.notes == [
+        "plex could not be read (connection refused): every track counts as missing from it"
+    ]
+    folder_in = runs.with_library(down, REF, None, (), 0, NOW)
+    assert folder_in is not None and runs.library_to_merge(folder_in) == [REF]
+
+
+def test_only_a_runs_library_read_is_taken_from_the_dead_letters() -> None:
+    read = msgspec.json.encode(
+        {
+            "type": "providers.read_requested",
+            "user_id": "u",
+            "request_id": "r1.library",
+            "provider": "plex",
+            "collection": "library",
+        }
+    )
+    other = msgspec.json.encode(
+        {
+            "type": "providers.read_requested",
+            "user_id": "u",
+            "request_id": "r1",
+            "provider": "plex",
+            "collection": "liked",
+        }
+    )
+    hostile = msgspec.json.encode(
+        {
+            "type": "providers.read_requested",
+            "user_id": "u",
+            "request_id": "../x.library",
+            "provider": "plex",
+        }
+    )
+    assert runs.library_read_of(read) == ("u", "r1", "plex")
+    assert runs.library_read_of(other) is None
+    assert runs.library_read_of(hostile) is None
+    assert runs.library_read_of(b"not json") is None

@@ -133,6 +133,11 @@ class PlexProvider(Provider):
         ):
             yield track_from_plex(item)
 
+    async def library(self) -> AsyncIterator[Track]:
+        for key, _ in await self.sections():
+            async for track in self.library_tracks(key):
+                yield track
+
     async def playlists(self) -> AsyncIterator[PlaylistInfo]:
         found = await self._get("/playlists", "playlists", playlistType="audio")
         for item in found.get("Metadata") or []:

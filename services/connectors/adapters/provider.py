@@ -102,6 +102,10 @@ class Provider:
     def saved_albums(self) -> AsyncIterator[AlbumInfo]:
         raise self._unsupported(Capability.READ_ALBUMS)
 
+    def library(self) -> AsyncIterator[Track]:
+        """Every track of a media server's music library."""
+        raise self._unsupported(Capability.SCAN_LIBRARY)
+
     async def reorder(self, playlist_id: str, order: Sequence[str]) -> None:
         """Put a playlist's tracks in ``order`` (the ids it holds, each once)."""
         raise self._unsupported(Capability.REORDER_ITEMS)

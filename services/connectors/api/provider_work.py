@@ -101,7 +101,9 @@ class ProviderWork:
                 tracks = [t async for t in self._tracks(provider, request)]
                 collection = Collection(
                     user_id=request.user_id,
-                    kind="playlist" if request.collection == "playlist" else "liked",
+                    kind={"playlist": "playlist", "library": "library"}.get(
+                        request.collection, "liked"
+                    ),  # type: ignore[arg-type]
                     tracks=tuple(tracks),
                     source=request.provider,
                 )
@@ -134,6 +136,8 @@ class ProviderWork:
             return provider.playlist_items(request.playlist_id)
         if request.collection == "recent":
             return provider.recently_played()
+        if request.collection == "library":
+            return provider.library()
         return provider.liked_tracks()
 
     async def write(self, request: ProviderWriteRequested) -> None:

@@ -8,9 +8,14 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import (
+    NotFoundException,
+    ServiceUnavailableException,
+    ValidationException,
+)
 from litestar.params import JSONBody, Parameter
 
+from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
 from services.gateway.domain.reports import RunView, run_view
 from services.kernel.contracts import (
@@ -19,13 +24,26 @@ from services.kernel.contracts import (
     TrackDocument,
     new_id,
 )
-from services.kernel.records import BatchRecord, RunRecord, run_key
+from services.kernel.records import (
+    BatchRecord,
+    ConnectionRecord,
+    RunRecord,
+    connection_key,
+    library_parts,
+    run_key,
+)
 
 RunId = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$", description="A run id")]
+ConnectionId = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$")]
+# The capability, as the connectors name it, of a provider whose library can be read.
+SCAN_LIBRARY = "scan_library"
 
 
 class MissingTracksRequest(msgspec.Struct, kw_only=True):
-    """Which tracks of a playlist are missing from a music folder?
+    """Which tracks of a playlist are missing from your library?
+
+    The library is a music ``folder``, a media server (``library_connection_id``: a Plex
+    connection), or both.
 
     Give the playlist as exactly one of: ``tracks`` (a list of tracks), ``m3u`` (the text
     of an M3U/M3U8 file), ``csv`` (the text of a CSV export, Exportify-style columns) or
@@ -33,7 +51,8 @@ class MissingTracksRequest(msgspec.Struct, kw_only=True):
     Playlist or StreamingHistory).
     """
 
-    folder: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+    folder: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)] | None = None
+    library_connection_id: ConnectionId | None = None
     tracks: list[TrackDocument] | None = None
     m3u: str | None = None
     csv: str | None = None
@@ -52,6 +71,24 @@ def _document(data: MissingTracksRequest, field: str) -> tuple[bytes, PlaylistFo
     if field == "spotify_export":
         return msgspec.json.encode(data.spotify_export), "spotify"
     return msgspec.json.encode(data.tracks), "json"
+
+
+async def _media_server(gateway: Gateway, user_id: str, connection_id: str) -> str:
+    """The provider of a connection whose library can be read, or a clear 400."""
+    connection = await gateway.ctx.store.get(
+        "connections", connection_key(user_id, connection_id), ConnectionRecord
+    )
+    if connection is None:
+        raise ValidationException(f"no connection {connection_id}")
+    try:
+        providers = (await gateway.clients.providers(user_id)).providers
+    except ServiceUnavailable as error:
+        raise ServiceUnavailableException("the connectors are not answering") from error
+    if not any(p.name == connection.provider and SCAN_LIBRARY in p.capabilities for p in providers):
+        raise ValidationException(
+            f"a {connection.provider} connection has no music library to compare against"
+        )
+    return connection.provider
 
 
 class RunAccepted(msgspec.Struct, kw_only=True):
@@ -79,7 +116,11 @@ class RunsController(Controller):
             raise ValidationException(
                 "give the playlist as exactly one of " + ", ".join(map(repr, PLAYLIST_FIELDS))
             )
-        if not PurePosixPath(data.folder).is_absolute() or "\x00" in data.folder:
+        if data.folder is None and data.library_connection_id is None:
+            raise ValidationException("give a 'folder', a 'library_connection_id', or both")
+        if data.folder is not None and (
+            not PurePosixPath(data.folder).is_absolute() or "\x00" in data.folder
+        ):
             raise ValidationException("'folder' must be an absolute path")
         document, playlist_format = _document(data, given[0])
         if not document.strip() or (data.tracks is not None and not data.tracks):
@@ -89,6 +130,12 @@ class RunsController(Controller):
                 f"the playlist is larger than {gateway.settings.max_playlist_bytes} bytes"
             )
         user_id = gateway.current_user()
+        media_server = (
+            None
+            if data.library_connection_id is None
+            else await _media_server(gateway, user_id, data.library_connection_id)
+        )
+        folder = data.folder or ""
         run_id = new_id()
         upload_id = f"{user_id}.{run_id}"
         await gateway.ctx.store.put_object("uploads", upload_id, document)
@@ -96,7 +143,13 @@ class RunsController(Controller):
         await gateway.ctx.store.create(
             "runs",
             run_key(user_id, run_id),
-            RunRecord(run_id=run_id, user_id=user_id, folder=data.folder, status="pending"),
+            RunRecord(
+                run_id=run_id,
+                user_id=user_id,
+                folder=folder,
+                status="pending",
+                library_parts=library_parts(folder, media_server),
+            ),
         )
         await gateway.ctx.bus.publish(
             MissingTracksCheckRequested(
@@ -105,7 +158,9 @@ class RunsController(Controller):
                 run_id=run_id,
                 upload_id=upload_id,
                 playlist_format=playlist_format,
-                folder=data.folder,
+                folder=folder,
+                library_connection_id=data.library_connection_id,
+                library_provider=media_server,
             )
         )
         url = f"/api/v1/runs/{run_id}"

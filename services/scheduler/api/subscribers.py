@@ -13,6 +13,7 @@ import msgspec
 
 from services.kernel.bus import Bus, Unprocessable
 from services.kernel.contracts import (
+    Collection,
     DeadLettered,
     DownloadPlanned,
     DownloadPlanRequested,
@@ -23,11 +24,14 @@ from services.kernel.contracts import (
     MissingTracksCheckRequested,
     PlaylistImported,
     PlaylistImportRequested,
+    ProviderRead,
+    ProviderReadRequested,
     RunCompleted,
+    SnapshotRef,
     utcnow,
 )
-from services.kernel.records import BatchRecord, RunRecord, batch_key, run_key
-from services.kernel.store import Store, load_collection
+from services.kernel.records import BatchRecord, RunRecord, batch_key, library_parts, run_key
+from services.kernel.store import Store, load_collection, save_collection
 from services.scheduler.domain import runs
 
 
@@ -55,7 +59,10 @@ class RunHandlers:
         return run
 
     async def check_requested(self, request: MissingTracksCheckRequested) -> None:
-        run = runs.new_run(request.run_id, request.user_id, request.folder, self.clock())
+        parts = library_parts(request.folder, request.library_provider)
+        if not parts:
+            raise Unprocessable("a missing-tracks check needs a folder or a media server")
+        run = runs.new_run(request.run_id, request.user_id, request.folder, self.clock(), parts)
         key = run_key(request.user_id, request.run_id)
         if not await self.store.create("runs", key, run):
             # The gateway wrote it as pending when it accepted the request: start it.
@@ -69,14 +76,27 @@ class RunHandlers:
                 playlist_format=request.playlist_format,
             )
         )
-        await self.bus.publish(
-            FolderScanRequested(
-                user_id=request.user_id,
-                event_id=f"{request.run_id}.scan",
-                run_id=request.run_id,
-                folder=request.folder,
+        if request.folder:
+            await self.bus.publish(
+                FolderScanRequested(
+                    user_id=request.user_id,
+                    event_id=f"{request.run_id}.scan",
+                    run_id=request.run_id,
+                    folder=request.folder,
+                )
             )
-        )
+        if request.library_connection_id and request.library_provider:
+            await self.bus.publish(
+                ProviderReadRequested(
+                    user_id=request.user_id,
+                    event_id=f"{request.run_id}{runs.LIBRARY_READ_SUFFIX}",
+                    request_id=f"{request.run_id}{runs.LIBRARY_READ_SUFFIX}",
+                    connection_id=request.library_connection_id,
+                    provider=request.library_provider,
+                    collection="library",
+                ),
+                qualifier=request.library_provider,
+            )
 
     async def playlist_imported(self, event: PlaylistImported) -> None:
         now = self.clock()
@@ -100,11 +120,62 @@ class RunHandlers:
         )
         await self._advance(run)
 
+    async def provider_read(self, event: ProviderRead) -> None:
+        """A media server's library, read for a run (other reads are not ours)."""
+        run_id = runs.run_of_library_read(event.request_id)
+        if run_id is None:
+            return
+        await self._media_server_answered(
+            event.user_id, run_id, event.provider, event.snapshot, event.error
+        )
+
+    async def _media_server_answered(
+        self,
+        user_id: str,
+        run_id: str,
+        server: str,
+        snapshot: SnapshotRef | None,
+        error: str | None,
+    ) -> None:
+        now = self.clock()
+        run = await self._update(
+            user_id, run_id, lambda r: runs.with_media_server(r, server, snapshot, error, now)
+        )
+        await self._advance(run)
+
+    async def _merge_library(self, run: RunRecord, parts: list[SnapshotRef]) -> RunRecord:
+        """One library snapshot made of every part that answered (none: an empty one)."""
+        loaded = [await load_collection(self.store, ref) for ref in parts]
+        if any(part is None for part in loaded):
+            now = self.clock()
+            return await self._update(
+                run.user_id,
+                run.run_id,
+                lambda r: runs.fail(r, "a library snapshot expired before matching", now),
+            )
+        tracks = [track for part in loaded if part is not None for track in part.tracks]
+        merged = await save_collection(
+            self.store,
+            run.user_id,
+            Collection(user_id=run.user_id, kind="library", tracks=tuple(tracks)),
+        )
+        now = self.clock()
+        return await self._update(
+            run.user_id, run.run_id, lambda r: runs.with_merged_library(r, merged, now)
+        )
+
     async def _advance(self, run: RunRecord) -> None:
-        """Dispatch match batches once both snapshots are in; report a run that ended."""
+        """Merge the library once every part is in, dispatch match batches once the
+        playlist and the library are in; report a run that ended."""
         if run.status in ("completed", "failed"):
             await self._report(run)
             return
+        parts = runs.library_to_merge(run)
+        if parts is not None:
+            run = await self._merge_library(run, parts)
+            if run.status in ("completed", "failed"):
+                await self._report(run)
+                return
         if not runs.ready_to_match(run):
             return
         assert run.playlist is not None and run.library is not None
@@ -187,6 +258,13 @@ class RunHandlers:
     async def message_dead(self, letter: DeadLettered) -> None:
         """A step of a run was given up on: fail the run, saying which step, so that it
         never waits forever. The message itself stays in the dead-letter stream."""
+        library_read = runs.library_read_of(letter.data)
+        if library_read is not None:
+            user_id, run_id, server = library_read
+            await self._media_server_answered(
+                user_id, run_id, server, None, "it did not answer after several tries"
+            )
+            return
         owner = runs.run_of(letter.data)
         if owner is None:
             return  # not a run's message

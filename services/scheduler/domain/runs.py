@@ -20,7 +20,9 @@ from services.kernel.records import RunRecord
 T = TypeVar("T")
 
 
-def new_run(run_id: str, user_id: str, folder: str, now: datetime) -> RunRecord:
+def new_run(
+    run_id: str, user_id: str, folder: str, now: datetime, parts: Sequence[str] = ("folder",)
+) -> RunRecord:
     """A run that has just been accepted."""
     return RunRecord(
         run_id=run_id,
@@ -29,6 +31,7 @@ def new_run(run_id: str, user_id: str, folder: str, now: datetime) -> RunRecord:
         status="running",
         created_at=now,
         updated_at=now,
+        library_parts=list(parts),
     )
 
 
@@ -54,7 +57,7 @@ def fail(run: RunRecord, error: str, now: datetime) -> RunRecord | None:
 
 def _with_snapshot(
     run: RunRecord,
-    part: Literal["playlist", "library"],
+    part: Literal["playlist"],
     snapshot: SnapshotRef | None,
     failure: str,
     note: str | None,
@@ -89,8 +92,63 @@ def with_library(
     shown = ", ".join(f"{s.path} ({s.reason})" for s in skipped[:5])
     more = f" and {skipped_total - 5} more" if skipped_total > 5 else ""
     note = f"files skipped in the music folder: {shown}{more}" if skipped else None
-    failure = f"music folder: {error or 'could not be scanned'}"
-    return _with_snapshot(run, "library", snapshot, failure, note, now)
+    if _ended(run) or "folder" in run.library_refs:
+        return None
+    if snapshot is None:
+        return fail(run, f"music folder: {error or 'could not be scanned'}", now)
+    return _with_part(run, "folder", snapshot, note, now)
+
+
+def with_media_server(
+    run: RunRecord, server: str, snapshot: SnapshotRef | None, error: str | None, now: datetime
+) -> RunRecord | None:
+    """Record a media server's library; one that cannot be reached does not fail the run:
+    every track counts as missing from it, and the run says so."""
+    if _ended(run) or server in run.library_refs or server in run.unreachable:
+        return None
+    if snapshot is None:
+        note = (
+            f"{server} could not be read ({error or 'no answer'}): every track counts "
+            f"as missing from it"
+        )
+        return msgspec.structs.replace(
+            run,
+            unreachable=[*run.unreachable, server],
+            notes=[*run.notes, note],
+            updated_at=now,
+        )
+    return _with_part(run, server, snapshot, None, now)
+
+
+def _with_part(
+    run: RunRecord, part: str, snapshot: SnapshotRef, note: str | None, now: datetime
+) -> RunRecord:
+    # A library of one part needs no merging: it is the library.
+    library = snapshot if run.library_parts == [part] else run.library
+    return msgspec.structs.replace(
+        run,
+        library_refs={**run.library_refs, part: snapshot},
+        library=library,
+        notes=[*run.notes, note] if note else run.notes,
+        updated_at=now,
+    )
+
+
+def library_to_merge(run: RunRecord) -> list[SnapshotRef] | None:
+    """The parts' snapshots to merge into the library, once every part has answered (and
+    none is merged yet); None while waiting."""
+    if _ended(run) or run.library is not None:
+        return None
+    if any(p not in run.library_refs and p not in run.unreachable for p in run.library_parts):
+        return None
+    return [run.library_refs[p] for p in run.library_parts if p in run.library_refs]
+
+
+def with_merged_library(run: RunRecord, snapshot: SnapshotRef, now: datetime) -> RunRecord | None:
+    """The merged library is in."""
+    if _ended(run) or run.library is not None:
+        return None
+    return msgspec.structs.replace(run, library=snapshot, updated_at=now)
 
 
 def ready_to_match(run: RunRecord) -> bool:
@@ -154,6 +212,39 @@ def run_of(message: bytes) -> tuple[str, str, str] | None:
     if not all(isinstance(v, str) and _SAFE_ID.match(v) for v in (user_id, run_id)):
         return None
     return str(user_id), str(run_id), str(step or "unknown")
+
+
+LIBRARY_READ_SUFFIX = ".library"
+
+
+def run_of_library_read(request_id: str) -> str | None:
+    """The run a media server library read was asked for, or None if it is another read."""
+    if not request_id.endswith(LIBRARY_READ_SUFFIX):
+        return None
+    run_id = request_id.removesuffix(LIBRARY_READ_SUFFIX)
+    return run_id if _SAFE_ID.match(run_id) else None
+
+
+def library_read_of(message: bytes) -> tuple[str, str, str] | None:
+    """``(user_id, run_id, server)`` of a run's media server read (given up on by the
+    connectors), or None for any other message."""
+    try:
+        payload = msgspec.json.decode(message)
+    except msgspec.DecodeError:
+        return None
+    if not isinstance(payload, dict) or payload.get("type") != "providers.read_requested":
+        return None
+    user_id, request_id, server = (
+        payload.get("user_id"),
+        payload.get("request_id"),
+        payload.get("provider"),
+    )
+    if not all(isinstance(v, str) for v in (user_id, request_id, server)):
+        return None
+    run_id = run_of_library_read(str(request_id))
+    if run_id is None or not _SAFE_ID.match(str(user_id)):
+        return None
+    return str(user_id), run_id, str(server)
 
 
 def missing(outcomes: Sequence[MatchOutcome], present_threshold: float) -> list[MatchOutcome]:
