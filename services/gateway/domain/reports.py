@@ -29,7 +29,8 @@ class TrackResultView(msgspec.Struct, kw_only=True):
 
 
 class RunSummary(msgspec.Struct, kw_only=True):
-    """Counts for a glance."""
+    """Counts for a glance, growing as batches come back: ``total`` is the playlist's
+    length, ``present`` and ``missing`` (to download) what has been decided so far."""
 
     total: int
     present: int
@@ -43,6 +44,7 @@ class RunView(msgspec.Struct, kw_only=True):
     kind: str
     status: str
     folder: str
+    library: list[str]
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
@@ -81,12 +83,12 @@ def run_view(run: RunRecord, batches: list[BatchRecord]) -> RunView:
                 else None,
             )
             (missing if planned else present).append(view)
-    finished = run.status == "completed"
     return RunView(
         run_id=run.run_id,
         kind=run.kind,
         status=run.status,
         folder=run.folder,
+        library=run.library_parts,
         created_at=run.created_at,
         updated_at=run.updated_at,
         finished_at=run.finished_at,
@@ -100,9 +102,9 @@ def run_view(run: RunRecord, batches: list[BatchRecord]) -> RunView:
             "batches_planned": len(run.planned_batches),
         },
         summary=RunSummary(
-            total=len(present) + len(missing), present=len(present), missing=len(missing)
+            total=run.playlist.track_count, present=len(present), missing=len(missing)
         )
-        if finished
+        if run.playlist
         else None,
         present=present,
         missing=missing,
