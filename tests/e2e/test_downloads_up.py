@@ -1,7 +1,7 @@
 """Downloads through ``tunebridge up``: a local server stands in for YouTube (search answers
 as an XSPF playlist, which yt-dlp's generic extractor reads; real audio made with ffmpeg).
 The missing tracks of a playlist land at the right paths with the right tags; present
-tracks are not downloaded again."""
+tracks are not downloaded again; a cancelled download leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -30,7 +30,10 @@ UPLOADS = {
     "Massive Attack - Teardrop": ("teardrop.opus", 4),
     "Massive Attack - Teardrop (Live)": ("teardrop-live.opus", 6),
     "Nul - AUX (Official Audio)": ("aux.m4a", 3),
+    "Drip - Slow Song": ("slow-song.opus", 60),
 }
+#: Files named ``slow-*`` trickle out, so that a download is still running when cancelled.
+TRICKLE_BYTES, TRICKLE_EVERY_S = 8192, 0.1
 
 
 class FakeYouTube(http.server.SimpleHTTPRequestHandler):
@@ -39,6 +42,8 @@ class FakeYouTube(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
+        if parts.path.startswith("/slow-"):
+            return self.trickle(parts.path.lstrip("/"))
         if parts.path != "/search.xspf":
             return super().do_GET()
         words = set(parse_qs(parts.query).get("q", [""])[0].casefold().split())
@@ -58,6 +63,19 @@ class FakeYouTube(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def trickle(self, name: str) -> None:
+        data = (Path(self.directory) / name).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", "audio/ogg")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for start in range(0, len(data), TRICKLE_BYTES):
+                self.wfile.write(data[start : start + TRICKLE_BYTES])
+                time.sleep(TRICKLE_EVERY_S)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the downloader hung up: it was cancelled
 
 
 @pytest.fixture
@@ -148,3 +166,43 @@ def test_missing_tracks_are_downloaded_tagged_and_filed_and_not_twice(
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
     wait_for(lambda: [p for p in family if alive(p)], lambda left: not left, within=10)
+
+
+def test_a_cancelled_download_stops_and_leaves_no_partial_file(
+    start_up: Callable[[dict[str, str]], Started], youtube: str, music_dir: Path
+) -> None:
+    process, url, log = start_up(
+        {
+            "TUNEBRIDGE_DOWNLOADER__SEARCH_URLS": f"{youtube}/search.xspf?q={{query}}",
+            "TUNEBRIDGE_DOWNLOADER__LIBRARY_DIR": str(music_dir),
+        }
+    )
+    assert process.stdout is not None
+    assert "ready" in process.stdout.readline(), log.read_text()[-3000:]
+    api = httpx.Client(base_url=url, timeout=10)
+    song = {"title": "Slow Song", "artists": ["Drip"], "duration_ms": 60_000}
+    run_id = api.post(
+        "/api/v1/runs/missing-tracks", json={"folder": str(music_dir), "tracks": [song]}
+    ).json()["run_id"]
+    wait_for(
+        lambda: api.get(f"/api/v1/runs/{run_id}").json(),
+        lambda run: run.get("status") == "completed",
+    )
+    (download_id,) = api.post(f"/api/v1/runs/{run_id}/downloads").json()["download_ids"]
+    wait_for(
+        lambda: api.get(f"/api/v1/downloads/{download_id}").json(),
+        lambda d: d["status"] == "downloading" and (d["percent"] or 0) > 0,
+    )
+
+    cancelled = api.post(f"/api/v1/downloads/{download_id}/cancel")
+    assert cancelled.status_code == 202, cancelled.text
+    ended = wait_for(
+        lambda: api.get(f"/api/v1/downloads/{download_id}").json(),
+        lambda d: d["status"] not in ("queued", "searching", "downloading"),
+        within=30,
+    )
+
+    assert ended["status"] == "cancelled", ended
+    assert [p for p in music_dir.rglob("*") if p.is_file()] == []  # no partial, no staging
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
