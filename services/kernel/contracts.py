@@ -119,6 +119,9 @@ class SnapshotRef(msgspec.Struct, frozen=True, kw_only=True):
     checksum: str
 
 
+CollectionKind = Literal["playlist", "liked", "library"]
+
+
 class Collection(msgspec.Struct, frozen=True, kw_only=True):
     """An ordered list of tracks: a playlist, liked songs, or a scanned library.
 
@@ -131,7 +134,7 @@ class Collection(msgspec.Struct, frozen=True, kw_only=True):
     """
 
     user_id: str
-    kind: Literal["playlist", "liked", "library"]
+    kind: CollectionKind
     tracks: tuple[Track, ...]
     name: str | None = None
     source: str | None = None

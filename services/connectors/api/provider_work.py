@@ -19,6 +19,7 @@ from services.connectors.domain.operations import WriteProgress
 from services.kernel.bus import Bus
 from services.kernel.contracts import (
     Collection,
+    CollectionKind,
     PlaylistRef,
     ProviderRead,
     ProviderReadRequested,
@@ -39,6 +40,10 @@ class _Refused(Exception):
     def __init__(self, message: str, reauthorise: bool = False) -> None:
         super().__init__(message)
         self.reauthorise = reauthorise
+
+
+# What a read's snapshot holds: liked songs and recent plays are both "liked" lists.
+_KINDS: dict[str, CollectionKind] = {"playlist": "playlist", "library": "library"}
 
 
 class ProviderWork:
@@ -101,9 +106,7 @@ class ProviderWork:
                 tracks = [t async for t in self._tracks(provider, request)]
                 collection = Collection(
                     user_id=request.user_id,
-                    kind={"playlist": "playlist", "library": "library"}.get(
-                        request.collection, "liked"
-                    ),  # type: ignore[arg-type]
+                    kind=_KINDS.get(request.collection, "liked"),
                     tracks=tuple(tracks),
                     source=request.provider,
                 )
