@@ -56,6 +56,12 @@ def track_to_proto(track: Track) -> track_pb2.Track:
         provider_id=track.provider_id or "",
         kind=track.kind or "",
         views=track.views or 0,
+        album_artists=list(track.album_artists),
+        track_number=track.track_number or 0,
+        disc_number=track.disc_number or 0,
+        release_date=track.release_date or "",
+        genres=list(track.genres),
+        artwork_urls=list(track.artwork_urls),
     )
     if track.explicit is not None:
         message.explicit = track.explicit
@@ -75,4 +81,10 @@ def track_from_proto(message: track_pb2.Track) -> Track:
         provider_id=message.provider_id or None,
         kind=message.kind if message.kind in ("song", "video") else None,  # type: ignore[arg-type]
         views=message.views or None,
+        album_artists=tuple(message.album_artists),
+        track_number=message.track_number or None,
+        disc_number=message.disc_number or None,
+        release_date=message.release_date or None,
+        genres=tuple(message.genres),
+        artwork_urls=tuple(message.artwork_urls),
     )

@@ -37,12 +37,12 @@ def recorded_tracks() -> list[dict[str, Any]]:
     """Every distinct track object in the recorded payloads."""
     found: dict[int, dict[str, Any]] = {}
     sources = [
+        [_load("track.json")],  # first: the full record wins over a listing's shorter one
         _load("playlist.json")["tracks"]["data"],
         _load("playlist_tracks_page.json")["data"],
         _load("user_tracks_page.json")["data"],
         _load("search_track_advanced.json")["data"],
         _load("search_page_limit2.json")["data"],
-        [_load("track.json")],
     ]
     for item in itertools.chain.from_iterable(sources):
         found.setdefault(item["id"], item)

@@ -230,6 +230,18 @@ class DeezerProvider(Provider):
         await self.cache.put(key, json.dumps(items).encode(), LOOKUP_TTL_S)
         return [track_from_deezer(item) for item in items]
 
+    async def track(self, track_id: str) -> Track | None:
+        # Search results leave out the album numbering; the track itself has it.
+        if not track_id.isdigit():
+            return None
+        try:
+            item = await self._get(f"/track/{track_id}", "track")
+        except ProviderError as error:
+            if error.verdict.outcome != "not_found":
+                raise
+            return None
+        return track_from_deezer(item) if isinstance(item, Mapping) else None
+
     async def lookup_isrc(self, isrc: str) -> list[Track]:
         isrc = isrc.replace("-", "").upper()
         if not isrc.isalnum() or len(isrc) != 12:

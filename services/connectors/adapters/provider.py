@@ -156,3 +156,7 @@ class Provider:
 
     async def lookup_isrc(self, isrc: str) -> list[Track]:
         raise self._unsupported(Capability.ISRC_LOOKUP)
+
+    async def track(self, track_id: str) -> Track | None:
+        """One track's full record, or None if the provider has no such track."""
+        raise self._unsupported(Capability.SEARCH)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 
 import grpc
 
@@ -94,6 +94,17 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
         tracks = await self._ask(context, provider.lookup_isrc(request.isrc))
         return catalog_pb2.LookupIsrcResponse(tracks=[track_to_proto(t) for t in tracks])
 
+    async def GetTrack(
+        self, request: catalog_pb2.GetTrackRequest, context: grpc.aio.ServicerContext
+    ) -> catalog_pb2.GetTrackResponse:
+        provider = await self._provider(
+            request.provider, context, request.user_id, request.connection_id
+        )
+        found = await self._ask(context, _listed(provider.track(request.track_id)))
+        if not found:
+            return catalog_pb2.GetTrackResponse(found=False)
+        return catalog_pb2.GetTrackResponse(found=True, track=track_to_proto(found[0]))
+
     async def _ask(self, context: grpc.aio.ServicerContext, question: object) -> list[Track]:
         try:
             return await question  # type: ignore[no-any-return,misc]
@@ -107,3 +118,9 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             )
             await context.abort(status, str(error))
         raise AssertionError("unreachable")
+
+
+async def _listed(question: Awaitable[Track | None]) -> list[Track]:
+    """A one-track answer in the shape ``_ask`` takes."""
+    found = await question
+    return [found] if found else []

@@ -58,6 +58,14 @@ class ServiceClients:
         )
         return [grpcwire.track_from_proto(t) for t in response.tracks]
 
+    async def get_track(self, user_id: str, provider: str, track_id: str) -> Track | None:
+        """A catalog track's full record, through the connectors (None if it is gone)."""
+        response = await self.catalog.GetTrack(
+            catalog_pb2.GetTrackRequest(user_id=user_id, provider=provider, track_id=track_id),
+            timeout=TIMEOUT_S,
+        )
+        return grpcwire.track_from_proto(response.track) if response.found else None
+
     async def suggest_artists(
         self,
         user_id: str,

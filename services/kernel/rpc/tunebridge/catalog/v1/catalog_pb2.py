@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from services.kernel.rpc.tunebridge.music.v1 import track_pb2 as tunebridge_dot_music_dot_v1_dot_track__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#tunebridge/catalog/v1/catalog.proto\x12\x15tunebridge.catalog.v1\x1a\x1ftunebridge/music/v1/track.proto\"\x89\x01\n\x13SearchTracksRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12)\n\x05query\x18\x03 \x01(\x0b\x32\x1a.tunebridge.music.v1.Track\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x15\n\rconnection_id\x18\x05 \x01(\t\"B\n\x14SearchTracksResponse\x12*\n\x06tracks\x18\x01 \x03(\x0b\x32\x1a.tunebridge.music.v1.Track\"[\n\x11LookupIsrcRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x0c\n\x04isrc\x18\x03 \x01(\t\x12\x15\n\rconnection_id\x18\x04 \x01(\t\"@\n\x12LookupIsrcResponse\x12*\n\x06tracks\x18\x01 \x03(\x0b\x32\x1a.tunebridge.music.v1.Track\"\'\n\x14ListProvidersRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"D\n\x08Provider\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x03 \x03(\t\"K\n\x15ListProvidersResponse\x12\x32\n\tproviders\x18\x01 \x03(\x0b\x32\x1f.tunebridge.catalog.v1.Provider2\xc8\x02\n\x0e\x43\x61talogService\x12j\n\rListProviders\x12+.tunebridge.catalog.v1.ListProvidersRequest\x1a,.tunebridge.catalog.v1.ListProvidersResponse\x12g\n\x0cSearchTracks\x12*.tunebridge.catalog.v1.SearchTracksRequest\x1a+.tunebridge.catalog.v1.SearchTracksResponse\x12\x61\n\nLookupIsrc\x12(.tunebridge.catalog.v1.LookupIsrcRequest\x1a).tunebridge.catalog.v1.LookupIsrcResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#tunebridge/catalog/v1/catalog.proto\x12\x15tunebridge.catalog.v1\x1a\x1ftunebridge/music/v1/track.proto\"\x89\x01\n\x13SearchTracksRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12)\n\x05query\x18\x03 \x01(\x0b\x32\x1a.tunebridge.music.v1.Track\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x15\n\rconnection_id\x18\x05 \x01(\t\"B\n\x14SearchTracksResponse\x12*\n\x06tracks\x18\x01 \x03(\x0b\x32\x1a.tunebridge.music.v1.Track\"[\n\x11LookupIsrcRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x0c\n\x04isrc\x18\x03 \x01(\t\x12\x15\n\rconnection_id\x18\x04 \x01(\t\"@\n\x12LookupIsrcResponse\x12*\n\x06tracks\x18\x01 \x03(\x0b\x32\x1a.tunebridge.music.v1.Track\"]\n\x0fGetTrackRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x10\n\x08track_id\x18\x03 \x01(\t\x12\x15\n\rconnection_id\x18\x04 \x01(\t\"L\n\x10GetTrackResponse\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12)\n\x05track\x18\x02 \x01(\x0b\x32\x1a.tunebridge.music.v1.Track\"\'\n\x14ListProvidersRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"D\n\x08Provider\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x03 \x03(\t\"K\n\x15ListProvidersResponse\x12\x32\n\tproviders\x18\x01 \x03(\x0b\x32\x1f.tunebridge.catalog.v1.Provider2\xa5\x03\n\x0e\x43\x61talogService\x12j\n\rListProviders\x12+.tunebridge.catalog.v1.ListProvidersRequest\x1a,.tunebridge.catalog.v1.ListProvidersResponse\x12g\n\x0cSearchTracks\x12*.tunebridge.catalog.v1.SearchTracksRequest\x1a+.tunebridge.catalog.v1.SearchTracksResponse\x12\x61\n\nLookupIsrc\x12(.tunebridge.catalog.v1.LookupIsrcRequest\x1a).tunebridge.catalog.v1.LookupIsrcResponse\x12[\n\x08GetTrack\x12&.tunebridge.catalog.v1.GetTrackRequest\x1a\'.tunebridge.catalog.v1.GetTrackResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,12 +40,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LOOKUPISRCREQUEST']._serialized_end=394
   _globals['_LOOKUPISRCRESPONSE']._serialized_start=396
   _globals['_LOOKUPISRCRESPONSE']._serialized_end=460
-  _globals['_LISTPROVIDERSREQUEST']._serialized_start=462
-  _globals['_LISTPROVIDERSREQUEST']._serialized_end=501
-  _globals['_PROVIDER']._serialized_start=503
-  _globals['_PROVIDER']._serialized_end=571
-  _globals['_LISTPROVIDERSRESPONSE']._serialized_start=573
-  _globals['_LISTPROVIDERSRESPONSE']._serialized_end=648
-  _globals['_CATALOGSERVICE']._serialized_start=651
-  _globals['_CATALOGSERVICE']._serialized_end=979
+  _globals['_GETTRACKREQUEST']._serialized_start=462
+  _globals['_GETTRACKREQUEST']._serialized_end=555
+  _globals['_GETTRACKRESPONSE']._serialized_start=557
+  _globals['_GETTRACKRESPONSE']._serialized_end=633
+  _globals['_LISTPROVIDERSREQUEST']._serialized_start=635
+  _globals['_LISTPROVIDERSREQUEST']._serialized_end=674
+  _globals['_PROVIDER']._serialized_start=676
+  _globals['_PROVIDER']._serialized_end=744
+  _globals['_LISTPROVIDERSRESPONSE']._serialized_start=746
+  _globals['_LISTPROVIDERSRESPONSE']._serialized_end=821
+  _globals['_CATALOGSERVICE']._serialized_start=824
+  _globals['_CATALOGSERVICE']._serialized_end=1245
 # @@protoc_insertion_point(module_scope)

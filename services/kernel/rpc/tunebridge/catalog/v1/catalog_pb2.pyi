@@ -45,6 +45,26 @@ class LookupIsrcResponse(_message.Message):
     tracks: _containers.RepeatedCompositeFieldContainer[_track_pb2.Track]
     def __init__(self, tracks: _Optional[_Iterable[_Union[_track_pb2.Track, _Mapping]]] = ...) -> None: ...
 
+class GetTrackRequest(_message.Message):
+    __slots__ = ("user_id", "provider", "track_id", "connection_id")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    TRACK_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    provider: str
+    track_id: str
+    connection_id: str
+    def __init__(self, user_id: _Optional[str] = ..., provider: _Optional[str] = ..., track_id: _Optional[str] = ..., connection_id: _Optional[str] = ...) -> None: ...
+
+class GetTrackResponse(_message.Message):
+    __slots__ = ("found", "track")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    TRACK_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    track: _track_pb2.Track
+    def __init__(self, found: _Optional[bool] = ..., track: _Optional[_Union[_track_pb2.Track, _Mapping]] = ...) -> None: ...
+
 class ListProvidersRequest(_message.Message):
     __slots__ = ("user_id",)
     USER_ID_FIELD_NUMBER: _ClassVar[int]

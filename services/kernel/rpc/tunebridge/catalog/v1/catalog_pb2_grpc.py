@@ -50,6 +50,11 @@ class CatalogServiceStub:
                 request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.LookupIsrcRequest.SerializeToString,
                 response_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.LookupIsrcResponse.FromString,
                 _registered_method=True)
+        self.GetTrack = channel.unary_unary(
+                '/tunebridge.catalog.v1.CatalogService/GetTrack',
+                request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.GetTrackRequest.SerializeToString,
+                response_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.GetTrackResponse.FromString,
+                _registered_method=True)
 
 
 class CatalogServiceServicer:
@@ -77,6 +82,13 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTrack(self, request, context):
+        """One track's full record (search results may leave out its album numbering).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CatalogServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -94,6 +106,11 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.LookupIsrc,
                     request_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.LookupIsrcRequest.FromString,
                     response_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.LookupIsrcResponse.SerializeToString,
+            ),
+            'GetTrack': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTrack,
+                    request_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.GetTrackRequest.FromString,
+                    response_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.GetTrackResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -178,6 +195,33 @@ class CatalogService:
             '/tunebridge.catalog.v1.CatalogService/LookupIsrc',
             tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.LookupIsrcRequest.SerializeToString,
             tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.LookupIsrcResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTrack(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tunebridge.catalog.v1.CatalogService/GetTrack',
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.GetTrackRequest.SerializeToString,
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.GetTrackResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ftunebridge/music/v1/track.proto\x12\x13tunebridge.music.v1\"\xc1\x01\n\x05Track\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0f\n\x07\x61rtists\x18\x02 \x03(\t\x12\r\n\x05\x61lbum\x18\x03 \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\x04 \x01(\x03\x12\x0c\n\x04isrc\x18\x05 \x01(\t\x12\x15\n\x08\x65xplicit\x18\x06 \x01(\x08H\x00\x88\x01\x01\x12\x10\n\x08provider\x18\x07 \x01(\t\x12\x13\n\x0bprovider_id\x18\x08 \x01(\t\x12\x0c\n\x04kind\x18\t \x01(\t\x12\r\n\x05views\x18\n \x01(\x03\x42\x0b\n\t_explicit\">\n\x06\x41rtist\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\timage_url\x18\x02 \x01(\t\x12\x13\n\x0bprovider_id\x18\x03 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ftunebridge/music/v1/track.proto\x12\x13tunebridge.music.v1\"\xbf\x02\n\x05Track\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0f\n\x07\x61rtists\x18\x02 \x03(\t\x12\r\n\x05\x61lbum\x18\x03 \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\x04 \x01(\x03\x12\x0c\n\x04isrc\x18\x05 \x01(\t\x12\x15\n\x08\x65xplicit\x18\x06 \x01(\x08H\x00\x88\x01\x01\x12\x10\n\x08provider\x18\x07 \x01(\t\x12\x13\n\x0bprovider_id\x18\x08 \x01(\t\x12\x0c\n\x04kind\x18\t \x01(\t\x12\r\n\x05views\x18\n \x01(\x03\x12\x15\n\ralbum_artists\x18\x0b \x03(\t\x12\x14\n\x0ctrack_number\x18\x0c \x01(\x05\x12\x13\n\x0b\x64isc_number\x18\r \x01(\x05\x12\x14\n\x0crelease_date\x18\x0e \x01(\t\x12\x0e\n\x06genres\x18\x0f \x03(\t\x12\x14\n\x0c\x61rtwork_urls\x18\x10 \x03(\tB\x0b\n\t_explicit\">\n\x06\x41rtist\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\timage_url\x18\x02 \x01(\t\x12\x13\n\x0bprovider_id\x18\x03 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,7 +32,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tunebridge.music.v1.track_p
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_TRACK']._serialized_start=57
-  _globals['_TRACK']._serialized_end=250
-  _globals['_ARTIST']._serialized_start=252
-  _globals['_ARTIST']._serialized_end=314
+  _globals['_TRACK']._serialized_end=376
+  _globals['_ARTIST']._serialized_start=378
+  _globals['_ARTIST']._serialized_end=440
 # @@protoc_insertion_point(module_scope)

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Track(_message.Message):
-    __slots__ = ("title", "artists", "album", "duration_ms", "isrc", "explicit", "provider", "provider_id", "kind", "views")
+    __slots__ = ("title", "artists", "album", "duration_ms", "isrc", "explicit", "provider", "provider_id", "kind", "views", "album_artists", "track_number", "disc_number", "release_date", "genres", "artwork_urls")
     TITLE_FIELD_NUMBER: _ClassVar[int]
     ARTISTS_FIELD_NUMBER: _ClassVar[int]
     ALBUM_FIELD_NUMBER: _ClassVar[int]
@@ -18,6 +18,12 @@ class Track(_message.Message):
     PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     VIEWS_FIELD_NUMBER: _ClassVar[int]
+    ALBUM_ARTISTS_FIELD_NUMBER: _ClassVar[int]
+    TRACK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    DISC_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_DATE_FIELD_NUMBER: _ClassVar[int]
+    GENRES_FIELD_NUMBER: _ClassVar[int]
+    ARTWORK_URLS_FIELD_NUMBER: _ClassVar[int]
     title: str
     artists: _containers.RepeatedScalarFieldContainer[str]
     album: str
@@ -28,7 +34,13 @@ class Track(_message.Message):
     provider_id: str
     kind: str
     views: int
-    def __init__(self, title: _Optional[str] = ..., artists: _Optional[_Iterable[str]] = ..., album: _Optional[str] = ..., duration_ms: _Optional[int] = ..., isrc: _Optional[str] = ..., explicit: _Optional[bool] = ..., provider: _Optional[str] = ..., provider_id: _Optional[str] = ..., kind: _Optional[str] = ..., views: _Optional[int] = ...) -> None: ...
+    album_artists: _containers.RepeatedScalarFieldContainer[str]
+    track_number: int
+    disc_number: int
+    release_date: str
+    genres: _containers.RepeatedScalarFieldContainer[str]
+    artwork_urls: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, title: _Optional[str] = ..., artists: _Optional[_Iterable[str]] = ..., album: _Optional[str] = ..., duration_ms: _Optional[int] = ..., isrc: _Optional[str] = ..., explicit: _Optional[bool] = ..., provider: _Optional[str] = ..., provider_id: _Optional[str] = ..., kind: _Optional[str] = ..., views: _Optional[int] = ..., album_artists: _Optional[_Iterable[str]] = ..., track_number: _Optional[int] = ..., disc_number: _Optional[int] = ..., release_date: _Optional[str] = ..., genres: _Optional[_Iterable[str]] = ..., artwork_urls: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Artist(_message.Message):
     __slots__ = ("name", "image_url", "provider_id")
