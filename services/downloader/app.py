@@ -40,6 +40,8 @@ class DownloaderApp:
             self.search,
             self._ranking,
             self.settings.threshold,
+            layout=layout,
+            audio_format=self.settings.audio_format,
         )
         # The queue's bound: JetStream hands out no more than this many at once.
         ctx.bus.consume(DownloadRequested, queue, max_workers=self.settings.concurrency)

@@ -354,7 +354,8 @@ class DownloadRequested(Event, tag="downloads.requested", frozen=True):
 
     Attributes:
         download_id: Identifies the download (its record, its events).
-        item: What to fetch and where it goes.
+        item: What to fetch and where it goes (a ``target_path`` of "" leaves the search
+            and the place to the downloader's own layout: a single track asked for directly).
         audio_format: Convert to this format (None keeps the source's container).
     """
 

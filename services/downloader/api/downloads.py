@@ -19,6 +19,8 @@ import msgspec
 
 from services.downloader.adapters.fetcher import Cancelled, Progress
 from services.downloader.adapters.pipeline import Rank, Search, download_one
+from services.downloader.domain.paths import DEFAULT_LAYOUT, Layout
+from services.downloader.domain.planning import plan
 from services.kernel.bus import Bus
 from services.kernel.contracts import (
     DownloadFinished,
@@ -52,7 +54,11 @@ class DownloadQueue:
         rank: Rank,
         threshold: float,
         cover: Callable[[DownloadRequested], Awaitable[bytes | None]] | None = None,
+        layout: Layout = DEFAULT_LAYOUT,
+        audio_format: str = "opus",
     ) -> None:
+        self.layout = layout
+        self.audio_format = audio_format
         self.bus = bus
         self.store = store
         self.library = library
@@ -69,7 +75,21 @@ class DownloadQueue:
             "downloads", _key(request.user_id, request.download_id), DownloadRecord, change
         )
 
+    def _planned(self, request: DownloadRequested) -> DownloadRequested:
+        """A request for a track not planned yet (a single track asked for directly) gets
+        its search and its place in the library here, where the layout lives."""
+        if request.item.target_path:
+            return request
+        (item,) = plan(
+            (request.item.track,),
+            (request.item.position,),
+            request.audio_format or self.audio_format,
+            self.layout,
+        )
+        return msgspec.structs.replace(request, item=item)
+
     async def __call__(self, request: DownloadRequested) -> None:
+        request = self._planned(request)
         key = _key(request.user_id, request.download_id)
         await self.store.create(
             "downloads",
@@ -93,7 +113,8 @@ class DownloadQueue:
                 ),
             )
             return
-        await self._set(request, status="searching")
+        # The gateway may have recorded it as queued before it was planned.
+        await self._set(request, status="searching", target_path=request.item.target_path)
         await self._progress(request, "searching", None)
         cancel = threading.Event()
         watcher = asyncio.create_task(self._watch_cancel(key, cancel))

@@ -7,12 +7,24 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import (
+    ClientException,
+    NotFoundException,
+    ServiceUnavailableException,
+    ValidationException,
+)
 from litestar.params import JSONBody, Parameter
 
+from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
 from services.gateway.api.runs import RunId
-from services.kernel.contracts import DownloadRequested
+from services.kernel.contracts import (
+    DownloadRequested,
+    PlannedDownload,
+    Track,
+    TrackDocument,
+    new_id,
+)
 from services.kernel.records import BatchRecord, DownloadRecord, RunRecord, run_key
 
 DownloadId = Annotated[
@@ -33,6 +45,30 @@ class QueuedDownloads(msgspec.Struct, kw_only=True):
     download_ids: list[str]
 
 
+class TrackDownload(msgspec.Struct, kw_only=True):
+    """Download one track (a "matched download" when ``artist`` is given).
+
+    ``artist`` is the artist chosen among the suggestions of ``/match/artists`` or found by
+    ``/match/artists/search``: the track is looked up in ``catalog`` under that artist, and
+    the catalog's record (title, album or single, numbering, artwork, ISRC) is what the
+    file is tagged and filed with. Without an artist, or when the catalog has no confident
+    match, the track's own metadata is used.
+    """
+
+    track: TrackDocument
+    artist: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
+    catalog: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] = "deezer"
+    audio_format: str | None = None
+
+
+class TrackDownloadQueued(msgspec.Struct, kw_only=True):
+    """The queued download, and the metadata it will be tagged and filed with."""
+
+    download_id: str
+    track: Track
+    matched: bool
+
+
 class DownloadView(msgspec.Struct, kw_only=True):
     """A download as a person follows it."""
 
@@ -43,6 +79,38 @@ class DownloadView(msgspec.Struct, kw_only=True):
     percent: float | None
     path: str | None
     reason: str | None
+
+
+def _check_format(audio_format: str | None) -> None:
+    if audio_format is not None and audio_format not in FORMATS:
+        raise ClientException(f"audio_format must be one of {', '.join(FORMATS)}")
+
+
+async def _catalog_match(
+    gateway: Gateway, user_id: str, wanted: Track, catalog: str
+) -> Track | None:
+    """The catalog's record of ``wanted`` when the matcher is confident it is the same
+    recording, else None."""
+    try:
+        found = await gateway.clients.search_tracks(user_id, catalog, wanted, limit=10)
+        if not found:
+            return None
+        ranking = await gateway.clients.rank(user_id, wanted, found)
+    except ServiceUnavailable as error:
+        if error.code().name in ("INVALID_ARGUMENT", "NOT_FOUND"):
+            raise ValidationException(error.details() or "invalid request") from error
+        raise ServiceUnavailableException("the catalog or matcher is not answering") from error
+    if ranking.decision != "auto" or not ranking.ranked:
+        return None
+    best: Track = found[ranking.ranked[0].index]
+    if (best.album and best.track_number) or not best.provider_id:
+        return best
+    # Album or single is decided by the numbering, which search results may leave out.
+    try:
+        full = await gateway.clients.get_track(user_id, catalog, best.provider_id)
+    except ServiceUnavailable:
+        return best  # the search's record is still the right track
+    return full or best
 
 
 def _view(record: DownloadRecord) -> DownloadView:
@@ -75,8 +143,7 @@ class DownloadsController(Controller):
         data: JSONBody[QueueDownloads | None] = None,
     ) -> QueuedDownloads:
         options = data or QueueDownloads()
-        if options.audio_format is not None and options.audio_format not in FORMATS:
-            raise ClientException(f"audio_format must be one of {', '.join(FORMATS)}")
+        _check_format(options.audio_format)
         user_id = gateway.current_user()
         store = gateway.ctx.store
         run = await store.get("runs", run_key(user_id, run_id), RunRecord)
@@ -102,6 +169,47 @@ class DownloadsController(Controller):
                 )
                 ids.append(download_id)
         return QueuedDownloads(download_ids=sorted(ids, key=lambda d: int(d.rsplit("-", 1)[1])))
+
+    @post("/downloads", status_code=202, summary="Download one track, matched to an artist")
+    async def download_track(
+        self, gateway: NamedDependency[Gateway], data: JSONBody[TrackDownload]
+    ) -> TrackDownloadQueued:
+        _check_format(data.audio_format)
+        track = data.track.to_track()
+        if not track.title.strip():
+            raise ValidationException("the track needs a title")
+        user_id = gateway.current_user()
+        matched = None
+        if data.artist is not None:
+            track = msgspec.structs.replace(track, artists=(data.artist,))
+            matched = await _catalog_match(gateway, user_id, track, data.catalog)
+        download_id = f"{new_id()}-0"
+        # Recorded before it is announced, so following it never starts with "not found".
+        await gateway.ctx.store.create(
+            "downloads",
+            f"{user_id}.{download_id}",
+            DownloadRecord(
+                download_id=download_id,
+                user_id=user_id,
+                title=(matched or track).title,
+                target_path="",
+            ),
+        )
+        await gateway.ctx.bus.publish(
+            DownloadRequested(
+                user_id=user_id,
+                event_id=download_id,
+                download_id=download_id,
+                # Planned by the downloader, whose layout decides where it goes.
+                item=PlannedDownload(
+                    position=0, track=matched or track, search_query="", target_path=""
+                ),
+                audio_format=data.audio_format,
+            )
+        )
+        return TrackDownloadQueued(
+            download_id=download_id, track=matched or track, matched=matched is not None
+        )
 
     @get("/downloads", summary="Downloads, newest first")
     async def list_downloads(self, gateway: NamedDependency[Gateway]) -> list[DownloadView]:

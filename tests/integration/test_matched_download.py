@@ -1,0 +1,149 @@
+"""A matched download: one track, an artist chosen for it, the catalog's record of that
+artist's track as what the file is tagged and filed with (real gateway, connectors with the
+Deezer emulator as the catalog, real matcher over gRPC, real yt-dlp from a local server)."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+import http.server
+import threading
+from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import mutagen
+import pytest
+
+from services.connectors.app import ProviderSettings
+from services.connectors.settings import DeezerSettings
+from services.downloader.domain.sources import Source, source_from_entry
+from tests.emulators.deezer import DeezerState, deezer_app, recorded_tracks
+from tests.emulators.scripted import serving
+from tests.support.audio import make_audio
+from tests.support.installation import Installation, running_installation
+
+pytestmark = pytest.mark.timeout(120)
+
+
+SONG = "Harder Better Faster Stronger"
+
+
+def catalogue() -> list[dict[str, Any]]:
+    """Deezer's recorded tracks, the Daft Punk one made 4 seconds long to keep audio small."""
+    tracks = copy.deepcopy(recorded_tracks())
+    for track in tracks:
+        if track["title"] == SONG:
+            track["duration"] = 4
+    return tracks
+
+
+class OneUpload:
+    """YouTube as far as this test needs it: one official upload of the song."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    async def __call__(self, query: str) -> Sequence[Source]:
+        entry = {
+            "id": "hbfs",
+            "title": SONG,
+            "channel": "Daft Punk - Topic",
+            "duration": 4,
+            "url": f"{self.url}/hbfs.opus",
+        }
+        return [s for s in [source_from_entry(entry)] if s]
+
+
+@pytest.fixture
+def media(tmp_path: Path) -> Iterator[str]:
+    root = tmp_path / "www"
+    make_audio(root / "hbfs.opus", seconds=4)
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0),
+        functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root)),
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture
+async def world(
+    nats_url: str, namespace: str, media: str, tmp_path: Path
+) -> AsyncIterator[tuple[Installation, Path]]:
+    state = DeezerState(catalogue=catalogue())
+    library = tmp_path / "Music"
+    async with (
+        serving(deezer_app(state)) as deezer_url,
+        running_installation(
+            nats_url,
+            namespace,
+            providers=ProviderSettings(deezer=DeezerSettings(api_url=deezer_url)),
+            search=OneUpload(media),
+            library_dir=library,
+        ) as installation,
+    ):
+        yield installation, library
+
+
+async def finished(api: httpx.AsyncClient, download_id: str) -> dict[str, Any]:
+    for _ in range(600):
+        download: dict[str, Any] = (await api.get(f"/api/v1/downloads/{download_id}")).json()
+        if download["status"] not in ("queued", "searching", "downloading", "tagging"):
+            return download
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"download {download_id} did not finish: {download}")
+
+
+async def test_the_chosen_artists_catalog_record_names_tags_and_files_the_track(
+    world: tuple[Installation, Path],
+) -> None:
+    installation, library = world
+    # As the track came from a video: the uploader as artist, the title as typed.
+    upload = {"title": SONG, "artists": ["DaftPunkVEVO"]}
+    async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as api:
+        queued = await api.post("/api/v1/downloads", json={"track": upload, "artist": "Daft Punk"})
+        assert queued.status_code == 202, queued.text
+        answer = queued.json()
+        download = await finished(api, answer["download_id"])
+
+    assert answer["matched"] is True
+    matched = answer["track"]
+    assert (matched["title"], matched["album"], matched["track_number"]) == (SONG, "Discovery", 4)
+    assert download["status"] == "done", download
+    filed = library / download["path"]
+    assert filed.parts[-3:] == ("Daft Punk", "Daft Punk - Discovery", f"04 {SONG}.opus"), filed
+    tags = mutagen.File(filed)
+    assert (tags["title"], tags["artist"], tags["album"], tags["tracknumber"]) == (
+        [SONG],
+        ["Daft Punk"],
+        ["Discovery"],
+        ["4"],
+    )
+
+
+async def test_an_artist_the_catalog_does_not_know_keeps_the_tracks_own_metadata(
+    world: tuple[Installation, Path],
+) -> None:
+    installation, _ = world
+    upload = {"title": "The Joke", "artists": ["someone"], "duration_ms": 4000}
+    async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as api:
+        queued = await api.post(
+            "/api/v1/downloads", json={"track": upload, "artist": "Nobody Known"}
+        )
+        bad_format = await api.post(
+            "/api/v1/downloads", json={"track": upload, "audio_format": "wav"}
+        )
+        no_title = await api.post("/api/v1/downloads", json={"track": {"title": " "}})
+        listed = (await api.get("/api/v1/downloads")).json()
+
+    assert queued.status_code == 202, queued.text
+    answer = queued.json()
+    assert answer["matched"] is False
+    assert (answer["track"]["title"], answer["track"]["artists"]) == ("The Joke", ["Nobody Known"])
+    assert bad_format.status_code == 400 and "audio_format" in bad_format.text
+    assert no_title.status_code == 400 and "title" in no_title.text
+    assert [d["download_id"] for d in listed] == [answer["download_id"]]  # nothing else queued
