@@ -143,6 +143,11 @@ def connection_key(user_id: str, connection_id: str) -> str:
     return f"{user_id}.{connection_id}"
 
 
+def download_key(user_id: str, download_id: str) -> str:
+    """Key of a download's record."""
+    return f"{user_id}.{download_id}"
+
+
 def run_key(user_id: str, run_id: str) -> str:
     """Key of a run header."""
     return f"{user_id}.{run_id}"

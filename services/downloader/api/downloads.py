@@ -29,17 +29,13 @@ from services.kernel.contracts import (
     reply_to,
     utcnow,
 )
-from services.kernel.records import DownloadRecord
+from services.kernel.records import DownloadRecord, download_key
 from services.kernel.store import Store
 
 FINISHED = ("done", "already_there", "review", "failed", "cancelled")
 #: Progress events at most this often (seconds), so a fast download is not a flood.
 PROGRESS_EVERY_S = 1.0
 CANCEL_POLL_S = 0.25
-
-
-def _key(user_id: str, download_id: str) -> str:
-    return f"{user_id}.{download_id}"
 
 
 class DownloadQueue:
@@ -72,7 +68,7 @@ class DownloadQueue:
             return msgspec.structs.replace(record, updated_at=utcnow(), **changes)
 
         return await self.store.update(
-            "downloads", _key(request.user_id, request.download_id), DownloadRecord, change
+            "downloads", download_key(request.user_id, request.download_id), DownloadRecord, change
         )
 
     def _planned(self, request: DownloadRequested) -> DownloadRequested:
@@ -90,7 +86,7 @@ class DownloadQueue:
 
     async def __call__(self, request: DownloadRequested) -> None:
         request = self._planned(request)
-        key = _key(request.user_id, request.download_id)
+        key = download_key(request.user_id, request.download_id)
         await self.store.create(
             "downloads",
             key,

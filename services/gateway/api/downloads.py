@@ -25,7 +25,13 @@ from services.kernel.contracts import (
     TrackDocument,
     new_id,
 )
-from services.kernel.records import BatchRecord, DownloadRecord, RunRecord, run_key
+from services.kernel.records import (
+    BatchRecord,
+    DownloadRecord,
+    RunRecord,
+    download_key,
+    run_key,
+)
 
 DownloadId = Annotated[
     str, Parameter(pattern=r"^[0-9a-f]{32}-\d{1,6}$", description="A download id")
@@ -113,6 +119,22 @@ async def _catalog_match(
     return full or best
 
 
+async def _enqueue(gateway: Gateway, request: DownloadRequested) -> None:
+    """Record a download as queued, then announce it: following it never starts with "not
+    found" (a download recorded before keeps its record)."""
+    await gateway.ctx.store.create(
+        "downloads",
+        download_key(request.user_id, request.download_id),
+        DownloadRecord(
+            download_id=request.download_id,
+            user_id=request.user_id,
+            title=request.item.track.title,
+            target_path=request.item.target_path,
+        ),
+    )
+    await gateway.ctx.bus.publish(request)
+
+
 def _view(record: DownloadRecord) -> DownloadView:
     return DownloadView(
         download_id=record.download_id,
@@ -158,14 +180,15 @@ class DownloadsController(Controller):
             for item in batch.plan or []:
                 download_id = f"{run_id}-{item.position}"
                 # The id is the event id too: queuing a run twice stores each request once.
-                await gateway.ctx.bus.publish(
+                await _enqueue(
+                    gateway,
                     DownloadRequested(
                         user_id=user_id,
                         event_id=download_id,
                         download_id=download_id,
                         item=item,
                         audio_format=options.audio_format,
-                    )
+                    ),
                 )
                 ids.append(download_id)
         return QueuedDownloads(download_ids=sorted(ids, key=lambda d: int(d.rsplit("-", 1)[1])))
@@ -184,18 +207,8 @@ class DownloadsController(Controller):
             track = msgspec.structs.replace(track, artists=(data.artist,))
             matched = await _catalog_match(gateway, user_id, track, data.catalog)
         download_id = f"{new_id()}-0"
-        # Recorded before it is announced, so following it never starts with "not found".
-        await gateway.ctx.store.create(
-            "downloads",
-            f"{user_id}.{download_id}",
-            DownloadRecord(
-                download_id=download_id,
-                user_id=user_id,
-                title=(matched or track).title,
-                target_path="",
-            ),
-        )
-        await gateway.ctx.bus.publish(
+        await _enqueue(
+            gateway,
             DownloadRequested(
                 user_id=user_id,
                 event_id=download_id,
@@ -205,7 +218,7 @@ class DownloadsController(Controller):
                     position=0, track=matched or track, search_query="", target_path=""
                 ),
                 audio_format=data.audio_format,
-            )
+            ),
         )
         return TrackDownloadQueued(
             download_id=download_id, track=matched or track, matched=matched is not None
@@ -223,7 +236,7 @@ class DownloadsController(Controller):
         self, gateway: NamedDependency[Gateway], download_id: DownloadId
     ) -> DownloadView:
         record = await gateway.ctx.store.get(
-            "downloads", f"{gateway.current_user()}.{download_id}", DownloadRecord
+            "downloads", download_key(gateway.current_user(), download_id), DownloadRecord
         )
         if record is None:
             raise NotFoundException(f"no download {download_id}")
@@ -235,7 +248,7 @@ class DownloadsController(Controller):
     ) -> Response[DownloadView]:
         changed = await gateway.ctx.store.update(
             "downloads",
-            f"{gateway.current_user()}.{download_id}",
+            download_key(gateway.current_user(), download_id),
             DownloadRecord,
             lambda r: (
                 None if r.cancel_requested else msgspec.structs.replace(r, cancel_requested=True)
