@@ -22,6 +22,7 @@ from services.connectors.adapters import deezer as deezer_adapter
 from services.connectors.adapters import spotify as spotify_adapter
 from services.connectors.adapters.cache import InProcessLookupCache
 from services.connectors.adapters.http import CallCounter, ProviderHttp
+from services.connectors.adapters.provider import Provider
 from services.connectors.adapters.ratelimit import InProcessTokenBuckets
 from services.connectors.domain.limits import Bucket, classify_deezer, classify_spotify
 from tests.emulators.deezer import TOKEN, DeezerState, deezer_app
@@ -41,6 +42,40 @@ def report(
     )
 
 
+async def copy_playlist(
+    name: str,
+    provider: Provider,
+    counter: CallCounter,
+    source: str,
+    tracks: int,
+    endpoints: tuple[str, str],
+    sizes: tuple[int, int],
+) -> None:
+    """Read ``source`` whole, write it into a new playlist; report each direction's calls
+    (counted at the ``endpoints``) against the fewest its (page, batch) ``sizes`` allow."""
+    started = time.perf_counter()
+    read = [t.provider_id or "" async for t in provider.playlist_items(source)]
+    report(
+        name,
+        "read",
+        tracks,
+        int(counter.value(name, endpoints[0], "ok")),
+        math.ceil(tracks / sizes[0]),
+        time.perf_counter() - started,
+    )
+    target = await provider.create_playlist("copy")
+    started = time.perf_counter()
+    await provider.add_items(target.playlist_id, read)
+    report(
+        name,
+        "write",
+        tracks,
+        int(counter.value(name, endpoints[1], "ok")),
+        math.ceil(tracks / sizes[1]),
+        time.perf_counter() - started,
+    )
+
+
 async def spotify(tracks: int, latency: float) -> None:
     state = SpotifyState()
     source = state.add_generated_playlist(tracks)
@@ -56,26 +91,14 @@ async def spotify(tracks: int, latency: float) -> None:
             url, state.client_id, spotify_adapter.SpotifyToken(access, refresh, 4e9), keep
         )
         provider = spotify_adapter.SpotifyProvider(http, auth, [UNLIMITED])
-        started = time.perf_counter()
-        read = [t.provider_id or "" async for t in provider.playlist_items(source)]
-        report(
+        await copy_playlist(
             "spotify",
-            "read",
+            provider,
+            counter,
+            source,
             tracks,
-            int(counter.value("spotify", "playlist_items", "ok")),
-            math.ceil(tracks / spotify_adapter.PAGE_SIZE),
-            time.perf_counter() - started,
-        )
-        target = await provider.create_playlist("copy")
-        started = time.perf_counter()
-        await provider.add_items(target.playlist_id, read)
-        report(
-            "spotify",
-            "write",
-            tracks,
-            int(counter.value("spotify", "playlist_add", "ok")),
-            math.ceil(tracks / spotify_adapter.ADD_BATCH),
-            time.perf_counter() - started,
+            ("playlist_items", "playlist_add"),
+            (spotify_adapter.PAGE_SIZE, spotify_adapter.ADD_BATCH),
         )
         await http.close()
         await auth.close()
@@ -88,26 +111,14 @@ async def deezer(tracks: int, latency: float) -> None:
         counter = CallCounter(CollectorRegistry())
         http = ProviderHttp("deezer", url, classify_deezer, InProcessTokenBuckets(), counter)
         provider = deezer_adapter.DeezerProvider(http, InProcessLookupCache(), TOKEN, UNLIMITED)
-        started = time.perf_counter()
-        read = [t.provider_id or "" async for t in provider.playlist_items(str(source))]
-        report(
+        await copy_playlist(
             "deezer",
-            "read",
+            provider,
+            counter,
+            str(source),
             tracks,
-            int(counter.value("deezer", "playlist_tracks", "ok")),
-            math.ceil(tracks / deezer_adapter.PAGE_SIZE),
-            time.perf_counter() - started,
-        )
-        target = await provider.create_playlist("copy")
-        started = time.perf_counter()
-        await provider.add_items(target.playlist_id, read)
-        report(
-            "deezer",
-            "write",
-            tracks,
-            int(counter.value("deezer", "playlist_add", "ok")),
-            math.ceil(tracks / deezer_adapter.WRITE_BATCH),
-            time.perf_counter() - started,
+            ("playlist_tracks", "playlist_add"),
+            (deezer_adapter.PAGE_SIZE, deezer_adapter.WRITE_BATCH),
         )
         await http.close()
 

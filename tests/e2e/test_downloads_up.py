@@ -5,10 +5,8 @@ tracks are not downloaded again; a cancelled download leaves nothing behind."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import signal
-import threading
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +20,7 @@ import pytest
 
 from tests.e2e.conftest import Started, alive, descendants
 from tests.support.audio import make_audio
+from tests.support.files import TricklingHandler, serving_folder
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -32,18 +31,13 @@ UPLOADS = {
     "Nul - AUX (Official Audio)": ("aux.m4a", 3),
     "Drip - Slow Song": ("slow-song.opus", 60),
 }
-#: Files named ``slow-*`` trickle out, so that a download is still running when cancelled.
-TRICKLE_BYTES, TRICKLE_EVERY_S = 8192, 0.1
 
 
-class FakeYouTube(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+class FakeYouTube(TricklingHandler):
+    """Search answers as XSPF; the media as files (``slow-*`` ones trickle out)."""
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
-        if parts.path.startswith("/slow-"):
-            return self.trickle(parts.path.lstrip("/"))
         if parts.path != "/search.xspf":
             return super().do_GET()
         words = set(parse_qs(parts.query).get("q", [""])[0].casefold().split())
@@ -64,32 +58,14 @@ class FakeYouTube(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def trickle(self, name: str) -> None:
-        data = (Path(self.directory) / name).read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Type", "audio/ogg")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        try:
-            for start in range(0, len(data), TRICKLE_BYTES):
-                self.wfile.write(data[start : start + TRICKLE_BYTES])
-                time.sleep(TRICKLE_EVERY_S)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the downloader hung up: it was cancelled
-
 
 @pytest.fixture
 def youtube(tmp_path: Path) -> Iterator[str]:
     root = tmp_path / "youtube"
-    root.mkdir()
     for name, seconds in UPLOADS.values():
         make_audio(root / name, seconds=seconds)
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(FakeYouTube, directory=str(root))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving_folder(root, FakeYouTube) as url:
+        yield url
 
 
 def wait_for(get: Callable[[], Any], done: Callable[[Any], bool], within: float = 90) -> Any:
@@ -109,15 +85,11 @@ PLAYLIST = [
 ]
 
 
-def test_missing_tracks_are_downloaded_tagged_and_filed_and_not_twice(
+@pytest.fixture
+def up(
     start_up: Callable[[dict[str, str]], Started], youtube: str, music_dir: Path
-) -> None:
-    make_audio(
-        music_dir / "The Beatles" / "Hey Jude.mp3",
-        seconds=3,
-        title="Hey Jude",
-        artist="The Beatles",
-    )
+) -> tuple[subprocess.Popen[str], httpx.Client]:
+    """``tunebridge up``, ready, filing into ``music_dir`` what it finds on the stand-in."""
     process, url, log = start_up(
         {
             "TUNEBRIDGE_DOWNLOADER__SEARCH_URLS": f"{youtube}/search.xspf?q={{query}}",
@@ -126,18 +98,32 @@ def test_missing_tracks_are_downloaded_tagged_and_filed_and_not_twice(
     )
     assert process.stdout is not None
     assert "ready" in process.stdout.readline(), log.read_text()[-3000:]
-    api = httpx.Client(base_url=url, timeout=10)
+    return process, httpx.Client(base_url=url, timeout=10)
 
-    def check() -> dict[str, Any]:
-        run_id = api.post(
-            "/api/v1/runs/missing-tracks", json={"folder": str(music_dir), "tracks": PLAYLIST}
-        ).json()["run_id"]
-        return wait_for(
-            lambda: api.get(f"/api/v1/runs/{run_id}").json(),
-            lambda run: run.get("status") in ("completed", "failed"),
-        )
 
-    run = check()
+def check_missing(api: httpx.Client, music_dir: Path, tracks: list[dict[str, Any]]) -> Any:
+    """A missing-tracks run of ``tracks`` against ``music_dir``, once it has ended."""
+    run_id = api.post(
+        "/api/v1/runs/missing-tracks", json={"folder": str(music_dir), "tracks": tracks}
+    ).json()["run_id"]
+    return wait_for(
+        lambda: api.get(f"/api/v1/runs/{run_id}").json(),
+        lambda run: run.get("status") in ("completed", "failed"),
+    )
+
+
+def test_missing_tracks_are_downloaded_tagged_and_filed_and_not_twice(
+    up: tuple[subprocess.Popen[str], httpx.Client], music_dir: Path
+) -> None:
+    process, api = up
+    make_audio(
+        music_dir / "The Beatles" / "Hey Jude.mp3",
+        seconds=3,
+        title="Hey Jude",
+        artist="The Beatles",
+    )
+
+    run = check_missing(api, music_dir, PLAYLIST)
     assert [i["track"]["title"] for i in run["missing"]] == ["Teardrop", "AUX"]
     queued = api.post(f"/api/v1/runs/{run['run_id']}/downloads").json()["download_ids"]
     assert len(queued) == 2
@@ -158,7 +144,7 @@ def test_missing_tracks_are_downloaded_tagged_and_filed_and_not_twice(
     assert abs(tags.info.length - 4) < 0.5  # the studio upload, not the 6-second live one
     assert mutagen.File(reserved)["\xa9nam"] == ["AUX"]
 
-    again = check()
+    again = check_missing(api, music_dir, PLAYLIST)
     assert again["summary"] == {"total": 3, "present": 3, "missing": 0}
     assert api.post(f"/api/v1/runs/{again['run_id']}/downloads").json()["download_ids"] == []
 
@@ -169,25 +155,11 @@ def test_missing_tracks_are_downloaded_tagged_and_filed_and_not_twice(
 
 
 def test_a_cancelled_download_stops_and_leaves_no_partial_file(
-    start_up: Callable[[dict[str, str]], Started], youtube: str, music_dir: Path
+    up: tuple[subprocess.Popen[str], httpx.Client], music_dir: Path
 ) -> None:
-    process, url, log = start_up(
-        {
-            "TUNEBRIDGE_DOWNLOADER__SEARCH_URLS": f"{youtube}/search.xspf?q={{query}}",
-            "TUNEBRIDGE_DOWNLOADER__LIBRARY_DIR": str(music_dir),
-        }
-    )
-    assert process.stdout is not None
-    assert "ready" in process.stdout.readline(), log.read_text()[-3000:]
-    api = httpx.Client(base_url=url, timeout=10)
+    process, api = up
     song = {"title": "Slow Song", "artists": ["Drip"], "duration_ms": 60_000}
-    run_id = api.post(
-        "/api/v1/runs/missing-tracks", json={"folder": str(music_dir), "tracks": [song]}
-    ).json()["run_id"]
-    wait_for(
-        lambda: api.get(f"/api/v1/runs/{run_id}").json(),
-        lambda run: run.get("status") == "completed",
-    )
+    run_id = check_missing(api, music_dir, [song])["run_id"]
     (download_id,) = api.post(f"/api/v1/runs/{run_id}/downloads").json()["download_ids"]
     wait_for(
         lambda: api.get(f"/api/v1/downloads/{download_id}").json(),

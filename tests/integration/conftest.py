@@ -1,4 +1,5 @@
-"""An installation of all five services per test, and an HTTP client for its gateway."""
+"""An installation of all five services per test, an HTTP client for its gateway, and a
+store of its own on the test's NATS."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from faststream.nats import NatsBroker
 
+from services.kernel.bus import jetstream
+from services.kernel.store import Store
+from services.kernel.subjects import Topology
 from tests.support.installation import Installation, running_installation
 
 
@@ -20,3 +25,13 @@ async def installation(nats_url: str, namespace: str) -> AsyncIterator[Installat
 async def api(installation: Installation) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as client:
         yield client
+
+
+@pytest.fixture
+async def store(nats_url: str, namespace: str) -> AsyncIterator[Store]:
+    broker = NatsBroker(nats_url)
+    await broker.connect()
+    opened = Store(jetstream(broker), Topology(namespace))
+    await opened.open()
+    yield opened
+    await broker.stop()

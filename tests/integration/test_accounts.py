@@ -8,7 +8,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from faststream.nats import NatsBroker
 from prometheus_client import CollectorRegistry
 
 from services.connectors.adapters.accounts import Accounts
@@ -17,10 +16,8 @@ from services.connectors.adapters.ratelimit import InProcessTokenBuckets
 from services.connectors.adapters.spotify import NeedsReauthorisation, SpotifyProvider
 from services.connectors.domain.limits import Bucket, classify_spotify
 from services.connectors.domain.oauth import OAuthError
-from services.kernel.bus import jetstream
 from services.kernel.crypto import SecretBox, generate_key_spec
 from services.kernel.store import Store
-from services.kernel.subjects import Topology
 from tests.emulators.deezer import APP_ID as DEEZER_APP
 from tests.emulators.deezer import APP_SECRET as DEEZER_SECRET
 from tests.emulators.deezer import DeezerState, deezer_app
@@ -30,16 +27,6 @@ from tests.emulators.spotify import SpotifyState, spotify_app
 pytestmark = pytest.mark.timeout(60)
 REDIRECT = "http://127.0.0.1:8901/callback"
 KEY = generate_key_spec("k1")
-
-
-@pytest.fixture
-async def store(nats_url: str, namespace: str) -> AsyncIterator[Store]:
-    broker = NatsBroker(nats_url)
-    await broker.connect()
-    opened = Store(jetstream(broker), Topology(namespace))
-    await opened.open()
-    yield opened
-    await broker.stop()
 
 
 @pytest.fixture

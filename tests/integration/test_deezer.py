@@ -14,15 +14,13 @@ from services.connectors.adapters.cache import InProcessLookupCache
 from services.connectors.adapters.deezer import PAGE_SIZE, DeezerProvider
 from services.connectors.adapters.http import CallCounter, ProviderHttp, RetryPolicy, Unauthorized
 from services.connectors.adapters.ratelimit import InProcessTokenBuckets
-from services.connectors.app import ProviderSettings
 from services.connectors.domain.limits import classify_deezer
-from services.connectors.settings import DeezerSettings
 from services.kernel.contracts import Track
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from services.kernel.rpc.tunebridge.music.v1 import track_pb2
 from tests.emulators.deezer import TOKEN, DeezerState, deezer_app
 from tests.emulators.scripted import serving
-from tests.support.installation import running_installation
+from tests.support.installation import installation_with_deezer
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -143,15 +141,7 @@ async def test_library_calls_without_a_valid_token_say_so(deezer: Deezer) -> Non
 async def test_the_connectors_service_answers_catalog_questions_over_grpc(
     nats_url: str, namespace: str
 ) -> None:
-    state = DeezerState()
-    async with (
-        serving(deezer_app(state)) as deezer_url,
-        running_installation(
-            nats_url,
-            namespace,
-            providers=ProviderSettings(deezer=DeezerSettings(api_url=deezer_url)),
-        ) as installation,
-    ):
+    async with installation_with_deezer(nats_url, namespace) as installation:
         port = installation.runtimes["connectors"].context.detail["grpc_port"]
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = catalog_pb2_grpc.CatalogServiceStub(channel)
@@ -200,14 +190,8 @@ async def test_saved_albums_and_a_reorder_in_one_call(deezer: Deezer) -> None:
 async def test_the_gateway_suggests_artists_from_a_catalog_search(
     nats_url: str, namespace: str
 ) -> None:
-    state = DeezerState()
     async with (
-        serving(deezer_app(state)) as deezer_url,
-        running_installation(
-            nats_url,
-            namespace,
-            providers=ProviderSettings(deezer=DeezerSettings(api_url=deezer_url)),
-        ) as installation,
+        installation_with_deezer(nats_url, namespace) as installation,
         httpx.AsyncClient(base_url=installation.base_url) as api,
     ):
         suggested = await api.post(

@@ -3,9 +3,6 @@ local server standing in for YouTube, checked, tagged and filed."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from services.downloader.domain.sources import Source, source_from_entry
 from services.kernel.contracts import PlannedDownload, Track
 from services.matcher.domain.scoring import rank as matcher_rank
 from tests.support.audio import make_audio
+from tests.support.files import serving_folder
 
 pytestmark = pytest.mark.timeout(120)
 COVER = b"\xff\xd8\xff\xe0" + b"\x00" * 32 + b"\xff\xd9"
@@ -35,13 +33,8 @@ TRACK = Track(
 def youtube(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A local stand-in for YouTube's media servers."""
     root = tmp_path / "www"
-    root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None  # type: ignore[assignment,attr-defined]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", root
-    server.shutdown()
+    with serving_folder(root) as url:
+        yield url, root
 
 
 def search_results(url: str) -> list[dict[str, object]]:

@@ -4,10 +4,6 @@ ranked by the real matcher over gRPC, fetched by the real yt-dlp from a local se
 from __future__ import annotations
 
 import asyncio
-import functools
-import http.server
-import threading
-import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -21,6 +17,7 @@ from services.kernel.bus import jetstream
 from services.kernel.contracts import DownloadFinished, DownloadRequested, Track
 from services.kernel.records import DownloadRecord
 from tests.support.audio import make_audio
+from tests.support.files import TricklingHandler, serving_folder
 from tests.support.installation import Installation, running_installation
 
 pytestmark = pytest.mark.timeout(120)
@@ -31,17 +28,6 @@ TRACK = Track(
     track_number=3,
     duration_ms=4000,
 )
-
-
-class SlowHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def copyfile(self, source, outputfile) -> None:  # type: ignore[no-untyped-def]
-        while chunk := source.read(8192):
-            outputfile.write(chunk)
-            if "slow" in self.path:
-                time.sleep(0.05)
 
 
 class LocalYouTube:
@@ -71,18 +57,13 @@ async def world(
     nats_url: str, namespace: str, tmp_path: Path
 ) -> AsyncIterator[tuple[Installation, LocalYouTube, Path]]:
     root = tmp_path / "www"
-    root.mkdir()
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(SlowHandler, directory=str(root))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    youtube = LocalYouTube(root, f"http://127.0.0.1:{server.server_address[1]}")
     library = tmp_path / "Music"
-    async with running_installation(
-        nats_url, namespace, search=youtube, library_dir=library
-    ) as installation:
-        yield installation, youtube, library
-    server.shutdown()
+    with serving_folder(root, TricklingHandler) as url:
+        youtube = LocalYouTube(root, url)
+        async with running_installation(
+            nats_url, namespace, search=youtube, library_dir=library
+        ) as installation:
+            yield installation, youtube, library
 
 
 async def finished(installation: Installation, count: int) -> list[DownloadFinished]:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,22 +12,13 @@ import pytest
 from services.downloader.adapters.fetcher import Cancelled, FetchError, Progress, fetch
 from services.downloader.domain.fetching import duration_ok, explain_error
 from tests.support.audio import make_audio
+from tests.support.files import TricklingHandler, serving_folder
 
 pytestmark = pytest.mark.timeout(120)
 
 
-class SlowHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files, slowly for paths starting with /slow/ (to have time to cancel)."""
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def copyfile(self, source, outputfile) -> None:  # type: ignore[no-untyped-def]
-        if not self.path.startswith("/slow/"):
-            return super().copyfile(source, outputfile)
-        while chunk := source.read(4096):
-            outputfile.write(chunk)
-            time.sleep(0.05)
+class SlowPathHandler(TricklingHandler):
+    """Serves each file twice over: slowly under /slow/ (to have time to cancel)."""
 
     def translate_path(self, path: str) -> str:
         return super().translate_path(path.replace("/slow/", "/", 1))
@@ -39,14 +27,8 @@ class SlowHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     root = tmp_path / "www"
-    root.mkdir()
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(SlowHandler, directory=str(root))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", root
-    server.shutdown()
+    with serving_folder(root, SlowPathHandler) as url:
+        yield url, root
 
 
 def test_best_audio_is_kept_as_it_is_with_progress(

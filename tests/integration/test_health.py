@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import socket
 
 import httpx
 import pytest
-import redis
 
 from services.downloader.app import DownloaderApp
 from services.downloader.settings import DownloaderSettings
 from services.kernel.runtime import Runtime
 from tests.support.installation import Installation, fast_bus_settings, running_installation
+from tests.support.redis_server import reachable_redis
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -38,15 +37,6 @@ async def test_all_ready_is_200_and_a_stopped_service_makes_it_503(
     assert body["status"] == "unavailable"
     assert body["services"]["downloader"]["ready"] is False
     assert body["services"]["matcher"]["ready"] is True
-
-
-def reachable_redis() -> str:
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError as error:
-        pytest.skip(f"no Redis at {url} ({error}); set REDIS_URL to run this test")
-    return url
 
 
 @pytest.mark.parametrize("redis_works", [True, False], ids=["redis-up", "redis-down"])

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import functools
-import http.server
-import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,13 +14,11 @@ import httpx
 import mutagen
 import pytest
 
-from services.connectors.app import ProviderSettings
-from services.connectors.settings import DeezerSettings
 from services.downloader.domain.sources import Source, source_from_entry
-from tests.emulators.deezer import DeezerState, deezer_app, recorded_tracks
-from tests.emulators.scripted import serving
+from tests.emulators.deezer import DeezerState, recorded_tracks
 from tests.support.audio import make_audio
-from tests.support.installation import Installation, running_installation
+from tests.support.files import serving_folder
+from tests.support.installation import Installation, installation_with_deezer
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -61,31 +56,22 @@ class OneUpload:
 def media(tmp_path: Path) -> Iterator[str]:
     root = tmp_path / "www"
     make_audio(root / "hbfs.opus", seconds=4)
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0),
-        functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root)),
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving_folder(root) as url:
+        yield url
 
 
 @pytest.fixture
 async def world(
     nats_url: str, namespace: str, media: str, tmp_path: Path
 ) -> AsyncIterator[tuple[Installation, Path]]:
-    state = DeezerState(catalogue=catalogue())
     library = tmp_path / "Music"
-    async with (
-        serving(deezer_app(state)) as deezer_url,
-        running_installation(
-            nats_url,
-            namespace,
-            providers=ProviderSettings(deezer=DeezerSettings(api_url=deezer_url)),
-            search=OneUpload(media),
-            library_dir=library,
-        ) as installation,
-    ):
+    async with installation_with_deezer(
+        nats_url,
+        namespace,
+        DeezerState(catalogue=catalogue()),
+        search=OneUpload(media),
+        library_dir=library,
+    ) as installation:
         yield installation, library
 
 

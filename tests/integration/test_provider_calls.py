@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -32,6 +31,7 @@ from services.connectors.adapters.ratelimit import (
 )
 from services.connectors.domain.limits import Bucket, classify_deezer, classify_spotify
 from tests.emulators.scripted import Answer, Script, scripted_app, serving
+from tests.support.redis_server import reachable_redis
 
 pytestmark = pytest.mark.timeout(60)
 QUICK = RetryPolicy(attempts=4, base_s=0.05, cap_s=0.2, timeout_s=0.5)
@@ -39,14 +39,8 @@ QUICK = RetryPolicy(attempts=4, base_s=0.05, cap_s=0.2, timeout_s=0.5)
 
 @contextlib.asynccontextmanager
 async def real_redis() -> AsyncIterator[aioredis.Redis]:
-    """The machine's Redis (``REDIS_URL``), or a skip that says why not."""
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
-    client = aioredis.from_url(url)
-    try:
-        await client.ping()
-    except aioredis.RedisError as error:
-        await client.aclose()
-        pytest.skip(f"no Redis at {url} ({error}); set REDIS_URL to run this test")
+    """A client of the machine's Redis (``REDIS_URL``), or a skip that says why not."""
+    client = aioredis.from_url(reachable_redis())
     try:
         yield client
     finally:

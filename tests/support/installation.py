@@ -15,7 +15,7 @@ from pathlib import Path
 from opentelemetry.sdk.trace import SpanProcessor
 
 from services.connectors.app import ConnectorsApp, ProviderSettings
-from services.connectors.settings import ConnectorsSettings
+from services.connectors.settings import ConnectorsSettings, DeezerSettings
 from services.downloader.adapters.search import AudioSearch
 from services.downloader.app import DownloaderApp
 from services.downloader.settings import DownloaderSettings
@@ -27,6 +27,8 @@ from services.matcher.app import MatcherApp
 from services.matcher.settings import MatcherSettings
 from services.scheduler.app import SchedulerApp
 from services.scheduler.settings import SchedulerSettings
+from tests.emulators.deezer import DeezerState, deezer_app
+from tests.emulators.scripted import serving
 
 
 @dataclass
@@ -93,3 +95,25 @@ async def running_installation(
     finally:
         for made in reversed(list(runtimes.values())):
             await made.stop()
+
+
+@contextlib.asynccontextmanager
+async def installation_with_deezer(
+    nats_url: str,
+    namespace: str,
+    state: DeezerState | None = None,
+    search: AudioSearch | None = None,
+    library_dir: Path | None = None,
+) -> AsyncIterator[Installation]:
+    """A running installation whose Deezer catalog is the emulator serving ``state``."""
+    async with (
+        serving(deezer_app(state or DeezerState())) as deezer_url,
+        running_installation(
+            nats_url,
+            namespace,
+            providers=ProviderSettings(deezer=DeezerSettings(api_url=deezer_url)),
+            search=search,
+            library_dir=library_dir,
+        ) as installation,
+    ):
+        yield installation
