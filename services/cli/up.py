@@ -157,11 +157,9 @@ class Supervisor:
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline and not self.stopping:
             self.watch()
-            try:
+            with contextlib.suppress(httpx.HTTPError):  # not listening yet
                 if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
                     return True
-            except httpx.HTTPError:
-                pass
             time.sleep(0.25)
         return False
 

@@ -10,6 +10,7 @@ M4A: iTunes atoms (``trkn``, ``disk``, ``rtng``, ``covr``, freeform
 from __future__ import annotations
 
 import base64
+import contextlib
 from pathlib import Path
 
 from mutagen.flac import FLAC, Picture
@@ -57,11 +58,8 @@ def _cover_mime(cover: bytes) -> str:
 
 
 def _id3(path: Path, tags: TagSet, cover: bytes | None) -> None:
-    try:
-        id3 = ID3(path)
-        id3.delete(path)
-    except ID3NoHeaderError:
-        pass
+    with contextlib.suppress(ID3NoHeaderError):  # no old tags to clear
+        ID3(path).delete(path)
     id3 = ID3()
     text = {
         TIT2: [tags.title],
