@@ -36,6 +36,7 @@ from services.connectors.settings import (
 )
 from services.kernel import grpcwire
 from services.kernel.contracts import (
+    CandidatesRequested,
     FolderScanRequested,
     PlaylistImportRequested,
     ProviderReadRequested,
@@ -123,6 +124,7 @@ class ConnectorsApp:
         for provider in hosted:
             ctx.bus.consume(ProviderReadRequested, work.read, qualifier=provider, max_workers=4)
             ctx.bus.consume(ProviderWriteRequested, work.write, qualifier=provider)
+            ctx.bus.consume(CandidatesRequested, work.candidates, qualifier=provider, max_workers=4)
         ctx.detail["providers"] = ",".join(hosted)
 
     async def start(self, ctx: ServiceContext) -> None:

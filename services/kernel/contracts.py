@@ -435,7 +435,8 @@ class ProviderRead(Event, tag="providers.read", frozen=True):
 
 
 class ProviderWriteRequested(Event, tag="providers.write_requested", frozen=True):
-    """Change a playlist: create it (``create_name``), append ``add``, remove ``remove``.
+    """Change a playlist: create it (``create_name``), append ``add``, remove ``remove``;
+    or, with ``collection="liked"``, like ``add`` and unlike ``remove``.
 
     ``request_id`` makes the write idempotent: a request seen before is answered again
     from its recorded outcome, never written twice. Tracks travel at most ``MAX_BATCH``
@@ -449,6 +450,7 @@ class ProviderWriteRequested(Event, tag="providers.write_requested", frozen=True
     create_name: str | None = None
     add: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
+    collection: Literal["playlist", "liked"] = "playlist"
 
 
 class ProviderWritten(Event, tag="providers.written", frozen=True):
@@ -462,6 +464,87 @@ class ProviderWritten(Event, tag="providers.written", frozen=True):
     removed: int = 0
     error: str | None = None
     needs_reauthorisation: bool = False
+
+
+class CandidatesRequested(Event, tag="providers.candidates_requested", frozen=True):
+    """Find each track's likely equivalents in a provider's catalog (ISRC first, then a
+    search), for the matcher to judge.
+
+    Attributes:
+        request_id: Identifies the request; the reply carries it.
+        connection_id: The account to search as (its market and its rate allowance).
+        tracks: Up to ``MAX_BATCH`` source tracks.
+    """
+
+    request_id: str
+    connection_id: str
+    provider: str
+    tracks: tuple[Track, ...]
+
+
+class RankItem(msgspec.Struct, frozen=True, kw_only=True):
+    """A source track and the candidates to judge for it."""
+
+    track: Track
+    candidates: tuple[Track, ...]
+
+
+class CandidatesFound(Event, tag="providers.candidates_found", frozen=True):
+    """Each requested track with its candidates, in the request's order (or ``error``)."""
+
+    request_id: str
+    connection_id: str
+    provider: str
+    items: tuple[RankItem, ...] = ()
+    error: str | None = None
+
+
+# --- sync -----------------------------------------------------------------------------------
+
+
+class SyncRunRequested(Event, tag="sync.run_requested", frozen=True):
+    """Run a sync job: plan it, and apply the plan unless ``dry_run``.
+
+    Attributes:
+        run_id: The run to create (the gateway records it as pending first).
+        job_id: The job to run.
+        dry_run: Stop once the plan is made; write nothing to either side.
+        trigger: What started it (``manual``, ``schedule``, ``webhook``).
+    """
+
+    run_id: str
+    job_id: str
+    dry_run: bool = False
+    trigger: str = "manual"
+
+
+class ScoredCandidate(msgspec.Struct, frozen=True, kw_only=True):
+    """A candidate and the matcher's confidence that it is the same recording."""
+
+    track: Track
+    confidence: float
+
+
+class RankedItem(msgspec.Struct, frozen=True, kw_only=True):
+    """The matcher's verdict for one ``RankItem``: its candidates, best first, scored (the
+    asker decides with its own thresholds)."""
+
+    track: Track
+    candidates: tuple[ScoredCandidate, ...] = ()
+
+
+class RankRequested(Event, tag="matching.rank_requested", frozen=True):
+    """Ask the matcher to rank each item's candidates."""
+
+    request_id: str
+    items: tuple[RankItem, ...]
+
+
+class Ranked(Event, tag="matching.ranked", frozen=True):
+    """The verdicts, in the request's order."""
+
+    request_id: str
+    items: tuple[RankedItem, ...]
 
 
 # --- dead letters ---------------------------------------------------------------------------
@@ -510,4 +593,9 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     DownloadRequested,
     DownloadProgressed,
     DownloadFinished,
+    CandidatesRequested,
+    CandidatesFound,
+    SyncRunRequested,
+    RankRequested,
+    Ranked,
 )

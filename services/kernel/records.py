@@ -3,12 +3,22 @@ gateway that reads them. Every record names its user; keys start with the user i
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import datetime
 from typing import Literal
 
 import msgspec
 
-from services.kernel.contracts import MatchOutcome, PlannedDownload, SnapshotRef, utcnow
+from services.kernel.contracts import (
+    MatchOutcome,
+    PlannedDownload,
+    PlaylistRef,
+    ScoredCandidate,
+    SnapshotRef,
+    Track,
+    utcnow,
+)
 
 RunStatus = Literal["pending", "running", "completed", "failed"]
 
@@ -131,6 +141,257 @@ class ServiceStatus(msgspec.Struct, kw_only=True):
     at: datetime
     version: str = "0"
     detail: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+# --- sync -----------------------------------------------------------------------------------
+
+SyncDirection = Literal["a_to_b", "b_to_a", "both"]
+ConflictPolicy = Literal["skip", "source-wins", "merge", "ask"]
+Side = Literal["a", "b"]
+
+
+class SyncOptions(msgspec.Struct, kw_only=True):
+    """How a job syncs (see the README's sync semantics).
+
+    Attributes:
+        policy: How a conflict (removed on one side, added on the other) is settled.
+        prefer: The side whose action wins under ``source-wins``.
+        propagate_removals: Whether removals travel at all.
+        max_removals: Most removals one run may make on one side; more are all withheld.
+        auto_threshold: Match confidence at or above which a match is taken without asking.
+        review_threshold: Confidence at or above which a person is asked; below, unmatched.
+    """
+
+    policy: ConflictPolicy = "ask"
+    prefer: Side = "a"
+    propagate_removals: bool = True
+    max_removals: int | None = 100
+    auto_threshold: float = 0.9
+    review_threshold: float = 0.3
+
+
+class PlaylistPair(msgspec.Struct, kw_only=True):
+    """Two playlists kept in step, paired by id; a missing id is created on the first run."""
+
+    a_playlist_id: str | None = None
+    b_playlist_id: str | None = None
+
+
+class SyncJobRecord(msgspec.Struct, kw_only=True):
+    """A sync job: two connections, a direction, what to sync and how.
+
+    Attributes:
+        all_playlists: Every playlist the source side owns (both sides' in a both-ways
+            job), each paired with one of its own on the other side.
+        playlists: Chosen pairs (used when ``all_playlists`` is false).
+        liked: Whether liked songs are synced too.
+    """
+
+    job_id: str
+    user_id: str
+    name: str
+    a_connection_id: str
+    a_provider: str
+    b_connection_id: str
+    b_provider: str
+    direction: SyncDirection = "a_to_b"
+    all_playlists: bool = False
+    playlists: list[PlaylistPair] = msgspec.field(default_factory=list)
+    liked: bool = False
+    options: SyncOptions = msgspec.field(default_factory=SyncOptions)
+    created_at: datetime = msgspec.field(default_factory=utcnow)
+    updated_at: datetime = msgspec.field(default_factory=utcnow)
+
+
+class SyncPairState(msgspec.Struct, kw_only=True):
+    """What the last confirmed run left a pair as: the playlists' ids on both sides and
+    the name of the base (both sides' track ids) that the next three-way diff starts from.
+    """
+
+    pair_key: str
+    name: str
+    a_playlist_id: str | None = None
+    b_playlist_id: str | None = None
+    base: str | None = None
+    synced_at: datetime | None = None
+
+
+class SyncBase(msgspec.Struct, kw_only=True):
+    """Both sides of a pair as the last run left them (provider ids, in order)."""
+
+    a: list[str] = msgspec.field(default_factory=list)
+    b: list[str] = msgspec.field(default_factory=list)
+
+
+MappingSource = Literal["matcher", "review"]
+
+#: A mapping's target meaning "a person said: this recording is not on that service".
+NOT_ON_SERVICE = "-"
+
+
+class MappingRecord(msgspec.Struct, kw_only=True):
+    """A track on one provider is this track on another (or ``NOT_ON_SERVICE`` there)."""
+
+    target_id: str
+    source: MappingSource
+    confidence: float | None = None
+    decided_at: datetime = msgspec.field(default_factory=utcnow)
+
+
+ReviewStatus = Literal["pending", "decided", "skipped"]
+ReviewDecision = Literal["accept", "choose", "skip", "not_on_service"]
+
+
+class ReviewRecord(msgspec.Struct, kw_only=True):
+    """An uncertain match waiting for a person: the source track and its candidates.
+
+    One per source track and target provider, whichever job or run asked: a decision is
+    a mapping every later run honours.
+    """
+
+    review_id: str
+    user_id: str
+    job_id: str
+    run_id: str
+    from_provider: str
+    to_provider: str
+    source: Track
+    candidates: list[ScoredCandidate] = msgspec.field(default_factory=list)
+    status: ReviewStatus = "pending"
+    decision: ReviewDecision | None = None
+    chosen_id: str | None = None
+    created_at: datetime = msgspec.field(default_factory=utcnow)
+    decided_at: datetime | None = None
+
+
+SyncRunStatus = Literal["pending", "running", "planned", "completed", "failed", "cancelled"]
+SyncPhase = Literal["listing", "reading", "matching", "planning", "applying", "done"]
+
+
+class PairRun(msgspec.Struct, kw_only=True):
+    """One pair within a run: what each side held when read."""
+
+    pair_key: str
+    name: str
+    kind: Literal["playlist", "liked"] = "playlist"
+    a_playlist_id: str | None = None
+    b_playlist_id: str | None = None
+    a_snapshot: SnapshotRef | None = None
+    b_snapshot: SnapshotRef | None = None
+
+
+class WriteChain(msgspec.Struct, kw_only=True):
+    """The writes to one side of one pair, sent one after another (order matters)."""
+
+    steps: int
+    done: int = 0
+    playlist_id: str | None = None
+    error: str | None = None
+
+
+class SyncRunRecord(msgspec.Struct, kw_only=True):
+    """A sync run: where it stands, what it waits for, and what it did.
+
+    Attributes:
+        listings: Each side's playlists, when the job syncs all of them.
+        waiting: Request ids (reads, match batches) not yet answered in this phase.
+        chains: Write chains by ``<pair index>.<side>``.
+        counts: What the run did or (dry run) would do, by action.
+    """
+
+    run_id: str
+    user_id: str
+    job_id: str
+    dry_run: bool = False
+    trigger: str = "manual"
+    status: SyncRunStatus = "pending"
+    phase: SyncPhase = "listing"
+    created_at: datetime = msgspec.field(default_factory=utcnow)
+    updated_at: datetime = msgspec.field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    listings: dict[str, list[PlaylistRef]] = msgspec.field(default_factory=dict)
+    pairs: list[PairRun] = msgspec.field(default_factory=list)
+    waiting: list[str] = msgspec.field(default_factory=list)
+    match_batches: int = 0
+    chains: dict[str, WriteChain] = msgspec.field(default_factory=dict)
+    counts: dict[str, int] = msgspec.field(default_factory=dict)
+    cancel_requested: bool = False
+    notes: list[str] = msgspec.field(default_factory=list)
+    error: str | None = None
+
+
+class NotSynced(msgspec.Struct, frozen=True, kw_only=True):
+    """A track a run did not sync, and why (for the run report)."""
+
+    pair: str
+    side: Side
+    title: str
+    artists: tuple[str, ...] = ()
+    provider_id: str | None = None
+    reason: str
+    review_id: str | None = None
+
+
+class PairPlan(msgspec.Struct, kw_only=True):
+    """What a run does to one pair, and the state both sides end in once it is done."""
+
+    pair_key: str
+    name: str
+    add_to_a: list[str] = msgspec.field(default_factory=list)
+    remove_from_a: list[str] = msgspec.field(default_factory=list)
+    add_to_b: list[str] = msgspec.field(default_factory=list)
+    remove_from_b: list[str] = msgspec.field(default_factory=list)
+    final_a: list[str] = msgspec.field(default_factory=list)
+    final_b: list[str] = msgspec.field(default_factory=list)
+    conflicts: int = 0
+    withheld_removals: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+class SyncPlan(msgspec.Struct, kw_only=True):
+    """A run's whole plan and report (kept in the ``sync_plans`` object store)."""
+
+    pairs: list[PairPlan] = msgspec.field(default_factory=list)
+    not_synced: list[NotSynced] = msgspec.field(default_factory=list)
+
+
+def job_key(user_id: str, job_id: str) -> str:
+    """Key of a sync job."""
+    return f"{user_id}.{job_id}"
+
+
+def sync_run_key(user_id: str, run_id: str) -> str:
+    """Key of a sync run."""
+    return f"{user_id}.{run_id}"
+
+
+def sync_pair_key(user_id: str, job_id: str, pair_key: str) -> str:
+    """Key of a synced pair's state."""
+    return f"{user_id}.{job_id}.{pair_key}"
+
+
+def mapping_key(user_id: str, from_provider: str, track_id: str, to_provider: str) -> str:
+    """Key of what ``track_id`` on ``from_provider`` is on ``to_provider``."""
+    return f"{user_id}.{from_provider}.{key_token(track_id)}.{to_provider}"
+
+
+def review_key(user_id: str, review_id: str) -> str:
+    """Key of a review item."""
+    return f"{user_id}.{review_id}"
+
+
+def review_id_for(from_provider: str, track_id: str, to_provider: str) -> str:
+    """The one review item for a track and a target provider (so asking twice asks once)."""
+    return hashlib.sha256(f"{from_provider}\0{track_id}\0{to_provider}".encode()).hexdigest()[:32]
+
+
+_KEY_SAFE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def key_token(value: str) -> str:
+    """``value`` as one key token: kept when it is already safe, else a digest of it."""
+    if _KEY_SAFE.match(value):
+        return value
+    return "h" + hashlib.sha256(value.encode()).hexdigest()[:40]
 
 
 def library_parts(folder: str, media_server: str | None) -> list[str]:

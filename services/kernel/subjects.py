@@ -25,6 +25,7 @@ STREAM_MAX_AGE = {
     "library": 7 * 86400,
     "matching": 7 * 86400,
     "downloads": 7 * 86400,
+    "sync": 7 * 86400,
     "deadletter": 30 * 86400,
 }
 
@@ -42,12 +43,26 @@ KV_BUCKETS = {
     "operations": 7 * 86400,
     # Downloads and their progress: the finished list is kept a month.
     "downloads": 30 * 86400,
+    # Sync jobs, the state of each synced pair and remembered track mappings are kept
+    # until deleted: they are what makes the next run exact.
+    "jobs": 0,
+    "sync_pairs": 0,
+    "mappings": 0,
+    # Sync runs and their reports, like missing-tracks runs, are kept a month.
+    "sync_runs": 30 * 86400,
+    # Review items hold titles and artwork: a question unanswered for 90 days is dropped
+    # (the track is simply asked about again by the next run).
+    "reviews": 90 * 86400,
 }
 
 #: Object stores for documents too large for one message.
 OBJECT_STORES = {
     "uploads": 7 * 86400,
     "snapshots": 7 * 86400,
+    # The last synced state of each pair (ids only): the base of the next three-way diff.
+    "sync_bases": 0,
+    # A run's plan, track by track, for applying it and for its report.
+    "sync_plans": 30 * 86400,
 }
 
 _NAMESPACE = re.compile(r"^[a-z0-9_]{0,32}$")

@@ -7,11 +7,11 @@ from typing import ClassVar
 import grpc
 
 from services.kernel import grpcwire
-from services.kernel.contracts import MatchBatchRequested
+from services.kernel.contracts import MatchBatchRequested, RankRequested
 from services.kernel.rpc.tunebridge.matcher.v1 import matcher_pb2_grpc
 from services.kernel.runtime import ServiceContext
 from services.matcher.api.servicer import MatcherServicer
-from services.matcher.api.subscribers import BatchMatcher
+from services.matcher.api.subscribers import BatchMatcher, CandidateRanker
 from services.matcher.domain.scoring import Thresholds
 from services.matcher.settings import MatcherSettings
 
@@ -28,6 +28,7 @@ class MatcherApp:
 
     def subscribe(self, ctx: ServiceContext) -> None:
         ctx.bus.consume(MatchBatchRequested, BatchMatcher(ctx.bus, ctx.store, self.thresholds))
+        ctx.bus.consume(RankRequested, CandidateRanker(ctx.bus), max_workers=2)
 
     async def start(self, ctx: ServiceContext) -> None:
         servicer = MatcherServicer(self.thresholds)

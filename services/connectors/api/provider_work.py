@@ -18,6 +18,8 @@ from services.connectors.adapters.spotify import NeedsReauthorisation
 from services.connectors.domain.operations import WriteProgress
 from services.kernel.bus import Bus
 from services.kernel.contracts import (
+    CandidatesFound,
+    CandidatesRequested,
     Collection,
     CollectionKind,
     PlaylistRef,
@@ -25,6 +27,7 @@ from services.kernel.contracts import (
     ProviderReadRequested,
     ProviderWriteRequested,
     ProviderWritten,
+    RankItem,
     Track,
     reply_to,
 )
@@ -143,7 +146,39 @@ class ProviderWork:
             return provider.library()
         return provider.liked_tracks()
 
+    async def candidates(self, request: CandidatesRequested) -> None:
+        """Each track's likely equivalents in the catalog, for the matcher to judge."""
+        reply: CandidatesFound
+        try:
+            _, provider = await self._provider(request.user_id, request.connection_id)
+            items = [
+                RankItem(track=track, candidates=await _candidates(provider, track))
+                for track in request.tracks
+            ]
+            reply = CandidatesFound(
+                **reply_to(request),
+                request_id=request.request_id,
+                connection_id=request.connection_id,
+                provider=request.provider,
+                items=tuple(items),
+            )
+        except RetriesExhausted:
+            raise
+        except (_Refused, NeedsReauthorisation, ProviderError, NotSupported) as error:
+            refused = await self._refusal(request.user_id, request.connection_id, error)
+            reply = CandidatesFound(
+                **reply_to(request),
+                request_id=request.request_id,
+                connection_id=request.connection_id,
+                provider=request.provider,
+                error=str(refused),
+            )
+        await self.bus.publish(reply)
+
     async def write(self, request: ProviderWriteRequested) -> None:
+        if request.collection == "liked":
+            await self._write_liked(request)
+            return
         key = f"{request.user_id}.{request.request_id}"
         progress = await self.store.get("operations", key, WriteProgress)
         if progress and progress.reply:
@@ -200,3 +235,50 @@ class ProviderWork:
         progress.reply = reply
         await self.store.put("operations", key, progress)
         await self.bus.publish(reply)
+
+    async def _write_liked(self, request: ProviderWriteRequested) -> None:
+        """Like and unlike tracks: both are idempotent at the provider, so a redelivery
+        simply does it again."""
+        try:
+            _, provider = await self._provider(request.user_id, request.connection_id)
+            if request.add:
+                await provider.like(request.add)
+            if request.remove:
+                await provider.unlike(request.remove)
+            reply = ProviderWritten(
+                **reply_to(request),
+                request_id=request.request_id,
+                connection_id=request.connection_id,
+                provider=request.provider,
+                added=len(request.add),
+                removed=len(request.remove),
+            )
+        except RetriesExhausted:
+            raise
+        except (_Refused, NeedsReauthorisation, ProviderError, NotSupported) as error:
+            refused = await self._refusal(request.user_id, request.connection_id, error)
+            reply = ProviderWritten(
+                **reply_to(request),
+                request_id=request.request_id,
+                connection_id=request.connection_id,
+                provider=request.provider,
+                error=str(refused),
+                needs_reauthorisation=refused.reauthorise,
+            )
+        await self.bus.publish(reply)
+
+
+#: Candidates judged per track: an ISRC hit or the top of a search.
+CANDIDATES_PER_TRACK = 5
+
+
+async def _candidates(provider: Provider, track: Track) -> tuple[Track, ...]:
+    """The recording by its ISRC when the catalog knows it (one call), else a search."""
+    if track.isrc:
+        try:
+            found = await provider.lookup_isrc(track.isrc)
+        except NotSupported:
+            found = []
+        if found:
+            return tuple(found[:CANDIDATES_PER_TRACK])
+    return tuple(await provider.search(track, CANDIDATES_PER_TRACK))

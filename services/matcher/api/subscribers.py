@@ -1,4 +1,5 @@
-"""Bus edge of the matcher: match batches of tracks against a library snapshot."""
+"""Bus edge of the matcher: match batches of tracks against a library snapshot, and rank
+the candidates a catalog offered for each track of a sync."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ from services.kernel.contracts import (
     MatchBatchCompleted,
     MatchBatchRequested,
     MatchOutcome,
+    Ranked,
+    RankedItem,
+    RankRequested,
+    ScoredCandidate,
     reply_to,
 )
 from services.kernel.store import Store, load_collection
 from services.matcher.domain.library import LibraryIndex
-from services.matcher.domain.scoring import Thresholds
+from services.matcher.domain.scoring import Thresholds, rank
 
 #: Library indexes kept warm: a run sends many batches against the same snapshot.
 CACHED_INDEXES = 4
@@ -64,4 +69,26 @@ class BatchMatcher:
                 batch_index=request.batch_index,
                 outcomes=outcomes,
             )
+        )
+
+
+class CandidateRanker:
+    """Handles ``RankRequested``: each item's candidates scored, best first."""
+
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+
+    async def __call__(self, request: RankRequested) -> None:
+        items = tuple(
+            RankedItem(
+                track=item.track,
+                candidates=tuple(
+                    ScoredCandidate(track=item.candidates[index], confidence=score.confidence)
+                    for index, score in rank(item.track, item.candidates)
+                ),
+            )
+            for item in request.items
+        )
+        await self.bus.publish(
+            Ranked(**reply_to(request), request_id=request.request_id, items=items)
         )
