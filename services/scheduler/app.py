@@ -5,15 +5,21 @@ from __future__ import annotations
 from typing import ClassVar
 
 from services.kernel.contracts import (
+    CandidatesFound,
+    DeadLettered,
     DownloadPlanned,
     FolderScanned,
     MatchBatchCompleted,
     MissingTracksCheckRequested,
     PlaylistImported,
     ProviderRead,
+    ProviderWritten,
+    Ranked,
+    SyncRunRequested,
 )
 from services.kernel.runtime import ServiceContext
 from services.scheduler.api.subscribers import RunHandlers
+from services.scheduler.api.sync import SyncHandlers
 from services.scheduler.settings import SchedulerSettings
 
 
@@ -27,14 +33,28 @@ class SchedulerApp:
 
     def subscribe(self, ctx: ServiceContext) -> None:
         handlers = RunHandlers(ctx.bus, ctx.store, self.settings.present_threshold)
+        syncs = SyncHandlers(ctx.bus, ctx.store)
         ctx.bus.consume(MissingTracksCheckRequested, handlers.check_requested)
         ctx.bus.consume(PlaylistImported, handlers.playlist_imported)
         ctx.bus.consume(FolderScanned, handlers.folder_scanned)
-        ctx.bus.consume(ProviderRead, handlers.provider_read)
-        # Batches of one run come back in any order; several at once keep a run moving.
+
+        async def provider_read(event: ProviderRead) -> None:
+            if not await syncs.provider_read(event):
+                await handlers.provider_read(event)
+
+        async def message_dead(letter: DeadLettered) -> None:
+            if not await syncs.message_dead(letter):
+                await handlers.message_dead(letter)
+
+        # Replies of one run come back in any order; several at once keep runs moving.
+        ctx.bus.consume(ProviderRead, provider_read, max_workers=4)
         ctx.bus.consume(MatchBatchCompleted, handlers.batch_matched, max_workers=4)
         ctx.bus.consume(DownloadPlanned, handlers.download_planned, max_workers=4)
-        ctx.bus.consume_dead_letters(handlers.message_dead)
+        ctx.bus.consume(SyncRunRequested, syncs.run_requested, max_workers=4)
+        ctx.bus.consume(CandidatesFound, syncs.candidates_found, max_workers=4)
+        ctx.bus.consume(Ranked, syncs.ranked, max_workers=4)
+        ctx.bus.consume(ProviderWritten, syncs.written, max_workers=4)
+        ctx.bus.consume_dead_letters(message_dead)
 
     async def start(self, ctx: ServiceContext) -> None:
         return None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.kernel.records import NOT_ON_SERVICE
 from services.scheduler.domain.planning import (
-    NOT_ON_SERVICE,
     Conflict,
     Options,
     apply_plan,

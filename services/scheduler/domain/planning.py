@@ -24,11 +24,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from services.kernel.records import NOT_ON_SERVICE
+
 Direction = Literal["a_to_b", "b_to_a", "both"]
 Policy = Literal["skip", "source-wins", "merge", "ask"]
-
-#: A mapping value meaning "a person said: this recording is not on that service".
-NOT_ON_SERVICE = "-"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,131 @@
+"""A sync run's pure steps: pairing by id, the base each run leaves, the writes it sends."""
+
+from __future__ import annotations
+
+from services.kernel.contracts import PlaylistRef, Track
+from services.kernel.records import (
+    MappingRecord,
+    PairPlan,
+    PairRun,
+    PlaylistPair,
+    SyncBase,
+    SyncJobRecord,
+    SyncOptions,
+    SyncPairState,
+)
+from services.scheduler.domain import sync
+
+
+def job(**fields: object) -> SyncJobRecord:
+    base: dict[str, object] = dict(
+        job_id="j",
+        user_id="u",
+        name="n",
+        a_connection_id="ca",
+        a_provider="spotify",
+        b_connection_id="cb",
+        b_provider="deezer",
+    )
+    return SyncJobRecord(**{**base, **fields})  # type: ignore[arg-type]
+
+
+def listing(*ids: str, owned: bool = True) -> list[PlaylistRef]:
+    return [PlaylistRef(playlist_id=i, name=f"List {i}", owned=owned) for i in ids]
+
+
+def test_pairs_are_found_by_id_and_a_deleted_copy_is_made_again() -> None:
+    states = [
+        SyncPairState(pair_key="a-p1", name="List p1", a_playlist_id="p1", b_playlist_id="q1"),
+        SyncPairState(pair_key="a-p2", name="List p2", a_playlist_id="p2", b_playlist_id="gone"),
+    ]
+    found = sync.resolve_pairs(
+        job(all_playlists=True),
+        states,
+        {"a": listing("p1", "p2", "p3") + listing("theirs", owned=False), "b": listing("q1")},
+    )
+    assert [(p.pair_key, p.a_playlist_id, p.b_playlist_id) for p in found.pairs] == [
+        ("a-p1", "p1", "q1"),
+        ("a-p2", "p2", None),  # its copy was deleted on B: the run makes it again
+        ("a-p3", "p3", None),
+    ]
+
+
+def test_both_ways_pairs_each_playlist_once_and_a_chosen_playlist_that_is_gone_is_named() -> None:
+    states = [SyncPairState(pair_key="a-p1", name="x", a_playlist_id="p1", b_playlist_id="q1")]
+    both = sync.resolve_pairs(
+        job(direction="both", all_playlists=True),
+        states,
+        {"a": listing("p1"), "b": listing("q1", "q2")},
+    )
+    assert [(p.a_playlist_id, p.b_playlist_id) for p in both.pairs] == [("p1", "q1"), (None, "q2")]
+    chosen = sync.resolve_pairs(
+        job(playlists=[PlaylistPair(a_playlist_id="p9")]), [], {"a": listing("p1"), "b": []}
+    )
+    assert chosen.pairs == [] and "p9" in chosen.notes[0]
+
+
+def track(track_id: str) -> Track:
+    return Track(title=f"Song {track_id}", provider_id=track_id)
+
+
+def test_an_unmatched_track_stays_out_of_the_base_so_a_later_decision_carries_it() -> None:
+    mapped = {"a1": MappingRecord(target_id="b1", source="matcher")}
+    outcome = sync.plan_pair(
+        job(direction="both"),
+        PairRun(pair_key="k", name="n", a_playlist_id="p", b_playlist_id="q"),
+        [track("a1"), track("a2")],
+        [],
+        SyncBase(),
+        mapped,
+        {},
+        {},
+    )
+    assert outcome.plan.add_to_b == ["b1"]
+    assert outcome.plan.final_a == ["a1"] and outcome.plan.final_b == ["b1"]
+    assert [(n.provider_id, n.reason) for n in outcome.not_synced] == [
+        ("a2", "no match found on deezer")
+    ]
+
+
+def test_withheld_removals_are_withheld_again_by_the_next_run() -> None:
+    ids = [f"a{n}" for n in range(5)]
+    mapped = {x: MappingRecord(target_id=x.replace("a", "b"), source="matcher") for x in ids}
+    outcome = sync.plan_pair(
+        job(options=SyncOptions(max_removals=2)),
+        PairRun(pair_key="k", name="n", a_playlist_id="p", b_playlist_id="q"),
+        [track("a0")],
+        [track(x.replace("a", "b")) for x in ids],
+        SyncBase(a=ids, b=[x.replace("a", "b") for x in ids]),
+        mapped,
+        {},
+        {},
+    )
+    assert outcome.plan.remove_from_b == [] and outcome.plan.withheld_removals == {"b": 4}
+    assert sorted(outcome.plan.final_a) == ids  # the removals are still to come
+    assert "withheld" in outcome.not_synced[0].reason
+
+
+def test_writes_remove_first_then_add_in_batches_and_create_a_missing_playlist() -> None:
+    pair = PairRun(pair_key="k", name="Road trip", a_playlist_id="p", b_playlist_id=None)
+    plan = PairPlan(
+        pair_key="k",
+        name="Road trip",
+        add_to_b=[f"b{n}" for n in range(150)],
+        remove_from_b=["old"],
+    )
+    steps = sync.write_steps(pair, plan, "b")
+    assert [(len(s.remove), len(s.add), s.create_name) for s in steps] == [
+        (1, 0, "Road trip"),
+        (0, 100, None),
+        (0, 50, None),
+    ]
+    assert steps[1].add[0] == "b0" and steps[2].add[-1] == "b149"
+    assert sync.write_steps(pair, PairPlan(pair_key="k", name="n"), "b") == [
+        sync.WriteStep(create_name="Road trip")
+    ]
+
+
+def test_request_ids_name_their_run_and_step() -> None:
+    made = sync.request_id("0" * 32, "write", 3, "b", 7)
+    assert sync.parse_request(made) == ("0" * 32, "write", ["3", "b", "7"])
+    assert sync.parse_request("r1.library") is None
