@@ -20,6 +20,7 @@ from services.gateway.api.downloads import DownloadsController
 from services.gateway.api.health import HealthController
 from services.gateway.api.matching import CatalogController
 from services.gateway.api.runs import RunsController
+from services.gateway.api.sync import ReviewsController, SyncController
 from services.gateway.settings import GatewaySettings
 from services.kernel.runtime import ServiceContext
 
@@ -27,7 +28,14 @@ from services.kernel.runtime import ServiceContext
 def create_http_app(gateway: Gateway) -> Litestar:
     """The HTTP API over ``gateway``'s connections."""
     return Litestar(
-        route_handlers=[HealthController, RunsController, CatalogController, DownloadsController],
+        route_handlers=[
+            HealthController,
+            RunsController,
+            CatalogController,
+            DownloadsController,
+            SyncController,
+            ReviewsController,
+        ],
         dependencies={"gateway": Provide(lambda: gateway, sync_to_thread=False)},
         plugins=[
             OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=gateway.ctx.tracer_provider))

@@ -1,0 +1,239 @@
+"""Sync runs through the real services and the HTTP API, against the Spotify and Deezer
+emulators: the right tracks land in the right playlists exactly once, a dry run and a
+second run write nothing, both-ways runs follow each side's changes, and a review decision
+is honoured by the next run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from services.connectors.adapters.accounts import Accounts
+from services.connectors.app import ProviderSettings
+from services.connectors.settings import DeezerSettings, SecretsSettings, SpotifySettings
+from services.kernel.crypto import SecretBox, generate_key_spec
+from tests.emulators.deezer import TOKEN, DeezerState, deezer_app
+from tests.emulators.scripted import serving
+from tests.emulators.spotify import SpotifyState, spotify_app
+from tests.support.catalogues import Recording, shared_recordings
+from tests.support.installation import running_installation
+
+pytestmark = pytest.mark.timeout(120)
+KEY = generate_key_spec("k1")
+USER = "local"  # the gateway's one local user
+
+
+@dataclass
+class World:
+    """Both emulated services, an installation, a connection to each, and its API."""
+
+    spotify: SpotifyState
+    deezer: DeezerState
+    api: httpx.AsyncClient
+    spotify_connection: str
+    deezer_connection: str
+
+    def deezer_titles(self) -> dict[str, list[int]]:
+        return {self.deezer.titles[pid]: ids for pid, ids in self.deezer.playlists.items()}
+
+
+@contextlib.asynccontextmanager
+async def sync_world(nats_url: str, namespace: str) -> AsyncIterator[World]:
+    spotify, deezer = SpotifyState(), DeezerState()
+    async with serving(spotify_app(spotify)) as s_url, serving(deezer_app(deezer)) as d_url:
+        providers = ProviderSettings(
+            spotify=SpotifySettings(api_url=s_url, accounts_url=s_url, client_id=spotify.client_id),
+            deezer=DeezerSettings(api_url=d_url, calls_per_5s=5000),
+            secrets=SecretsSettings(keys=(KEY,)),
+        )
+        async with running_installation(nats_url, namespace, providers=providers) as running:
+            store = running.runtimes["connectors"].context.store
+            accounts = Accounts(store, SecretBox([KEY]), s_url, spotify.client_id)
+            access, refresh = spotify.grant()
+            s = await accounts.add_from_tokens(
+                USER, "spotify", access, refresh, 3600, spotify.client_id
+            )
+            d = await accounts.add_from_tokens(USER, "deezer", TOKEN, None, 0, None)
+            await accounts.close()
+            async with httpx.AsyncClient(base_url=running.base_url, timeout=10) as api:
+                yield World(spotify, deezer, api, s.connection_id, d.connection_id)
+
+
+@pytest.fixture
+async def world(nats_url: str, namespace: str) -> AsyncIterator[World]:
+    async with sync_world(nats_url, namespace) as made:
+        yield made
+
+
+async def make_job(world: World, **fields: Any) -> str:
+    body = {
+        "name": "Spotify to Deezer",
+        "a_connection_id": world.spotify_connection,
+        "b_connection_id": world.deezer_connection,
+        **fields,
+    }
+    answer = await world.api.post("/api/v1/sync/jobs", json=body)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["job_id"])
+
+
+async def run_job(world: World, job_id: str, dry_run: bool = False) -> dict[str, Any]:
+    """Start a run and wait until it ends; its final view."""
+    answer = await world.api.post(f"/api/v1/sync/jobs/{job_id}/runs", json={"dry_run": dry_run})
+    assert answer.status_code == 202, answer.text
+    url = answer.json()["url"]
+    for _ in range(600):
+        view = (await world.api.get(url)).json()
+        if view["status"] in ("planned", "completed", "failed", "cancelled"):
+            return dict(view)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the run did not end: {view}")
+
+
+def uris(recordings: list[Recording]) -> list[str]:
+    return [r.spotify_uri for r in recordings]
+
+
+async def test_one_way_copies_a_playlist_exactly_once_and_reports_what_it_could_not(
+    world: World,
+) -> None:
+    shared = shared_recordings(world.spotify, world.deezer, 30)
+    exclusive = shared_recordings(world.spotify, None, 1, start=500)
+    source = world.spotify.new_playlist("Road trip", uris(shared[:20] + exclusive + shared[20:]))
+    job_id = await make_job(world, playlists=[{"a_playlist_id": source}])
+
+    dry = await run_job(world, job_id, dry_run=True)
+    assert dry["status"] == "planned", dry
+    assert dry["counts"]["add_to_b"] == 30
+    assert [line["title"] for line in dry["not_synced"]] == [exclusive[0].title]
+    assert world.deezer.playlists == {}, "a dry run wrote to Deezer"
+
+    done = await run_job(world, job_id)
+    assert done["status"] == "completed", done
+    assert world.deezer_titles() == {"Road trip": [r.deezer_id for r in shared]}
+    (line,) = done["not_synced"]
+    assert line["title"] == exclusive[0].title
+    assert line["reason"] == "no match found on deezer"
+    assert done["pairs"][0]["b_playlist_id"] == str(next(iter(world.deezer.playlists)))
+
+    again = await run_job(world, job_id)
+    assert again["status"] == "completed", again
+    assert again["counts"]["add_to_b"] == 0 and again["counts"]["remove_from_b"] == 0
+    assert world.deezer_titles() == {"Road trip": [r.deezer_id for r in shared]}
+
+    # A track added on Spotify later travels; one removed there is removed on Deezer too.
+    playlist = world.spotify.playlists[source]
+    playlist["items"] = [u for u in playlist["items"] if u != shared[3].spotify_uri]
+    more = shared_recordings(world.spotify, world.deezer, 2, start=100)
+    playlist["items"] += uris(more)
+    later = await run_job(world, job_id)
+    assert later["status"] == "completed", later
+    expected = [r.deezer_id for r in shared if r != shared[3]] + [r.deezer_id for r in more]
+    assert world.deezer_titles() == {"Road trip": expected}
+
+
+async def test_both_ways_follows_each_sides_changes_and_then_holds_still(world: World) -> None:
+    songs = shared_recordings(world.spotify, world.deezer, 10)
+    on_spotify = world.spotify.new_playlist("Ours", uris(songs[0:5]))
+    on_deezer = world.deezer.new_playlist("Ours (Deezer)", [r.deezer_id for r in songs[3:8]])
+    job_id = await make_job(
+        world,
+        direction="both",
+        playlists=[{"a_playlist_id": on_spotify, "b_playlist_id": str(on_deezer)}],
+    )
+    first = await run_job(world, job_id)
+    assert first["status"] == "completed", first
+    assert first["counts"]["add_to_a"] == 3 and first["counts"]["add_to_b"] == 3
+    spotify_side = world.spotify.playlists[on_spotify]["items"]
+    assert sorted(spotify_side) == sorted(uris(songs[0:8]))
+    assert sorted(world.deezer.playlists[on_deezer]) == sorted(r.deezer_id for r in songs[0:8])
+
+    # Spotify drops song 0; Deezer adds song 9: each change reaches the other side.
+    world.spotify.playlists[on_spotify]["items"].remove(songs[0].spotify_uri)
+    world.deezer.playlists[on_deezer].append(songs[9].deezer_id)
+    second = await run_job(world, job_id)
+    assert second["status"] == "completed", second
+    wanted = songs[1:8] + songs[9:10]
+    assert sorted(world.spotify.playlists[on_spotify]["items"]) == sorted(uris(wanted))
+    assert sorted(world.deezer.playlists[on_deezer]) == sorted(r.deezer_id for r in wanted)
+
+    third = await run_job(world, job_id)
+    assert third["status"] == "completed", third
+    assert all(third["counts"][k] == 0 for k in ("add_to_a", "add_to_b", "remove_from_a"))
+    assert sorted(world.deezer.playlists[on_deezer]) == sorted(r.deezer_id for r in wanted)
+    assert len(world.spotify.playlists[on_spotify]["items"]) == len(wanted)
+
+
+async def test_a_review_decision_is_honoured_by_the_next_run(world: World) -> None:
+    songs = shared_recordings(world.spotify, world.deezer, 3)
+    # Deezer knows song 1 only under another ISRC and a longer edit: not sure enough.
+    doubtful = next(t for t in world.deezer.catalogue if t["id"] == songs[1].deezer_id)
+    doubtful["isrc"] = "TBXOTHER0001"
+    doubtful["duration"] += 25
+    doubtful["title"] += " (Extended)"
+    source = world.spotify.new_playlist("Doubt", uris(songs))
+    job_id = await make_job(
+        world, playlists=[{"a_playlist_id": source}], options={"review_threshold": 0.01}
+    )
+    first = await run_job(world, job_id)
+    assert first["status"] == "completed", first
+    (waiting,) = first["not_synced"]
+    assert waiting["reason"] == "waiting for your review" and waiting["review_id"]
+    (created,) = world.deezer.playlists.values()
+    assert created == [songs[0].deezer_id, songs[2].deezer_id]
+
+    reviews = (await world.api.get("/api/v1/reviews")).json()
+    assert [r["review_id"] for r in reviews] == [waiting["review_id"]]
+    assert reviews[0]["candidates"][0]["track"]["provider_id"] == str(songs[1].deezer_id)
+    decided = await world.api.post(
+        f"/api/v1/reviews/{waiting['review_id']}/decision", json={"decision": "accept"}
+    )
+    assert decided.status_code == 200, decided.text
+    assert (await world.api.get("/api/v1/reviews")).json() == []
+
+    second = await run_job(world, job_id)
+    assert second["status"] == "completed", second
+    assert second["not_synced"] == []
+    assert created == [songs[0].deezer_id, songs[2].deezer_id, songs[1].deezer_id]
+
+
+async def test_bad_jobs_are_refused_and_change_nothing(world: World) -> None:
+    cases = [
+        {"name": "x", "a_connection_id": world.spotify_connection},
+        {
+            "name": "x",
+            "a_connection_id": world.spotify_connection,
+            "b_connection_id": world.spotify_connection,
+            "liked": True,
+        },
+        {
+            "name": "x",
+            "a_connection_id": world.spotify_connection,
+            "b_connection_id": "0" * 32,
+            "liked": True,
+        },
+        {
+            "name": "x",
+            "a_connection_id": world.spotify_connection,
+            "b_connection_id": world.deezer_connection,
+        },
+        {
+            "name": "x",
+            "a_connection_id": world.spotify_connection,
+            "b_connection_id": world.deezer_connection,
+            "liked": True,
+            "direction": "sideways",
+        },
+    ]
+    for body in cases:
+        answer = await world.api.post("/api/v1/sync/jobs", json=body)
+        assert answer.status_code == 400, (body, answer.text)
+    assert (await world.api.get("/api/v1/sync/jobs")).json() == []
+    missing = await world.api.post(f"/api/v1/sync/jobs/{'0' * 32}/runs", json={})
+    assert missing.status_code == 404
