@@ -24,7 +24,7 @@ from services.connectors.adapters.ratelimit import (
     TokenBuckets,
 )
 from services.connectors.api.provider_work import ProviderWork
-from services.connectors.api.servicer import CatalogServicer
+from services.connectors.api.servicer import CatalogServicer, ConnectionsServicer
 from services.connectors.api.subscribers import LibraryHandlers
 from services.connectors.domain.limits import Bucket
 from services.connectors.settings import (
@@ -129,12 +129,18 @@ class ConnectorsApp:
 
     async def start(self, ctx: ServiceContext) -> None:
         servicer = CatalogServicer(dict(self._catalogs), self._accounts, self._factory)
+        connections = ConnectionsServicer(self._accounts, self._factory, ACCOUNT_PROVIDERS)
+
+        def add_servicers(server: grpc.aio.Server) -> None:
+            catalog_pb2_grpc.add_CatalogServiceServicer_to_server(servicer, server)
+            catalog_pb2_grpc.add_ConnectionsServiceServicer_to_server(connections, server)
+
         self._server, port = await grpcwire.start_server(
             self.settings.grpc_host,
             self.settings.grpc_port,
             ctx.tracer_provider,
-            lambda server: catalog_pb2_grpc.add_CatalogServiceServicer_to_server(servicer, server),
-            ["tunebridge.catalog.v1.CatalogService"],
+            add_servicers,
+            ["tunebridge.catalog.v1.CatalogService", "tunebridge.catalog.v1.ConnectionsService"],
         )
         ctx.detail["grpc_port"] = str(port)
 

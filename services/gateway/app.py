@@ -15,6 +15,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 
 from services.gateway.adapters.rpc import ServiceClients
+from services.gateway.api.connections import ConnectionsController
 from services.gateway.api.dependencies import Gateway
 from services.gateway.api.downloads import DownloadsController
 from services.gateway.api.health import HealthController
@@ -33,6 +34,7 @@ def create_http_app(gateway: Gateway) -> Litestar:
             RunsController,
             CatalogController,
             DownloadsController,
+            ConnectionsController,
             SyncController,
             ReviewsController,
         ],

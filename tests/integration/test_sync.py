@@ -14,10 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from services.connectors.adapters.accounts import Accounts
 from services.connectors.app import ProviderSettings
 from services.connectors.settings import DeezerSettings, SecretsSettings, SpotifySettings
-from services.kernel.crypto import SecretBox, generate_key_spec
+from services.kernel.crypto import generate_key_spec
 from tests.emulators.deezer import TOKEN, DeezerState, deezer_app
 from tests.emulators.scripted import serving
 from tests.emulators.spotify import SpotifyState, spotify_app
@@ -26,7 +25,6 @@ from tests.support.installation import running_installation
 
 pytestmark = pytest.mark.timeout(120)
 KEY = generate_key_spec("k1")
-USER = "local"  # the gateway's one local user
 
 
 @dataclass
@@ -52,17 +50,29 @@ async def sync_world(nats_url: str, namespace: str) -> AsyncIterator[World]:
             deezer=DeezerSettings(api_url=d_url, calls_per_5s=5000),
             secrets=SecretsSettings(keys=(KEY,)),
         )
-        async with running_installation(nats_url, namespace, providers=providers) as running:
-            store = running.runtimes["connectors"].context.store
-            accounts = Accounts(store, SecretBox([KEY]), s_url, spotify.client_id)
+        async with (
+            running_installation(nats_url, namespace, providers=providers) as running,
+            httpx.AsyncClient(base_url=running.base_url, timeout=10) as api,
+        ):
             access, refresh = spotify.grant()
-            s = await accounts.add_from_tokens(
-                USER, "spotify", access, refresh, 3600, spotify.client_id
+            s = await connect(
+                api,
+                provider="spotify",
+                access_token=access,
+                refresh_token=refresh,
+                expires_in_s=3600,
+                client_id=spotify.client_id,
             )
-            d = await accounts.add_from_tokens(USER, "deezer", TOKEN, None, 0, None)
-            await accounts.close()
-            async with httpx.AsyncClient(base_url=running.base_url, timeout=10) as api:
-                yield World(spotify, deezer, api, s.connection_id, d.connection_id)
+            d = await connect(api, provider="deezer", access_token=TOKEN)
+            yield World(spotify, deezer, api, s, d)
+
+
+async def connect(api: httpx.AsyncClient, **tokens: Any) -> str:
+    """A connection made through the API, as a person with tokens in hand makes one."""
+    answer = await api.post("/api/v1/connections", json=tokens)
+    assert answer.status_code == 201, answer.text
+    assert tokens["access_token"] not in answer.text
+    return str(answer.json()["connection_id"])
 
 
 @pytest.fixture
@@ -237,3 +247,25 @@ async def test_bad_jobs_are_refused_and_change_nothing(world: World) -> None:
     assert (await world.api.get("/api/v1/sync/jobs")).json() == []
     missing = await world.api.post(f"/api/v1/sync/jobs/{'0' * 32}/runs", json={})
     assert missing.status_code == 404
+
+
+async def test_connections_are_checked_with_the_provider_and_never_show_their_tokens(
+    world: World,
+) -> None:
+    refused = await world.api.post(
+        "/api/v1/connections", json={"provider": "deezer", "access_token": "not-a-token"}
+    )
+    assert refused.status_code == 400 and "refused" in refused.json()["detail"]
+    unknown = await world.api.post(
+        "/api/v1/connections", json={"provider": "napster", "access_token": "x"}
+    )
+    assert unknown.status_code == 400
+    listed = (await world.api.get("/api/v1/connections")).json()
+    assert sorted(c["provider"] for c in listed) == ["deezer", "spotify"]
+    assert TOKEN not in str(listed) and "token" not in str(sorted(listed[0]))
+    assert (
+        await world.api.delete(f"/api/v1/connections/{world.deezer_connection}")
+    ).status_code == 204
+    assert (
+        await world.api.get(f"/api/v1/connections/{world.deezer_connection}")
+    ).status_code == 404

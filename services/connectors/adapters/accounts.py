@@ -222,6 +222,19 @@ class Accounts:
             ),
         )
 
+    async def set_profile(
+        self, user_id: str, connection_id: str, account_id: str, display_name: str | None
+    ) -> None:
+        """Remember who the connected account is (as the provider names it)."""
+        await self.store.update(
+            "connections",
+            connection_key(user_id, connection_id),
+            ConnectionRecord,
+            lambda r: msgspec.structs.replace(
+                r, account_id=account_id, display_name=display_name, updated_at=utcnow()
+            ),
+        )
+
     async def needs_reauthorisation(self, user_id: str, connection_id: str, message: str) -> None:
         """Mark a connection the provider no longer accepts, saying why."""
         await self.store.update(

@@ -8,8 +8,9 @@ import grpc
 
 from services.connectors.adapters.accounts import Accounts
 from services.connectors.adapters.factory import ProviderFactory
-from services.connectors.adapters.http import ProviderError
+from services.connectors.adapters.http import ProviderError, RetriesExhausted
 from services.connectors.adapters.provider import NotSupported, Provider
+from services.connectors.adapters.spotify import NeedsReauthorisation
 from services.connectors.domain.providers import PROVIDERS
 from services.kernel.contracts import Track
 from services.kernel.grpcwire import track_to_proto
@@ -17,6 +18,8 @@ from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_g
 
 MAX_RESULTS = 50
 DEFAULT_RESULTS = 10
+#: What a token that never expires is stored as (ten years).
+NEVER_EXPIRES_S = 10 * 365 * 86400.0
 
 
 class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
@@ -118,6 +121,67 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             )
             await context.abort(status, str(error))
         raise AssertionError("unreachable")
+
+
+class ConnectionsServicer(catalog_pb2_grpc.ConnectionsServiceServicer):
+    """Implements ``tunebridge.catalog.v1.ConnectionsService``."""
+
+    def __init__(
+        self,
+        accounts: Accounts | None,
+        factory: ProviderFactory | None,
+        account_providers: tuple[str, ...],
+    ) -> None:
+        self.accounts = accounts
+        self.factory = factory
+        self.account_providers = account_providers
+
+    async def AddConnection(
+        self, request: catalog_pb2.AddConnectionRequest, context: grpc.aio.ServicerContext
+    ) -> catalog_pb2.AddConnectionResponse:
+        if self.accounts is None or self.factory is None:
+            await context.abort(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                "tokens cannot be stored: set TUNEBRIDGE_SECRETS__KEYS for the connectors",
+            )
+        assert self.accounts is not None and self.factory is not None
+        if request.provider not in self.account_providers:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"no accounts at {request.provider!r}; known: {', '.join(self.account_providers)}",
+            )
+        if not request.access_token:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "access_token is required")
+        if request.provider == "plex" and not request.server_url:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a Plex server needs server_url")
+        record = await self.accounts.add_from_tokens(
+            request.user_id,
+            request.provider,
+            request.access_token,
+            request.refresh_token or None,
+            request.expires_in_s or NEVER_EXPIRES_S,
+            request.client_id or None,
+            server_url=request.server_url or None,
+        )
+        try:
+            profile = await self.factory.for_connection(record).profile()
+        except NotSupported:
+            profile = None  # nothing to check with: the first read will tell
+        except (ProviderError, NeedsReauthorisation, RetriesExhausted) as error:
+            await self.accounts.disconnect(request.user_id, record.connection_id)
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"{request.provider} refused these tokens: {error}",
+            )
+        if profile is not None:
+            await self.accounts.set_profile(
+                record.user_id, record.connection_id, profile.account_id, profile.display_name
+            )
+        return catalog_pb2.AddConnectionResponse(
+            connection_id=record.connection_id,
+            account_id=profile.account_id if profile else "",
+            display_name=(profile.display_name or "") if profile else "",
+        )
 
 
 async def _listed(question: Awaitable[Track | None]) -> list[Track]:

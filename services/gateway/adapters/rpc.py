@@ -24,6 +24,7 @@ class ServiceClients:
         self._catalog_channel = grpcwire.channel(catalog_address, provider)
         self.matcher = matcher_pb2_grpc.MatcherServiceStub(self._matcher_channel)
         self.catalog = catalog_pb2_grpc.CatalogServiceStub(self._catalog_channel)
+        self.connections = catalog_pb2_grpc.ConnectionsServiceStub(self._catalog_channel)
 
     async def rank(
         self, user_id: str, source: Track, candidates: list[Track]
@@ -98,6 +99,15 @@ class ServiceClients:
                 options=[track_pb2.Artist(name=name) for name in names],
             ),
             timeout=TIMEOUT_S,
+        )
+        return response
+
+    async def add_connection(
+        self, request: catalog_pb2.AddConnectionRequest
+    ) -> catalog_pb2.AddConnectionResponse:
+        """Connect an account from tokens (the connectors check and seal them)."""
+        response: catalog_pb2.AddConnectionResponse = await self.connections.AddConnection(
+            request, timeout=TIMEOUT_S * 3
         )
         return response
 

@@ -86,3 +86,31 @@ class ListProvidersResponse(_message.Message):
     PROVIDERS_FIELD_NUMBER: _ClassVar[int]
     providers: _containers.RepeatedCompositeFieldContainer[Provider]
     def __init__(self, providers: _Optional[_Iterable[_Union[Provider, _Mapping]]] = ...) -> None: ...
+
+class AddConnectionRequest(_message.Message):
+    __slots__ = ("user_id", "provider", "access_token", "refresh_token", "expires_in_s", "client_id", "server_url")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REFRESH_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_IN_S_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SERVER_URL_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    provider: str
+    access_token: str
+    refresh_token: str
+    expires_in_s: float
+    client_id: str
+    server_url: str
+    def __init__(self, user_id: _Optional[str] = ..., provider: _Optional[str] = ..., access_token: _Optional[str] = ..., refresh_token: _Optional[str] = ..., expires_in_s: _Optional[float] = ..., client_id: _Optional[str] = ..., server_url: _Optional[str] = ...) -> None: ...
+
+class AddConnectionResponse(_message.Message):
+    __slots__ = ("connection_id", "account_id", "display_name")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    connection_id: str
+    account_id: str
+    display_name: str
+    def __init__(self, connection_id: _Optional[str] = ..., account_id: _Optional[str] = ..., display_name: _Optional[str] = ...) -> None: ...

@@ -231,3 +231,80 @@ class CatalogService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class ConnectionsServiceStub:
+    """Makes connections to users' accounts (the connectors hold the keys that seal tokens).
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.AddConnection = channel.unary_unary(
+                '/tunebridge.catalog.v1.ConnectionsService/AddConnection',
+                request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionRequest.SerializeToString,
+                response_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionResponse.FromString,
+                _registered_method=True)
+
+
+class ConnectionsServiceServicer:
+    """Makes connections to users' accounts (the connectors hold the keys that seal tokens).
+    """
+
+    def AddConnection(self, request, context):
+        """Connects an account from tokens obtained elsewhere (a headless set-up, a media
+        server's token); the tokens are checked with the provider and stored sealed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_ConnectionsServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'AddConnection': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddConnection,
+                    request_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionRequest.FromString,
+                    response_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'tunebridge.catalog.v1.ConnectionsService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('tunebridge.catalog.v1.ConnectionsService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class ConnectionsService:
+    """Makes connections to users' accounts (the connectors hold the keys that seal tokens).
+    """
+
+    @staticmethod
+    def AddConnection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tunebridge.catalog.v1.ConnectionsService/AddConnection',
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionRequest.SerializeToString,
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

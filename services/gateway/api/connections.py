@@ -1,0 +1,125 @@
+"""Connections: accounts at providers, made from existing tokens, listed, removed.
+
+Tokens go in and never come out: the connectors seal them, and no answer carries them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import grpc
+import msgspec
+from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import (
+    NotFoundException,
+    ServiceUnavailableException,
+    ValidationException,
+)
+from litestar.params import JSONBody, Parameter
+
+from services.gateway.adapters.rpc import ServiceUnavailable
+from services.gateway.api.dependencies import Gateway
+from services.kernel.records import ConnectionRecord, ConnectionStatus, connection_key
+from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2
+
+ConnectionId = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$", description="A connection id")]
+Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+
+
+class TokensDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """An account's tokens obtained elsewhere (a headless set-up), or a Plex server's token
+    and address. ``client_id`` is the Spotify app the tokens were issued to."""
+
+    provider: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{1,32}$")]
+    access_token: Secret
+    refresh_token: Secret | None = None
+    expires_in_s: Annotated[float, msgspec.Meta(ge=0)] = 0
+    client_id: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    server_url: Annotated[str, msgspec.Meta(pattern=r"^https?://", max_length=2000)] | None = None
+
+
+class ConnectionView(msgspec.Struct, kw_only=True):
+    """A connection as a person sees it (never its tokens)."""
+
+    connection_id: str
+    provider: str
+    status: ConnectionStatus
+    account_id: str | None
+    display_name: str | None
+    message: str | None
+    created_at: datetime
+
+
+def _view(record: ConnectionRecord) -> ConnectionView:
+    return ConnectionView(
+        connection_id=record.connection_id,
+        provider=record.provider,
+        status=record.status,
+        account_id=record.account_id,
+        display_name=record.display_name,
+        message=record.message,
+        created_at=record.created_at,
+    )
+
+
+async def _connection(gateway: Gateway, connection_id: str) -> ConnectionView:
+    found = await gateway.ctx.store.get(
+        "connections", connection_key(gateway.current_user(), connection_id), ConnectionRecord
+    )
+    if found is None:
+        raise NotFoundException(f"no connection {connection_id}")
+    return _view(found)
+
+
+class ConnectionsController(Controller):
+    """Your accounts at providers."""
+
+    path = "/api/v1/connections"
+    tags = ["connections"]
+
+    @post("/", status_code=201, summary="Connect an account from existing tokens")
+    async def add(
+        self, gateway: NamedDependency[Gateway], data: JSONBody[TokensDocument]
+    ) -> ConnectionView:
+        user_id = gateway.current_user()
+        try:
+            made = await gateway.clients.add_connection(
+                catalog_pb2.AddConnectionRequest(
+                    user_id=user_id,
+                    provider=data.provider,
+                    access_token=data.access_token,
+                    refresh_token=data.refresh_token or "",
+                    expires_in_s=data.expires_in_s,
+                    client_id=data.client_id or "",
+                    server_url=data.server_url or "",
+                )
+            )
+        except ServiceUnavailable as error:
+            if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                raise ValidationException(error.details() or "refused") from None
+            raise ServiceUnavailableException(
+                error.details() or "the connectors are not answering"
+            ) from None
+        return await _connection(gateway, made.connection_id)
+
+    @get("/", summary="Your connections")
+    async def list_connections(self, gateway: NamedDependency[Gateway]) -> list[ConnectionView]:
+        found = await gateway.ctx.store.values(
+            "connections", f"{gateway.current_user()}.*", ConnectionRecord
+        )
+        return [_view(r) for r in sorted(found, key=lambda r: r.created_at)]
+
+    @get("/{connection_id:str}", summary="A connection and its status")
+    async def get_connection(
+        self, gateway: NamedDependency[Gateway], connection_id: ConnectionId
+    ) -> ConnectionView:
+        return await _connection(gateway, connection_id)
+
+    @delete("/{connection_id:str}", status_code=204, summary="Disconnect (the tokens are erased)")
+    async def remove(self, gateway: NamedDependency[Gateway], connection_id: ConnectionId) -> None:
+        key = connection_key(gateway.current_user(), connection_id)
+        if await gateway.ctx.store.get("connections", key, ConnectionRecord) is None:
+            raise NotFoundException(f"no connection {connection_id}")
+        await gateway.ctx.store.delete("connections", key)
