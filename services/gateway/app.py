@@ -21,6 +21,7 @@ from services.gateway.api.downloads import DownloadsController
 from services.gateway.api.health import HealthController
 from services.gateway.api.matching import CatalogController
 from services.gateway.api.runs import RunsController
+from services.gateway.api.schedules import SchedulesController
 from services.gateway.api.sync import ReviewsController, SyncController
 from services.gateway.settings import GatewaySettings
 from services.kernel.runtime import ServiceContext
@@ -37,6 +38,7 @@ def create_http_app(gateway: Gateway) -> Litestar:
             ConnectionsController,
             SyncController,
             ReviewsController,
+            SchedulesController,
         ],
         dependencies={"gateway": Provide(lambda: gateway, sync_to_thread=False)},
         plugins=[

@@ -354,6 +354,40 @@ class SyncPlan(msgspec.Struct, kw_only=True):
     not_synced: list[NotSynced] = msgspec.field(default_factory=list)
 
 
+CatchUp = Literal["once", "skip"]
+
+
+class ScheduleRecord(msgspec.Struct, kw_only=True):
+    """When a job runs by itself: every ``interval_s`` seconds, or on a ``cron`` expression
+    (in ``timezone``).
+
+    Attributes:
+        catch_up: What to do about fire times missed while Tunebridge was down: ``once``
+            runs the job once on return, ``skip`` waits for the next time.
+        next_fire_at: The next time it fires (None: the scheduler works it out from now,
+            as after creation or a resume).
+    """
+
+    schedule_id: str
+    user_id: str
+    job_id: str
+    interval_s: int | None = None
+    cron: str | None = None
+    timezone: str = "UTC"
+    catch_up: CatchUp = "once"
+    paused: bool = False
+    next_fire_at: datetime | None = None
+    last_fired_at: datetime | None = None
+    last_run_id: str | None = None
+    last_note: str | None = None
+    created_at: datetime = msgspec.field(default_factory=utcnow)
+
+
+def schedule_key(user_id: str, schedule_id: str) -> str:
+    """Key of a schedule."""
+    return f"{user_id}.{schedule_id}"
+
+
 def job_key(user_id: str, job_id: str) -> str:
     """Key of a sync job."""
     return f"{user_id}.{job_id}"

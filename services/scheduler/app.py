@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import ClassVar
 
 from services.kernel.contracts import (
@@ -18,6 +20,7 @@ from services.kernel.contracts import (
     SyncRunRequested,
 )
 from services.kernel.runtime import ServiceContext
+from services.scheduler.api.schedules import ScheduleTicker
 from services.scheduler.api.subscribers import RunHandlers
 from services.scheduler.api.sync import SyncHandlers
 from services.scheduler.settings import SchedulerSettings
@@ -30,6 +33,7 @@ class SchedulerApp:
 
     def __init__(self, settings: SchedulerSettings) -> None:
         self.settings = settings
+        self._ticking: asyncio.Task[None] | None = None
 
     def subscribe(self, ctx: ServiceContext) -> None:
         handlers = RunHandlers(ctx.bus, ctx.store, self.settings.present_threshold)
@@ -57,7 +61,11 @@ class SchedulerApp:
         ctx.bus.consume_dead_letters(message_dead)
 
     async def start(self, ctx: ServiceContext) -> None:
-        return None
+        ticker = ScheduleTicker(ctx.bus, ctx.store, self.settings.schedule_tick_s)
+        self._ticking = asyncio.create_task(ticker.run_forever())
 
     async def stop(self) -> None:
-        return None
+        if self._ticking:
+            self._ticking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticking

@@ -9,10 +9,12 @@ class SchedulerSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Attributes:
     present_threshold: Match confidence at or above which a track counts as already in
         the library (0.8, as users asked in seed S2).
+    schedule_tick_s: How often due schedules are looked for (seconds).
     ops_host: Interface of the probes-and-metrics port.
     ops_port: Its port (0 picks a free one).
     """
 
     present_threshold: float = 0.8
+    schedule_tick_s: float = 5.0
     ops_host: str = "127.0.0.1"
     ops_port: int = 9090

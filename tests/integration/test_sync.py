@@ -9,19 +9,26 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from services.connectors.app import ProviderSettings
 from services.connectors.settings import DeezerSettings, SecretsSettings, SpotifySettings
+from services.kernel.contracts import utcnow
 from services.kernel.crypto import generate_key_spec
+from services.kernel.records import ScheduleRecord
+from services.kernel.runtime import Runtime
+from services.scheduler.app import SchedulerApp
+from services.scheduler.settings import SchedulerSettings
 from tests.emulators.deezer import TOKEN, DeezerState, deezer_app
 from tests.emulators.scripted import serving
 from tests.emulators.spotify import SpotifyState, spotify_app
 from tests.support.catalogues import Recording, shared_recordings
-from tests.support.installation import running_installation
+from tests.support.installation import Installation, running_installation
 
 pytestmark = pytest.mark.timeout(120)
 KEY = generate_key_spec("k1")
@@ -36,6 +43,7 @@ class World:
     api: httpx.AsyncClient
     spotify_connection: str
     deezer_connection: str
+    installation: Installation
 
     def deezer_titles(self) -> dict[str, list[int]]:
         return {self.deezer.titles[pid]: ids for pid, ids in self.deezer.playlists.items()}
@@ -64,7 +72,7 @@ async def sync_world(nats_url: str, namespace: str) -> AsyncIterator[World]:
                 client_id=spotify.client_id,
             )
             d = await connect(api, provider="deezer", access_token=TOKEN)
-            yield World(spotify, deezer, api, s, d)
+            yield World(spotify, deezer, api, s, d, running)
 
 
 async def connect(api: httpx.AsyncClient, **tokens: Any) -> str:
@@ -207,10 +215,40 @@ async def test_a_review_decision_is_honoured_by_the_next_run(world: World) -> No
     assert decided.status_code == 200, decided.text
     assert (await world.api.get("/api/v1/reviews")).json() == []
 
-    second = await run_job(world, job_id)
-    assert second["status"] == "completed", second
-    assert second["not_synced"] == []
+    # The next run is a scheduled one, with two scheduler replicas watching the clock.
+    installation = world.installation
+    replica = Runtime(
+        SchedulerApp(SchedulerSettings(schedule_tick_s=0.2)), installation.bus_settings
+    )
+    await replica.start()
+    try:
+        made = await world.api.post("/api/v1/schedules", json={"job_id": job_id, "every_s": 3600})
+        assert made.status_code == 201, made.text
+        schedule_id = made.json()["schedule_id"]
+        store = installation.runtimes["scheduler"].context.store
+        await store.update(
+            "schedules",
+            f"local.{schedule_id}",
+            ScheduleRecord,
+            lambda s: msgspec.structs.replace(s, next_fire_at=utcnow() - timedelta(seconds=1)),
+        )
+        for _ in range(300):
+            runs = (await world.api.get(f"/api/v1/sync/jobs/{job_id}/runs")).json()
+            scheduled = [r for r in runs if r["trigger"] == "schedule"]
+            if scheduled and scheduled[0]["status"] == "completed":
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1)  # time for a second replica's run, were there one
+        runs = (await world.api.get(f"/api/v1/sync/jobs/{job_id}/runs")).json()
+    finally:
+        await replica.stop()
+    (scheduled,) = [r for r in runs if r["trigger"] == "schedule"]
+    assert scheduled["status"] == "completed", scheduled
+    assert scheduled["counts"]["add_to_b"] == 1 and scheduled["counts"]["not_synced"] == 0
     assert created == [songs[0].deezer_id, songs[2].deezer_id, songs[1].deezer_id]
+    view = (await world.api.get(f"/api/v1/schedules/{schedule_id}")).json()
+    assert view["last_run_id"] == scheduled["run_id"] and view["description"] == "every 60 min"
+    assert (await world.api.get("/api/v1/reviews")).json() == []
 
 
 async def test_bad_jobs_are_refused_and_change_nothing(world: World) -> None:
@@ -269,3 +307,36 @@ async def test_connections_are_checked_with_the_provider_and_never_show_their_to
     assert (
         await world.api.get(f"/api/v1/connections/{world.deezer_connection}")
     ).status_code == 404
+
+
+async def test_schedules_are_checked_and_can_be_paused_resumed_and_deleted(world: World) -> None:
+    job_id = await make_job(world, liked=True)
+    for body in [
+        {"job_id": job_id, "every_s": 30},
+        {"job_id": job_id, "cron": "61 * * * *"},
+        {"job_id": job_id, "cron": "0 7 * * *", "every_s": 3600},
+        {"job_id": job_id, "cron": "0 7 * * *", "timezone": "Mars/Olympus"},
+        {"job_id": "0" * 32, "every_s": 3600},
+        {"job_id": job_id},
+    ]:
+        answer = await world.api.post("/api/v1/schedules", json=body)
+        assert answer.status_code == 400, (body, answer.text)
+    made = await world.api.post(
+        "/api/v1/schedules",
+        json={"job_id": job_id, "cron": "0 7 * * 1-5", "timezone": "Europe/Paris"},
+    )
+    assert made.status_code == 201, made.text
+    schedule_id = made.json()["schedule_id"]
+    assert made.json()["description"] == "At 07:00 on Monday through Friday (Europe/Paris)"
+    for _ in range(50):  # the scheduler works out its first time
+        view = (await world.api.get(f"/api/v1/schedules/{schedule_id}")).json()
+        if view["next_fire_at"]:
+            break
+        await asyncio.sleep(0.1)
+    assert view["next_fire_at"].endswith(":00:00Z") and view["last_run_id"] is None
+    paused = (await world.api.post(f"/api/v1/schedules/{schedule_id}/pause")).json()
+    assert paused["paused"] is True
+    resumed = (await world.api.post(f"/api/v1/schedules/{schedule_id}/resume")).json()
+    assert resumed["paused"] is False
+    assert (await world.api.delete(f"/api/v1/sync/jobs/{job_id}")).status_code == 204
+    assert (await world.api.get(f"/api/v1/schedules/{schedule_id}")).status_code == 404

@@ -82,7 +82,7 @@ async def running_installation(
             matcher_address=matcher,
         )
         await runtime(DownloaderApp(downloads, search)).start()
-        await runtime(SchedulerApp(SchedulerSettings())).start()
+        await runtime(SchedulerApp(SchedulerSettings(schedule_tick_s=0.2))).start()
         gateway_app = GatewayApp(
             GatewaySettings(
                 port=0,

@@ -28,6 +28,7 @@ from services.kernel.records import (
     PlaylistPair,
     ReviewDecision,
     ReviewRecord,
+    ScheduleRecord,
     SyncDirection,
     SyncJobRecord,
     SyncOptions,
@@ -36,6 +37,7 @@ from services.kernel.records import (
     connection_key,
     job_key,
     review_key,
+    schedule_key,
     sync_run_key,
 )
 
@@ -299,6 +301,9 @@ class SyncController(Controller):
         store = gateway.ctx.store
         for key in await store.keys("sync_pairs", f"{user_id}.{job_id}.*"):
             await store.delete("sync_pairs", key)
+        for schedule in await store.values("schedules", f"{user_id}.*", ScheduleRecord):
+            if schedule.job_id == job_id:
+                await store.delete("schedules", schedule_key(user_id, schedule.schedule_id))
         await store.delete("jobs", job_key(user_id, job_id))
 
     @post("/jobs/{job_id:str}/runs", status_code=202, summary="Run a job now (or plan it dry)")
