@@ -12,12 +12,12 @@ from services.connectors.settings import (
     ConnectorsSettings,
     DeezerSettings,
     PlexSettings,
-    SecretsSettings,
     SpotifySettings,
 )
 from services.downloader.settings import DownloaderSettings
 from services.gateway.settings import GatewaySettings
 from services.kernel.bus import BusSettings
+from services.kernel.crypto import SecretsSettings
 from services.kernel.settings import env_name
 from services.matcher.settings import MatcherSettings
 from services.scheduler.settings import SchedulerSettings

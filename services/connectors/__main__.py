@@ -5,9 +5,9 @@ from services.connectors.settings import (
     ConnectorsSettings,
     DeezerSettings,
     PlexSettings,
-    SecretsSettings,
     SpotifySettings,
 )
+from services.kernel.crypto import SecretsSettings
 from services.kernel.main import run_service
 from services.kernel.settings import load_or_exit
 

@@ -31,7 +31,6 @@ from services.connectors.settings import (
     ConnectorsSettings,
     DeezerSettings,
     PlexSettings,
-    SecretsSettings,
     SpotifySettings,
 )
 from services.kernel import grpcwire
@@ -42,7 +41,7 @@ from services.kernel.contracts import (
     ProviderReadRequested,
     ProviderWriteRequested,
 )
-from services.kernel.crypto import SecretBox
+from services.kernel.crypto import SecretBox, SecretsSettings
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2_grpc
 from services.kernel.runtime import ServiceContext
 

@@ -59,13 +59,3 @@ class PlexSettings(msgspec.Struct, frozen=True, kw_only=True):
 
     url: str = "http://127.0.0.1:32400"
     client_identifier: str = "tunebridge"
-
-
-class SecretsSettings(msgspec.Struct, frozen=True, kw_only=True):
-    """Section ``SECRETS``.
-
-    Attributes:
-        keys: ``<id>:<base64 32-byte key>``, newest first (``tunebridge up`` makes one).
-    """
-
-    keys: tuple[str, ...] = ()

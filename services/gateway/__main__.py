@@ -2,7 +2,10 @@
 
 from services.gateway.app import GatewayApp
 from services.gateway.settings import GatewaySettings
+from services.kernel.crypto import SecretsSettings
 from services.kernel.main import run_service
+from services.kernel.settings import load_or_exit
 
 if __name__ == "__main__":
-    run_service(GatewayApp, GatewaySettings, "gateway")
+    secrets = load_or_exit(SecretsSettings, "secrets")
+    run_service(lambda settings: GatewayApp(settings, secrets), GatewaySettings, "gateway")

@@ -23,7 +23,9 @@ from services.gateway.api.matching import CatalogController
 from services.gateway.api.runs import RunsController
 from services.gateway.api.schedules import SchedulesController
 from services.gateway.api.sync import ReviewsController, SyncController
+from services.gateway.api.webhooks import InboundWebhooksController, WebhooksController
 from services.gateway.settings import GatewaySettings
+from services.kernel.crypto import SecretBox, SecretsSettings
 from services.kernel.runtime import ServiceContext
 
 
@@ -39,6 +41,8 @@ def create_http_app(gateway: Gateway) -> Litestar:
             SyncController,
             ReviewsController,
             SchedulesController,
+            WebhooksController,
+            InboundWebhooksController,
         ],
         dependencies={"gateway": Provide(lambda: gateway, sync_to_thread=False)},
         plugins=[
@@ -60,8 +64,10 @@ class GatewayApp:
 
     name: ClassVar[str] = "gateway"
 
-    def __init__(self, settings: GatewaySettings) -> None:
+    def __init__(self, settings: GatewaySettings, secrets: SecretsSettings | None = None) -> None:
         self.settings = settings
+        keys = list((secrets or SecretsSettings()).keys)
+        self._box = SecretBox(keys) if keys else None
         self._server: uvicorn.Server | None = None
         self._serving: asyncio.Task[None] | None = None
         self._clients: ServiceClients | None = None
@@ -80,6 +86,7 @@ class GatewayApp:
             clients=self._clients,
             is_ready=lambda: self._server is not None and self._server.started,
             redis_url=ctx.bus_settings.redis_url,
+            box=self._box,
         )
         # Bind here rather than in uvicorn, so a taken port is a clear error, not an exit.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -11,6 +11,7 @@ import base64
 import os
 import secrets
 
+import msgspec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "tb1"
@@ -18,6 +19,16 @@ PREFIX = "tb1"
 
 class SecretBoxError(ValueError):
     """A key list or a ciphertext is malformed, or was made with an unknown key."""
+
+
+class SecretsSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Section ``SECRETS``.
+
+    Attributes:
+        keys: ``<id>:<base64 32-byte key>``, newest first (``tunebridge up`` makes one).
+    """
+
+    keys: tuple[str, ...] = ()
 
 
 def generate_key_spec(key_id: str | None = None) -> str:

@@ -7,10 +7,9 @@ kept one way only: it says nothing about the other direction.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Iterable
-from typing import TypeVar
+from collections.abc import Iterable
 
+from services.kernel.aio import gather_bounded
 from services.kernel.records import (
     NOT_ON_SERVICE,
     MappingRecord,
@@ -22,20 +21,8 @@ from services.kernel.records import (
 )
 from services.kernel.store import Store
 
-T = TypeVar("T")
-
 #: Store reads in flight at once: enough to hide the round trip, few enough to be polite.
 CONCURRENT_READS = 32
-
-
-async def _bounded(reads: Iterable[Awaitable[T]]) -> list[T]:
-    gate = asyncio.Semaphore(CONCURRENT_READS)
-
-    async def one(read: Awaitable[T]) -> T:
-        async with gate:
-            return await read
-
-    return await asyncio.gather(*(one(read) for read in reads))
 
 
 async def load_mappings(
@@ -43,9 +30,14 @@ async def load_mappings(
 ) -> dict[str, MappingRecord]:
     """The remembered mapping of each of ``track_ids`` that has one."""
     ids = list(dict.fromkeys(track_ids))
-    found = await _bounded(
-        store.get("mappings", mapping_key(user_id, from_provider, i, to_provider), MappingRecord)
-        for i in ids
+    found = await gather_bounded(
+        (
+            store.get(
+                "mappings", mapping_key(user_id, from_provider, i, to_provider), MappingRecord
+            )
+            for i in ids
+        ),
+        CONCURRENT_READS,
     )
     return {i: record for i, record in zip(ids, found, strict=True) if record is not None}
 
@@ -73,13 +65,16 @@ async def load_reviews(
 ) -> dict[str, ReviewRecord]:
     """The open or skipped review item of each of ``track_ids`` that has one."""
     ids = list(dict.fromkeys(track_ids))
-    found = await _bounded(
-        store.get(
-            "reviews",
-            review_key(user_id, review_id_for(from_provider, i, to_provider)),
-            ReviewRecord,
-        )
-        for i in ids
+    found = await gather_bounded(
+        (
+            store.get(
+                "reviews",
+                review_key(user_id, review_id_for(from_provider, i, to_provider)),
+                ReviewRecord,
+            )
+            for i in ids
+        ),
+        CONCURRENT_READS,
     )
     return {
         i: record

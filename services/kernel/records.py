@@ -383,6 +383,35 @@ class ScheduleRecord(msgspec.Struct, kw_only=True):
     created_at: datetime = msgspec.field(default_factory=utcnow)
 
 
+WebhookKind = Literal["generic", "plex", "lidarr"]
+
+
+class WebhookRecord(msgspec.Struct, kw_only=True):
+    """An inbound endpoint that starts runs of ``job_ids`` when ``events`` arrive.
+
+    Attributes:
+        secret: ``SecretBox`` ciphertext (bound to the webhook id) of the signing secret
+            (generic) or of the token the URL carries (Plex and Lidarr cannot sign).
+        events: Event types that start runs (Plex ``event``, Lidarr ``eventType``);
+            empty: every event (a generic webhook has none).
+    """
+
+    webhook_id: str
+    user_id: str
+    kind: WebhookKind
+    job_ids: list[str]
+    secret: str
+    events: list[str] = msgspec.field(default_factory=list)
+    deliveries: int = 0
+    last_delivery_at: datetime | None = None
+    created_at: datetime = msgspec.field(default_factory=utcnow)
+
+
+def webhook_key(user_id: str, webhook_id: str) -> str:
+    """Key of a webhook."""
+    return f"{user_id}.{webhook_id}"
+
+
 def schedule_key(user_id: str, schedule_id: str) -> str:
     """Key of a schedule."""
     return f"{user_id}.{schedule_id}"

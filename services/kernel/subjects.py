@@ -50,8 +50,11 @@ KV_BUCKETS = {
     "mappings": 0,
     # Sync runs and their reports, like missing-tracks runs, are kept a month.
     "sync_runs": 30 * 86400,
-    # Schedules are kept until deleted.
+    # Schedules and webhooks are kept until deleted.
     "schedules": 0,
+    "webhooks": 0,
+    # Each webhook delivery id is accepted once within the five-minute signing window.
+    "webhook_deliveries": 900,
     # Review items hold titles and artwork: a question unanswered for 90 days is dropped
     # (the track is simply asked about again by the next run).
     "reviews": 90 * 86400,

@@ -12,9 +12,8 @@ import pytest
 
 from services.connectors.adapters.accounts import Accounts
 from services.connectors.app import ProviderSettings
-from services.connectors.settings import SecretsSettings
 from services.gateway.settings import GatewaySettings
-from services.kernel.crypto import SecretBox, generate_key_spec
+from services.kernel.crypto import SecretBox, SecretsSettings, generate_key_spec
 from tests.emulators.plex import TOKEN, PlexState, plex_app
 from tests.emulators.scripted import serving
 from tests.support.audio import make_audio

@@ -11,7 +11,7 @@ import pytest
 
 from services.connectors.adapters.accounts import Accounts
 from services.connectors.app import ProviderSettings
-from services.connectors.settings import SecretsSettings, SpotifySettings
+from services.connectors.settings import SpotifySettings
 from services.kernel.bus import jetstream
 from services.kernel.contracts import (
     Event,
@@ -20,7 +20,7 @@ from services.kernel.contracts import (
     ProviderWriteRequested,
     ProviderWritten,
 )
-from services.kernel.crypto import SecretBox, generate_key_spec
+from services.kernel.crypto import SecretBox, SecretsSettings, generate_key_spec
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from services.kernel.store import load_collection
 from tests.emulators.scripted import serving

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,9 +20,10 @@ import msgspec
 import pytest
 
 from services.connectors.app import ProviderSettings
-from services.connectors.settings import DeezerSettings, SecretsSettings, SpotifySettings
+from services.connectors.settings import DeezerSettings, SpotifySettings
+from services.gateway.domain.webhooks import signature
 from services.kernel.contracts import utcnow
-from services.kernel.crypto import generate_key_spec
+from services.kernel.crypto import SecretsSettings, generate_key_spec
 from services.kernel.records import ScheduleRecord
 from services.kernel.runtime import Runtime
 from services.scheduler.app import SchedulerApp
@@ -31,6 +35,7 @@ from tests.support.catalogues import Recording, shared_recordings
 from tests.support.installation import Installation, running_installation
 
 pytestmark = pytest.mark.timeout(120)
+DATA = Path(__file__).resolve().parents[1] / "data" / "providers"
 KEY = generate_key_spec("k1")
 
 
@@ -340,3 +345,108 @@ async def test_schedules_are_checked_and_can_be_paused_resumed_and_deleted(world
     assert resumed["paused"] is False
     assert (await world.api.delete(f"/api/v1/sync/jobs/{job_id}")).status_code == 204
     assert (await world.api.get(f"/api/v1/schedules/{schedule_id}")).status_code == 404
+
+
+async def wait_ended(world: World, run_ids: list[str]) -> list[dict[str, Any]]:
+    views = []
+    for run_id in run_ids:
+        for _ in range(300):
+            view = (await world.api.get(f"/api/v1/sync/runs/{run_id}")).json()
+            if view["status"] in ("planned", "completed", "failed", "cancelled"):
+                break
+            await asyncio.sleep(0.1)
+        views.append(view)
+    return views
+
+
+async def test_a_signed_webhook_starts_its_jobs_once_per_delivery(world: World) -> None:
+    songs = shared_recordings(world.spotify, world.deezer, 4)
+    source = world.spotify.new_playlist("Hooked", uris(songs))
+    job_id = await make_job(world, playlists=[{"a_playlist_id": source}])
+    made = await world.api.post("/api/v1/webhooks", json={"kind": "generic", "job_ids": [job_id]})
+    assert made.status_code == 201, made.text
+    secret, hook = made.json()["secret"], made.json()["webhook"]
+    body = b'{"reason": "nightly"}'
+
+    def signed(delivery: str, at: float | None = None, key: str = secret) -> dict[str, str]:
+        stamp = str(int(at if at is not None else time.time()))
+        return {
+            "X-Tunebridge-Timestamp": stamp,
+            "X-Tunebridge-Signature": signature(key, stamp, body),
+            "X-Tunebridge-Delivery": delivery,
+        }
+
+    hooks = hook["url"]
+    stale = await world.api.post(hooks, content=body, headers=signed("d0", time.time() - 400))
+    forged = await world.api.post(hooks, content=body, headers=signed("d0", key="guess"))
+    assert stale.status_code == 401 and forged.status_code == 401
+    assert (await world.api.get(f"/api/v1/sync/jobs/{job_id}/runs")).json() == []
+
+    first = await world.api.post(hooks, content=body, headers=signed("d1"))
+    assert first.status_code == 202, first.text
+    replay = await world.api.post(hooks, content=body, headers=signed("d1"))
+    assert replay.status_code == 409
+    (run,) = await wait_ended(world, first.json()["started"])
+    assert run["status"] == "completed" and run["trigger"] == "webhook:generic", run
+    assert list(world.deezer.playlists.values()) == [[r.deezer_id for r in songs]]
+
+    listed = (await world.api.get("/api/v1/webhooks")).json()
+    assert listed[0]["deliveries"] == 1 and secret not in str(listed)
+    rotated = (await world.api.post(f"/api/v1/webhooks/{hook['webhook_id']}/rotate")).json()
+    old_key = await world.api.post(hooks, content=body, headers=signed("d2"))
+    assert old_key.status_code == 401
+    new_key = await world.api.post(hooks, content=body, headers=signed("d3", key=rotated["secret"]))
+    assert new_key.status_code == 202
+
+
+async def test_plex_and_lidarr_deliveries_start_runs_on_their_events_only(world: World) -> None:
+    job_id = await make_job(world, liked=True)
+    plex = (
+        await world.api.post("/api/v1/webhooks", json={"kind": "plex", "job_ids": [job_id]})
+    ).json()
+    lidarr = (
+        await world.api.post("/api/v1/webhooks", json={"kind": "lidarr", "job_ids": [job_id]})
+    ).json()
+    recorded = json.loads(
+        (DATA / "plex" / "webhook_payload_media_play_official_example.json").read_text()
+    )
+
+    async def plex_sends(event: str, url: str) -> httpx.Response:
+        payload = json.dumps({**recorded, "event": event})
+        return await world.api.post(url, data={"payload": payload}, files={"thumb": b"\xff\xd8"})
+
+    played = await plex_sends("media.play", plex["webhook"]["url"])
+    assert played.status_code == 200 and played.json()["started"] == []
+    no_token = await plex_sends("library.new", plex["webhook"]["url"].split("?")[0])
+    assert no_token.status_code == 401
+    added = await plex_sends("library.new", plex["webhook"]["url"])
+    assert added.status_code == 202 and len(added.json()["started"]) == 1
+
+    test_button = await world.api.post(lidarr["webhook"]["url"], json={"eventType": "Test"})
+    assert test_button.status_code == 200 and test_button.json()["started"] == []
+    imported = await world.api.post(
+        lidarr["webhook"]["url"],
+        json={"eventType": "Download", "isUpgrade": False, "artist": {"name": "Kofi Mensah"}},
+    )
+    assert imported.status_code == 202 and len(imported.json()["started"]) == 1
+    garbage = await world.api.post(lidarr["webhook"]["url"], content=b"{not json")
+    assert garbage.status_code == 400
+    runs = await wait_ended(world, added.json()["started"] + imported.json()["started"])
+    assert [r["status"] for r in runs] == ["completed", "completed"], runs
+
+
+async def test_liked_songs_travel_both_ways_and_unlikes_follow(world: World) -> None:
+    songs = shared_recordings(world.spotify, world.deezer, 6)
+    world.spotify.library = uris(songs[:3])
+    world.deezer.liked = [songs[2].deezer_id, songs[3].deezer_id]
+    job_id = await make_job(world, direction="both", liked=True)
+    first = await run_job(world, job_id)
+    assert first["status"] == "completed", first
+    assert sorted(world.spotify.library) == sorted(uris(songs[:4]))
+    assert sorted(world.deezer.liked) == sorted(r.deezer_id for r in songs[:4])
+
+    world.spotify.library.remove(songs[0].spotify_uri)  # unliked on Spotify
+    second = await run_job(world, job_id)
+    assert second["status"] == "completed", second
+    assert sorted(world.deezer.liked) == sorted(r.deezer_id for r in songs[1:4])
+    assert sorted(world.spotify.library) == sorted(uris(songs[1:4]))

@@ -88,7 +88,8 @@ async def running_installation(
                 port=0,
                 matcher_address=matcher,
                 catalog_address=f"127.0.0.1:{runtimes['connectors'].context.detail['grpc_port']}",
-            )
+            ),
+            (providers or ProviderSettings()).secrets,
         )
         await runtime(gateway_app).start()
         yield Installation(f"http://127.0.0.1:{gateway_app.port}", runtimes, bus)

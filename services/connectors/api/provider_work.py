@@ -16,6 +16,7 @@ from services.connectors.adapters.http import ProviderError, RetriesExhausted
 from services.connectors.adapters.provider import NotSupported, Provider
 from services.connectors.adapters.spotify import NeedsReauthorisation
 from services.connectors.domain.operations import WriteProgress
+from services.kernel.aio import gather_bounded
 from services.kernel.bus import Bus
 from services.kernel.contracts import (
     CandidatesFound,
@@ -151,9 +152,12 @@ class ProviderWork:
         reply: CandidatesFound
         try:
             _, provider = await self._provider(request.user_id, request.connection_id)
+            found = await gather_bounded(
+                [_candidates(provider, track) for track in request.tracks], CONCURRENT_LOOKUPS
+            )
             items = [
-                RankItem(track=track, candidates=await _candidates(provider, track))
-                for track in request.tracks
+                RankItem(track=track, candidates=candidates)
+                for track, candidates in zip(request.tracks, found, strict=True)
             ]
             reply = CandidatesFound(
                 **reply_to(request),
@@ -270,6 +274,8 @@ class ProviderWork:
 
 #: Candidates judged per track: an ISRC hit or the top of a search.
 CANDIDATES_PER_TRACK = 5
+#: Look-ups of one batch in flight at once (the rate limiter still paces them).
+CONCURRENT_LOOKUPS = 8
 
 
 async def _candidates(provider: Provider, track: Track) -> tuple[Track, ...]:

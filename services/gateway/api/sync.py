@@ -247,6 +247,36 @@ async def _job_record(
     )
 
 
+async def start_run(
+    gateway: Gateway,
+    job: SyncJobRecord,
+    dry_run: bool = False,
+    trigger: str = "manual",
+    run_id: str | None = None,
+) -> str:
+    """Record a run as pending, then ask the scheduler for it; its id."""
+    run_id = run_id or new_id()
+    # Recorded before it is announced, so the URL we answer with never says "not found".
+    await gateway.ctx.store.create(
+        "sync_runs",
+        sync_run_key(job.user_id, run_id),
+        SyncRunRecord(
+            run_id=run_id, user_id=job.user_id, job_id=job.job_id, dry_run=dry_run, trigger=trigger
+        ),
+    )
+    await gateway.ctx.bus.publish(
+        SyncRunRequested(
+            user_id=job.user_id,
+            event_id=run_id,
+            run_id=run_id,
+            job_id=job.job_id,
+            dry_run=dry_run,
+            trigger=trigger,
+        )
+    )
+    return run_id
+
+
 class SyncController(Controller):
     """Sync jobs and their runs."""
 
@@ -314,23 +344,7 @@ class SyncController(Controller):
         data: JSONBody[RunRequest | None] = None,
     ) -> Response[SyncRunAccepted]:
         job = await self._job(gateway, job_id)
-        dry_run = bool(data and data.dry_run)
-        run_id = new_id()
-        # Recorded before it is announced, so the URL we answer with never says "not found".
-        await gateway.ctx.store.create(
-            "sync_runs",
-            sync_run_key(job.user_id, run_id),
-            SyncRunRecord(run_id=run_id, user_id=job.user_id, job_id=job_id, dry_run=dry_run),
-        )
-        await gateway.ctx.bus.publish(
-            SyncRunRequested(
-                user_id=job.user_id,
-                event_id=run_id,
-                run_id=run_id,
-                job_id=job_id,
-                dry_run=dry_run,
-            )
-        )
+        run_id = await start_run(gateway, job, dry_run=bool(data and data.dry_run))
         url = f"/api/v1/sync/runs/{run_id}"
         return Response(
             SyncRunAccepted(run_id=run_id, status="pending", url=url),
