@@ -20,6 +20,7 @@ from services.kernel.contracts import (
     SyncRunRequested,
 )
 from services.kernel.runtime import ServiceContext
+from services.scheduler.api.metrics import SyncMetrics
 from services.scheduler.api.schedules import ScheduleTicker
 from services.scheduler.api.subscribers import RunHandlers
 from services.scheduler.api.sync import SyncHandlers
@@ -37,7 +38,7 @@ class SchedulerApp:
 
     def subscribe(self, ctx: ServiceContext) -> None:
         handlers = RunHandlers(ctx.bus, ctx.store, self.settings.present_threshold)
-        syncs = SyncHandlers(ctx.bus, ctx.store)
+        syncs = SyncHandlers(ctx.bus, ctx.store, SyncMetrics(ctx.registry))
         ctx.bus.consume(MissingTracksCheckRequested, handlers.check_requested)
         ctx.bus.consume(PlaylistImported, handlers.playlist_imported)
         ctx.bus.consume(FolderScanned, handlers.folder_scanned)

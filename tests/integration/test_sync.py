@@ -139,6 +139,7 @@ async def test_one_way_copies_a_playlist_exactly_once_and_reports_what_it_could_
 
     done = await run_job(world, job_id)
     assert done["status"] == "completed", done
+    assert done["progress"] == {"outstanding": 0, "writes_done": 1, "writes_total": 1}
     assert world.deezer_titles() == {"Road trip": [r.deezer_id for r in shared]}
     (line,) = done["not_synced"]
     assert line["title"] == exclusive[0].title
@@ -159,6 +160,19 @@ async def test_one_way_copies_a_playlist_exactly_once_and_reports_what_it_could_
     assert later["status"] == "completed", later
     expected = [r.deezer_id for r in shared if r != shared[3]] + [r.deezer_id for r in more]
     assert world.deezer_titles() == {"Road trip": expected}
+
+    metrics = world.installation.runtimes["scheduler"].context.registry
+    runs = "tunebridge_sync_runs_total"
+    assert metrics.get_sample_value(runs, {"status": "completed", "trigger": "manual"}) == 3
+    assert metrics.get_sample_value(runs, {"status": "planned", "trigger": "manual"}) == 1
+    added = {"action": "add_to_b", "dry_run": "false"}
+    assert metrics.get_sample_value("tunebridge_sync_items_total", added) == 32
+    assert (
+        metrics.get_sample_value(
+            "tunebridge_sync_items_total", {**added, "action": "remove_from_b"}
+        )
+        == 1
+    )
 
 
 async def test_both_ways_follows_each_sides_changes_and_then_holds_still(world: World) -> None:

@@ -138,6 +138,15 @@ class PairSummary(msgspec.Struct, kw_only=True):
     withheld_removals: dict[str, int] = msgspec.field(default_factory=dict)
 
 
+class RunProgress(msgspec.Struct, kw_only=True):
+    """How far a run is within its phase: requests still unanswered (reads, match batches)
+    and write batches confirmed out of those planned."""
+
+    outstanding: int
+    writes_done: int
+    writes_total: int
+
+
 class SyncRunView(msgspec.Struct, kw_only=True):
     """A sync run: where it stands, what it does, and every track it did not sync."""
 
@@ -151,6 +160,7 @@ class SyncRunView(msgspec.Struct, kw_only=True):
     finished_at: datetime | None
     duration_s: float | None
     counts: dict[str, int]
+    progress: RunProgress
     pairs: list[PairSummary]
     not_synced: list[NotSynced]
     not_synced_total: int
@@ -440,6 +450,11 @@ async def _run_view(gateway: Gateway, run: SyncRunRecord, with_report: bool) -> 
         finished_at=finished,
         duration_s=(finished - run.created_at).total_seconds() if finished else None,
         counts=run.counts,
+        progress=RunProgress(
+            outstanding=len(run.waiting),
+            writes_done=sum(c.done for c in run.chains.values()),
+            writes_total=sum(c.steps for c in run.chains.values()),
+        ),
         pairs=pairs,
         not_synced=plan.not_synced[:MAX_REPORT_LINES],
         not_synced_total=len(plan.not_synced),

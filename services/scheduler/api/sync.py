@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import msgspec
+from prometheus_client import CollectorRegistry
 
 from services.kernel.bus import Bus, Unprocessable
 from services.kernel.contracts import (
@@ -49,6 +50,7 @@ from services.kernel.records import (
     sync_run_key,
 )
 from services.kernel.store import Store, load_collection
+from services.scheduler.api.metrics import SyncMetrics
 from services.scheduler.domain import sync
 from services.scheduler.domain.sync import flows, other, provider_of
 
@@ -61,9 +63,16 @@ CACHED_PLANS = 8
 class SyncHandlers:
     """One method per event of a sync run."""
 
-    def __init__(self, bus: Bus, store: Store, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        store: Store,
+        metrics: SyncMetrics | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.bus = bus
         self.store = store
+        self.metrics = metrics or SyncMetrics(CollectorRegistry())
         self.clock = clock
         self._plans: OrderedDict[str, SyncPlan] = OrderedDict()
 
@@ -88,6 +97,8 @@ class SyncHandlers:
         record = await self.store.update(
             "sync_runs", sync_run_key(user_id, run_id), SyncRunRecord, tracked
         )
+        if applied and record is not None and sync.ended(record):
+            self.metrics.ended(record)  # no change leaves an ended run: counted once
         return record, applied
 
     async def _fail(self, run: SyncRunRecord, error: str) -> None:
@@ -432,7 +443,7 @@ class SyncHandlers:
                 )
             elif best.confidence >= options.review_threshold:
                 review_id = review_id_for(source, track_id, target)
-                await self.store.create(
+                asked = await self.store.create(
                     "reviews",
                     review_key(run.user_id, review_id),
                     ReviewRecord(
@@ -446,6 +457,8 @@ class SyncHandlers:
                         candidates=list(item.candidates),
                     ),
                 )
+                if asked:
+                    self.metrics.reviews.inc()
         now = self.clock()
         _, applied = await self._update(
             event.user_id, run_id, lambda r: sync.answered(r, event.request_id, now)
