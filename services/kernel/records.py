@@ -257,6 +257,7 @@ class ReviewRecord(msgspec.Struct, kw_only=True):
     to_provider: str
     source: Track
     candidates: list[ScoredCandidate] = msgspec.field(default_factory=list)
+    to_connection_id: str = ""  # the account to search as, for more candidates
     status: ReviewStatus = "pending"
     decision: ReviewDecision | None = None
     chosen_id: str | None = None

@@ -228,8 +228,19 @@ async def test_a_review_decision_is_honoured_by_the_next_run(world: World) -> No
     reviews = (await world.api.get("/api/v1/reviews")).json()
     assert [r["review_id"] for r in reviews] == [waiting["review_id"]]
     assert reviews[0]["candidates"][0]["track"]["provider_id"] == str(songs[1].deezer_id)
+    searched = await world.api.get(
+        f"/api/v1/reviews/{waiting['review_id']}/search", params={"q": songs[1].title}
+    )
+    assert searched.status_code == 200, searched.text
+    best = searched.json()[0]
+    assert best["track"]["provider_id"] == str(songs[1].deezer_id) and 0 < best["confidence"] < 1
+    wrong = await world.api.post(
+        f"/api/v1/reviews/{waiting['review_id']}/decision", json={"decision": "choose"}
+    )
+    assert wrong.status_code == 400
     decided = await world.api.post(
-        f"/api/v1/reviews/{waiting['review_id']}/decision", json={"decision": "accept"}
+        f"/api/v1/reviews/{waiting['review_id']}/decision",
+        json={"decision": "choose", "candidate_id": best["track"]["provider_id"]},
     )
     assert decided.status_code == 200, decided.text
     assert (await world.api.get("/api/v1/reviews")).json() == []
@@ -464,3 +475,25 @@ async def test_liked_songs_travel_both_ways_and_unlikes_follow(world: World) -> 
     assert second["status"] == "completed", second
     assert sorted(world.deezer.liked) == sorted(r.deezer_id for r in songs[1:4])
     assert sorted(world.spotify.library) == sorted(uris(songs[1:4]))
+
+
+async def test_a_cancelled_run_stops_cleanly_and_the_next_run_finishes_the_job(
+    world: World,
+) -> None:
+    songs = shared_recordings(world.spotify, world.deezer, 300)
+    source = world.spotify.new_playlist("Long", uris(songs))
+    job_id = await make_job(world, playlists=[{"a_playlist_id": source}])
+    answer = await world.api.post(f"/api/v1/sync/jobs/{job_id}/runs", json={})
+    run_id = answer.json()["run_id"]
+    cancelled = await world.api.post(f"/api/v1/sync/runs/{run_id}/cancel")
+    assert cancelled.status_code == 202, cancelled.text
+    (ended,) = await wait_ended(world, [run_id])
+    assert ended["status"] == "cancelled", ended
+    again = await world.api.post(f"/api/v1/sync/runs/{run_id}/cancel")
+    assert again.status_code == 409
+    written = next(iter(world.deezer.playlists.values()), [])
+    wanted = [r.deezer_id for r in songs]
+    assert written == wanted[: len(written)]  # what was written stays, nothing twice
+    finished = await run_job(world, job_id)
+    assert finished["status"] == "completed", finished
+    assert list(world.deezer.playlists.values()) == [wanted]

@@ -48,12 +48,17 @@ class ServiceClients:
         return response
 
     async def search_tracks(
-        self, user_id: str, provider: str, query: Track, limit: int = 10
+        self, user_id: str, provider: str, query: Track, limit: int = 10, connection_id: str = ""
     ) -> list[Track]:
-        """A provider's catalog search, through the connectors."""
+        """A provider's catalog search (as one of the user's connections, if given),
+        through the connectors."""
         response = await self.catalog.SearchTracks(
             catalog_pb2.SearchTracksRequest(
-                user_id=user_id, provider=provider, query=track_to_proto(query), limit=limit
+                user_id=user_id,
+                provider=provider,
+                query=track_to_proto(query),
+                limit=limit,
+                connection_id=connection_id,
             ),
             timeout=TIMEOUT_S,
         )

@@ -9,9 +9,15 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Controller, Response, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, NotFoundException, ValidationException
+from litestar.exceptions import (
+    ClientException,
+    NotFoundException,
+    ServiceUnavailableException,
+    ValidationException,
+)
 from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
 
+from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
 from services.kernel.contracts import (
     ScoredCandidate,
@@ -553,6 +559,36 @@ class ReviewsController(Controller):
     @get("/{review_id:str}", summary="One review item")
     async def get_review(self, gateway: NamedDependency[Gateway], review_id: Id) -> ReviewView:
         return _review_view(await self._review(gateway, review_id))
+
+    @get("/{review_id:str}/search", summary="Search the target service for other candidates")
+    async def search(
+        self,
+        gateway: NamedDependency[Gateway],
+        review_id: Id,
+        q: Annotated[str | None, QueryParameter(min_length=1, max_length=300)] = None,
+    ) -> list[ScoredCandidate]:
+        """Candidates for the item's track on its target service, with the matcher's
+        confidence in each (``q`` searches for what you type instead of the track)."""
+        review = await self._review(gateway, review_id)
+        query = Track(title=q) if q else review.source
+        try:
+            found = await gateway.clients.search_tracks(
+                review.user_id,
+                review.to_provider,
+                query,
+                limit=10,
+                connection_id=review.to_connection_id,
+            )
+            ranked = await gateway.clients.rank(review.user_id, review.source, found)
+        except ServiceUnavailable as error:
+            if error.code().name in ("INVALID_ARGUMENT", "NOT_FOUND"):
+                raise ValidationException(error.details() or "invalid request") from error
+            raise ServiceUnavailableException(
+                "the catalog or the matcher is not answering"
+            ) from error
+        return [
+            ScoredCandidate(track=found[r.index], confidence=r.confidence) for r in ranked.ranked
+        ]
 
     @post("/{review_id:str}/decision", status_code=200, summary="Decide one review item")
     async def decide(

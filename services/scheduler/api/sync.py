@@ -455,6 +455,7 @@ class SyncHandlers:
                         to_provider=target,
                         source=item.track,
                         candidates=list(item.candidates),
+                        to_connection_id=provider_of(job, other(side))[0],
                     ),
                 )
                 if asked:
