@@ -27,9 +27,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from services.cli.up import free_port
-from tests.emulators.deezer import TOKEN, DeezerState, deezer_app
+from tests.emulators.deezer import DeezerState, deezer_app
 from tests.emulators.spotify import SpotifyState, spotify_app
 from tests.support.catalogues import shared_recordings
+from tests.support.connections import connect_both
 from tests.support.threaded import serving_in_thread
 
 SERVICES = ("gateway", "connectors", "matcher", "downloader", "scheduler")
@@ -104,20 +105,7 @@ def main() -> None:
         try:
             assert up.stdout is not None and "ready" in up.stdout.readline()
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as api:
-                access, refresh = spotify.grant()
-                a = api.post(
-                    "/api/v1/connections",
-                    json={
-                        "provider": "spotify",
-                        "access_token": access,
-                        "refresh_token": refresh,
-                        "expires_in_s": 3600,
-                        "client_id": spotify.client_id,
-                    },
-                ).json()["connection_id"]
-                b = api.post(
-                    "/api/v1/connections", json={"provider": "deezer", "access_token": TOKEN}
-                ).json()["connection_id"]
+                a, b = connect_both(api, spotify)
                 job_id = api.post(
                     "/api/v1/sync/jobs",
                     json={

@@ -8,6 +8,9 @@ kept one way only: it says nothing about the other direction.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
+
+import msgspec
 
 from services.kernel.aio import gather_bounded
 from services.kernel.records import (
@@ -21,8 +24,14 @@ from services.kernel.records import (
 )
 from services.kernel.store import Store
 
+R = TypeVar("R", bound=msgspec.Struct)
+
 #: Store reads in flight at once: enough to hide the round trip, few enough to be polite.
 CONCURRENT_READS = 32
+
+
+async def _each(store: Store, bucket: str, keys: list[str], type_: type[R]) -> list[R | None]:
+    return await gather_bounded((store.get(bucket, key, type_) for key in keys), CONCURRENT_READS)
 
 
 async def load_mappings(
@@ -30,15 +39,8 @@ async def load_mappings(
 ) -> dict[str, MappingRecord]:
     """The remembered mapping of each of ``track_ids`` that has one."""
     ids = list(dict.fromkeys(track_ids))
-    found = await gather_bounded(
-        (
-            store.get(
-                "mappings", mapping_key(user_id, from_provider, i, to_provider), MappingRecord
-            )
-            for i in ids
-        ),
-        CONCURRENT_READS,
-    )
+    keys = [mapping_key(user_id, from_provider, i, to_provider) for i in ids]
+    found = await _each(store, "mappings", keys, MappingRecord)
     return {i: record for i, record in zip(ids, found, strict=True) if record is not None}
 
 
@@ -65,17 +67,8 @@ async def load_reviews(
 ) -> dict[str, ReviewRecord]:
     """The open or skipped review item of each of ``track_ids`` that has one."""
     ids = list(dict.fromkeys(track_ids))
-    found = await gather_bounded(
-        (
-            store.get(
-                "reviews",
-                review_key(user_id, review_id_for(from_provider, i, to_provider)),
-                ReviewRecord,
-            )
-            for i in ids
-        ),
-        CONCURRENT_READS,
-    )
+    keys = [review_key(user_id, review_id_for(from_provider, i, to_provider)) for i in ids]
+    found = await _each(store, "reviews", keys, ReviewRecord)
     return {
         i: record
         for i, record in zip(ids, found, strict=True)

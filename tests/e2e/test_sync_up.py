@@ -19,9 +19,10 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Started, descendants
-from tests.emulators.deezer import TOKEN, DeezerState, deezer_app
+from tests.emulators.deezer import DeezerState, deezer_app
 from tests.emulators.spotify import SpotifyState, spotify_app
 from tests.support.catalogues import Recording, shared_recordings
+from tests.support.connections import connect_both
 from tests.support.threaded import serving_in_thread
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -87,31 +88,8 @@ def up(start_up: Callable[[dict[str, str]], Started]) -> Iterator[Up]:
         assert process.stdout is not None
         assert "ready" in process.stdout.readline(), log.read_text()[-3000:]
         with httpx.Client(base_url=url, timeout=20) as api:
-            access, refresh = spotify.grant()
-            made = api.post(
-                "/api/v1/connections",
-                json={
-                    "provider": "spotify",
-                    "access_token": access,
-                    "refresh_token": refresh,
-                    "expires_in_s": 3600,
-                    "client_id": spotify.client_id,
-                },
-            )
-            assert made.status_code == 201, made.text
-            other = api.post(
-                "/api/v1/connections", json={"provider": "deezer", "access_token": TOKEN}
-            )
-            assert other.status_code == 201, other.text
-            yield Up(
-                process,
-                api,
-                log,
-                spotify,
-                deezer,
-                made.json()["connection_id"],
-                other.json()["connection_id"],
-            )
+            a, b = connect_both(api, spotify)
+            yield Up(process, api, log, spotify, deezer, a, b)
 
 
 def uris(recordings: list[Recording]) -> list[str]:

@@ -50,6 +50,33 @@ class _Refused(Exception):
 _KINDS: dict[str, CollectionKind] = {"playlist": "playlist", "library": "library"}
 
 
+def _written(
+    request: ProviderWriteRequested,
+    playlist_id: str | None = None,
+    refused: _Refused | None = None,
+) -> ProviderWritten:
+    """The answer to a write: what it did, or why it was refused."""
+    if refused is not None:
+        return ProviderWritten(
+            **reply_to(request),
+            request_id=request.request_id,
+            connection_id=request.connection_id,
+            provider=request.provider,
+            playlist_id=playlist_id,
+            error=str(refused),
+            needs_reauthorisation=refused.reauthorise,
+        )
+    return ProviderWritten(
+        **reply_to(request),
+        request_id=request.request_id,
+        connection_id=request.connection_id,
+        provider=request.provider,
+        playlist_id=playlist_id,
+        added=len(request.add),
+        removed=len(request.remove),
+    )
+
+
 class ProviderWork:
     """Handles ``providers.read_requested`` and ``providers.write_requested``."""
 
@@ -214,28 +241,12 @@ class ProviderWork:
                     await provider.add_items(progress.playlist_id, request.add)
             if request.remove:
                 await provider.remove_items(progress.playlist_id, request.remove)
-            reply = ProviderWritten(
-                **reply_to(request),
-                request_id=request.request_id,
-                connection_id=request.connection_id,
-                provider=request.provider,
-                playlist_id=progress.playlist_id,
-                added=len(request.add),
-                removed=len(request.remove),
-            )
+            reply = _written(request, progress.playlist_id)
         except RetriesExhausted:
             raise
         except (_Refused, NeedsReauthorisation, ProviderError, NotSupported) as error:
             refused = await self._refusal(request.user_id, request.connection_id, error)
-            reply = ProviderWritten(
-                **reply_to(request),
-                request_id=request.request_id,
-                connection_id=request.connection_id,
-                provider=request.provider,
-                playlist_id=progress.playlist_id,
-                error=str(refused),
-                needs_reauthorisation=refused.reauthorise,
-            )
+            reply = _written(request, progress.playlist_id, refused)
         progress.reply = reply
         await self.store.put("operations", key, progress)
         await self.bus.publish(reply)
@@ -249,26 +260,12 @@ class ProviderWork:
                 await provider.like(request.add)
             if request.remove:
                 await provider.unlike(request.remove)
-            reply = ProviderWritten(
-                **reply_to(request),
-                request_id=request.request_id,
-                connection_id=request.connection_id,
-                provider=request.provider,
-                added=len(request.add),
-                removed=len(request.remove),
-            )
+            reply = _written(request)
         except RetriesExhausted:
             raise
         except (_Refused, NeedsReauthorisation, ProviderError, NotSupported) as error:
             refused = await self._refusal(request.user_id, request.connection_id, error)
-            reply = ProviderWritten(
-                **reply_to(request),
-                request_id=request.request_id,
-                connection_id=request.connection_id,
-                provider=request.provider,
-                error=str(refused),
-                needs_reauthorisation=refused.reauthorise,
-            )
+            reply = _written(request, refused=refused)
         await self.bus.publish(reply)
 
 
