@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -145,6 +145,8 @@ class ServiceStatus(msgspec.Struct, kw_only=True):
 
 # --- sync -----------------------------------------------------------------------------------
 
+Confidence = Annotated[float, msgspec.Meta(ge=0, le=1)]
+PlaylistId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 SyncDirection = Literal["a_to_b", "b_to_a", "both"]
 ConflictPolicy = Literal["skip", "source-wins", "merge", "ask"]
 Side = Literal["a", "b"]
@@ -165,16 +167,16 @@ class SyncOptions(msgspec.Struct, kw_only=True):
     policy: ConflictPolicy = "ask"
     prefer: Side = "a"
     propagate_removals: bool = True
-    max_removals: int | None = 100
-    auto_threshold: float = 0.9
-    review_threshold: float = 0.3
+    max_removals: Annotated[int, msgspec.Meta(ge=0)] | None = 100
+    auto_threshold: Confidence = 0.9
+    review_threshold: Confidence = 0.3
 
 
 class PlaylistPair(msgspec.Struct, kw_only=True):
     """Two playlists kept in step, paired by id; a missing id is created on the first run."""
 
-    a_playlist_id: str | None = None
-    b_playlist_id: str | None = None
+    a_playlist_id: PlaylistId | None = None
+    b_playlist_id: PlaylistId | None = None
 
 
 class SyncJobRecord(msgspec.Struct, kw_only=True):

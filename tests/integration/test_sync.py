@@ -308,6 +308,19 @@ async def test_bad_jobs_are_refused_and_change_nothing(world: World) -> None:
             "liked": True,
             "direction": "sideways",
         },
+        {
+            "name": "x",
+            "a_connection_id": world.spotify_connection,
+            "b_connection_id": world.deezer_connection,
+            "liked": True,
+            "options": {"auto_threshold": 2},
+        },
+        {
+            "name": "x",
+            "a_connection_id": world.spotify_connection,
+            "b_connection_id": world.deezer_connection,
+            "playlists": [{}],
+        },
     ]
     for body in cases:
         answer = await world.api.post("/api/v1/sync/jobs", json=body)

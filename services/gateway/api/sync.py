@@ -50,27 +50,8 @@ from services.kernel.records import (
 Id = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$")]
 ConnectionId = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$")]
 PlaylistId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Confidence = Annotated[float, msgspec.Meta(ge=0, le=1)]
 #: Report lines returned with a run; the count says how many there are in all.
 MAX_REPORT_LINES = 1000
-
-
-class OptionsDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """How a job syncs; every field has a default (see the README's sync semantics)."""
-
-    policy: Literal["skip", "source-wins", "merge", "ask"] = "ask"
-    prefer: Literal["a", "b"] = "a"
-    propagate_removals: bool = True
-    max_removals: Annotated[int, msgspec.Meta(ge=0)] | None = 100
-    auto_threshold: Confidence = 0.9
-    review_threshold: Confidence = 0.3
-
-
-class PairDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Two playlists to keep in step; leave one out to have the first run create it."""
-
-    a_playlist_id: PlaylistId | None = None
-    b_playlist_id: PlaylistId | None = None
 
 
 class JobDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -85,11 +66,11 @@ class JobDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     b_connection_id: ConnectionId
     direction: Literal["a_to_b", "b_to_a", "both"] = "a_to_b"
     all_playlists: bool = False
-    playlists: Annotated[list[PairDocument], msgspec.Meta(max_length=500)] = msgspec.field(
+    playlists: Annotated[list[PlaylistPair], msgspec.Meta(max_length=500)] = msgspec.field(
         default_factory=list
     )
     liked: bool = False
-    options: OptionsDocument = msgspec.field(default_factory=OptionsDocument)
+    options: SyncOptions = msgspec.field(default_factory=SyncOptions)
 
 
 class JobView(msgspec.Struct, kw_only=True):
@@ -252,12 +233,9 @@ async def _job_record(
         b_provider=b.provider,
         direction=data.direction,
         all_playlists=data.all_playlists,
-        playlists=[
-            PlaylistPair(a_playlist_id=p.a_playlist_id, b_playlist_id=p.b_playlist_id)
-            for p in data.playlists
-        ],
+        playlists=data.playlists,
         liked=data.liked,
-        options=SyncOptions(**msgspec.structs.asdict(data.options)),
+        options=data.options,
         created_at=created or now,
         updated_at=now,
     )
