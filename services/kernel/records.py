@@ -241,14 +241,17 @@ class MappingRecord(msgspec.Struct, kw_only=True):
 
 
 ReviewStatus = Literal["pending", "decided", "skipped"]
-ReviewDecision = Literal["accept", "choose", "skip", "not_on_service"]
+ReviewDecision = Literal["accept", "choose", "skip", "not_on_service", "keep", "remove"]
 
 
 class ReviewRecord(msgspec.Struct, kw_only=True):
-    """An uncertain match waiting for a person: the source track and its candidates.
+    """A question for a person.
 
-    One per source track and target provider, whichever job or run asked: a decision is
-    a mapping every later run honours.
+    ``match``: an uncertain match, the source track and its candidates; one per source
+    track and target provider, whichever job or run asked: a decision is a mapping every
+    later run honours. ``conflict``: a recording removed on one side (``removed_on``) and
+    added on the other since the last sync of a pair, under the policy ``ask``; ``keep``
+    puts it back where it was removed, ``remove`` takes it from where it was added, once.
     """
 
     review_id: str
@@ -260,6 +263,11 @@ class ReviewRecord(msgspec.Struct, kw_only=True):
     source: Track
     candidates: list[ScoredCandidate] = msgspec.field(default_factory=list)
     to_connection_id: str = ""  # the account to search as, for more candidates
+    kind: Literal["match", "conflict"] = "match"
+    pair_key: str = ""
+    removed_on: Side | None = None
+    a_id: str = ""
+    b_id: str = ""
     status: ReviewStatus = "pending"
     decision: ReviewDecision | None = None
     chosen_id: str | None = None
@@ -348,6 +356,7 @@ class PairPlan(msgspec.Struct, kw_only=True):
     final_b: list[str] = msgspec.field(default_factory=list)
     conflicts: int = 0
     withheld_removals: dict[str, int] = msgspec.field(default_factory=dict)
+    settled_reviews: list[str] = msgspec.field(default_factory=list)  # answered conflicts used
 
 
 class SyncPlan(msgspec.Struct, kw_only=True):
@@ -448,6 +457,11 @@ def review_key(user_id: str, review_id: str) -> str:
 def review_id_for(from_provider: str, track_id: str, to_provider: str) -> str:
     """The one review item for a track and a target provider (so asking twice asks once)."""
     return hashlib.sha256(f"{from_provider}\0{track_id}\0{to_provider}".encode()).hexdigest()[:32]
+
+
+def conflict_review_id(job_id: str, pair_key: str, a_id: str, b_id: str) -> str:
+    """The one review item for a conflict over a recording in a pair."""
+    return hashlib.sha256(f"{job_id}\0{pair_key}\0{a_id}\0{b_id}".encode()).hexdigest()[:32]
 
 
 _KEY_SAFE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

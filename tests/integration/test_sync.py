@@ -22,9 +22,9 @@ import pytest
 from services.connectors.app import ProviderSettings
 from services.connectors.settings import DeezerSettings, SpotifySettings
 from services.gateway.domain.webhooks import signature
-from services.kernel.contracts import utcnow
+from services.kernel.contracts import Track, utcnow
 from services.kernel.crypto import SecretsSettings, generate_key_spec
-from services.kernel.records import ScheduleRecord
+from services.kernel.records import ReviewRecord, ScheduleRecord
 from services.kernel.runtime import Runtime
 from services.scheduler.app import SchedulerApp
 from services.scheduler.settings import SchedulerSettings
@@ -510,3 +510,32 @@ async def test_a_cancelled_run_stops_cleanly_and_the_next_run_finishes_the_job(
     finished = await run_job(world, job_id)
     assert finished["status"] == "completed", finished
     assert list(world.deezer.playlists.values()) == [wanted]
+
+
+async def test_a_conflict_takes_keep_or_remove_and_nothing_else(world: World) -> None:
+    store = world.installation.runtimes["gateway"].context.store
+    conflict = ReviewRecord(
+        review_id="c" * 32,
+        user_id="local",
+        job_id="0" * 32,
+        run_id="1" * 32,
+        from_provider="deezer",
+        to_provider="spotify",
+        source=Track(title="Ember north 7", provider_id="700000007"),
+        kind="conflict",
+        pair_key="a-p1",
+        removed_on="a",
+        a_id="s7",
+        b_id="700000007",
+    )
+    await store.put("reviews", f"local.{conflict.review_id}", conflict)
+    url = f"/api/v1/reviews/{conflict.review_id}/decision"
+    assert (await world.api.post(url, json={"decision": "accept"})).status_code == 400
+    bulk = await world.api.post(
+        "/api/v1/reviews/decisions", json={"review_ids": [conflict.review_id], "decision": "skip"}
+    )
+    assert bulk.json() == {"decided": 0, "not_found": [conflict.review_id]}
+    kept = await world.api.post(url, json={"decision": "keep"})
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["kind"] == "conflict" and kept.json()["decision"] == "keep"
+    assert (await world.api.get("/api/v1/reviews")).json() == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from services.kernel.contracts import PlaylistRef, Track
 from services.kernel.records import (
     MappingRecord,
@@ -129,3 +131,37 @@ def test_request_ids_name_their_run_and_step() -> None:
     made = sync.request_id("0" * 32, "write", 3, "b", 7)
     assert sync.parse_request(made) == ("0" * 32, "write", ["3", "b", "7"])
     assert sync.parse_request("r1.library") is None
+
+
+def test_a_conflict_is_asked_once_and_its_answer_is_carried_out() -> None:
+    pair = PairRun(pair_key="k", name="n", a_playlist_id="p", b_playlist_id="q")
+    mapped = {"a1": MappingRecord(target_id="b1", source="matcher")}
+    # A added a1 since the last sync while B removed its b1: which wins is a person's call.
+    question = sync.plan_pair(
+        job(direction="both"), pair, [track("a1")], [], SyncBase(b=["b1"]), mapped, {}, {}
+    )
+    assert question.plan.add_to_b == [] and question.plan.remove_from_a == []
+    (asked,) = question.questions
+    assert (asked.kind, asked.removed_on, asked.a_id, asked.b_id) == ("conflict", "b", "a1", "b1")
+    assert question.not_synced[0].review_id == asked.review_id
+    assert question.plan.final_b == ["b1"]  # still removed-on-B in the base: asked again
+
+    decided = msgspec.structs.replace(asked, status="decided", decision="keep")
+    settled = sync.settled_conflicts(job(direction="both"), pair, [decided])
+    kept = sync.plan_pair(
+        job(direction="both"), pair, [track("a1")], [], SyncBase(b=["b1"]), mapped, {}, {}, settled
+    )
+    assert kept.plan.add_to_b == ["b1"] and kept.questions == []
+    assert kept.plan.settled_reviews == [asked.review_id]
+    removed = sync.plan_pair(
+        job(direction="both"),
+        pair,
+        [track("a1")],
+        [],
+        SyncBase(b=["b1"]),
+        mapped,
+        {},
+        {},
+        {("a1", "b1"): "remove"},
+    )
+    assert removed.plan.remove_from_a == ["a1"] and removed.plan.add_to_b == []

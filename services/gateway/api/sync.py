@@ -50,6 +50,7 @@ from services.kernel.records import (
 Id = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$")]
 ConnectionId = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$")]
 PlaylistId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+CONFLICT_DECISIONS = ("keep", "remove")
 #: Report lines returned with a run; the count says how many there are in all.
 MAX_REPORT_LINES = 1000
 
@@ -156,11 +157,15 @@ class SyncRunView(msgspec.Struct, kw_only=True):
 
 
 class ReviewView(msgspec.Struct, kw_only=True):
-    """An uncertain match waiting for a decision."""
+    """A question waiting for a decision: an uncertain match (``kind`` ``match``) or a
+    conflict (``conflict``: removed on side ``removed_on``, added on the other)."""
 
     review_id: str
     job_id: str
+    kind: str
     status: str
+    pair_key: str
+    removed_on: str | None
     from_provider: str
     to_provider: str
     source: Track
@@ -173,12 +178,14 @@ class ReviewView(msgspec.Struct, kw_only=True):
 class Decision(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A decision on a review item.
 
-    ``accept`` takes the best candidate; ``choose`` takes ``candidate_id`` (one of the
-    candidates, or any id on the target service found by searching); ``skip`` leaves the
-    track unsynced and stops asking; ``not_on_service`` says the recording is not there.
+    For a match: ``accept`` takes the best candidate; ``choose`` takes ``candidate_id``
+    (one of the candidates, or any id on the target service found by searching); ``skip``
+    leaves the track unsynced and stops asking; ``not_on_service`` says the recording is
+    not there. For a conflict: ``keep`` puts the track back on the side that removed it,
+    ``remove`` takes it from the side that added it (the next run carries it out).
     """
 
-    decision: Literal["accept", "choose", "skip", "not_on_service"]
+    decision: Literal["accept", "choose", "skip", "not_on_service", "keep", "remove"]
     candidate_id: PlaylistId | None = None
 
 
@@ -189,11 +196,12 @@ class BulkDecision(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         list[Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$")]],
         msgspec.Meta(min_length=1, max_length=1000),
     ]
-    decision: Literal["accept", "skip", "not_on_service"]
+    decision: Literal["accept", "skip", "not_on_service", "keep", "remove"]
 
 
 class BulkDecided(msgspec.Struct, kw_only=True):
-    """How many items were decided, and which ids were not found (or already decided)."""
+    """How many items were decided, and which ids were not (not found, already decided,
+    or a decision that does not fit them)."""
 
     decided: int
     not_found: list[str]
@@ -451,7 +459,10 @@ def _review_view(review: ReviewRecord) -> ReviewView:
     return ReviewView(
         review_id=review.review_id,
         job_id=review.job_id,
+        kind=review.kind,
         status=review.status,
+        pair_key=review.pair_key,
+        removed_on=review.removed_on,
         from_provider=review.from_provider,
         to_provider=review.to_provider,
         source=review.source,
@@ -469,7 +480,17 @@ async def _decide(
     candidate_id: str | None,
 ) -> ReviewRecord:
     """Record a decision as a mapping every later run honours (skip: no mapping, and the
-    item stays, so the track is not asked about again)."""
+    item stays, so the track is not asked about again); a conflict's answer is kept on the
+    item for the next run of its job."""
+    if (review.kind == "conflict") != (decision in CONFLICT_DECISIONS):
+        raise ValidationException(
+            f"a {review.kind} is decided with "
+            + (
+                " or ".join(CONFLICT_DECISIONS)
+                if review.kind == "conflict"
+                else "accept, choose, skip or not_on_service"
+            )
+        )
     source_id = review.source.provider_id or ""
     target: str | None = None
     if decision == "accept":
@@ -482,7 +503,7 @@ async def _decide(
         target = candidate_id
     elif decision == "not_on_service":
         target = NOT_ON_SERVICE
-    if target is not None:
+    if target is not None and review.kind == "match":
         await save_mapping(
             gateway.ctx.store,
             review.user_id,
@@ -588,7 +609,8 @@ class ReviewsController(Controller):
             if review is None or review.status != "pending":
                 missing.append(review_id)
                 continue
-            if data.decision == "accept" and not review.candidates:
+            fits = (review.kind == "conflict") == (data.decision in CONFLICT_DECISIONS)
+            if not fits or (data.decision == "accept" and not review.candidates):
                 missing.append(review_id)
                 continue
             await _decide(gateway, review, data.decision, None)

@@ -472,6 +472,12 @@ class SyncHandlers:
         if await self._stopped(run):
             return
         plan = SyncPlan()
+        questions: list[ReviewRecord] = []
+        conflict_reviews = [
+            r
+            for r in await self.store.values("reviews", f"{run.user_id}.*", ReviewRecord)
+            if r.kind == "conflict" and r.job_id == run.job_id
+        ]
         for index, pair in enumerate(run.pairs):
             a = (await self._collection(run, index, "a")).tracks
             b = (await self._collection(run, index, "b")).tracks
@@ -491,9 +497,18 @@ class SyncHandlers:
                 **await load_reviews(self.store, run.user_id, ap, a_ids, bp),
                 **await load_reviews(self.store, run.user_id, bp, b_ids, ap),
             }
-            outcome = sync.plan_pair(job, pair, a, b, base, from_a, from_b, reviews)
+            settled = sync.settled_conflicts(job, pair, conflict_reviews)
+            outcome = sync.plan_pair(
+                job, pair, a, b, base, from_a, from_b, reviews, settled, run.run_id
+            )
             plan.pairs.append(outcome.plan)
             plan.not_synced.extend(outcome.not_synced)
+            questions.extend(outcome.questions)
+        for question in questions:  # asked once: a question already open stays as it is
+            if await self.store.create(
+                "reviews", review_key(run.user_id, question.review_id), question
+            ):
+                self.metrics.reviews.inc()
         await self.store.put_object("sync_plans", _plan_name(run), msgspec.msgpack.encode(plan))
         self._remember(run, plan)
         now = self.clock()
@@ -654,6 +669,8 @@ class SyncHandlers:
             chains = [run.chains.get(sync.chain_key(index, side)) for side in ("a", "b")]
             if all(c is None or c.error is None for c in chains):
                 await self._save_pair_state(run, index, plan, with_base=True)
+                for review_id in plan.pairs[index].settled_reviews:  # answered and carried out
+                    await self.store.delete("reviews", review_key(run.user_id, review_id))
         now = self.clock()
         await self._update(run.user_id, run.run_id, lambda r: sync.finish(r, now))
 

@@ -89,8 +89,11 @@ def plan_playlist(
     base_b: Iterable[str],
     mapping: Mapping[str, str],
     options: Options = Options(),
+    settled: Mapping[tuple[str, str], Literal["keep", "remove"]] | None = None,
 ) -> Plan:
-    """The plan that brings two playlists in step (see the module docstring)."""
+    """The plan that brings two playlists in step (see the module docstring). ``settled``
+    holds a person's answers to conflicts, by ``(a id, b id)``: ``keep`` or ``remove``."""
+    answers = settled or {}
     now_a, now_b = _unique(a), _unique(b)
     was_a, was_b = set(base_a), set(base_b)
     in_a, in_b = set(now_a), set(now_b)
@@ -119,12 +122,15 @@ def plan_playlist(
     unavailable = [x for x in a_offers if x in not_there] if a_flows else []
 
     def conflict(removed_on: Literal["a", "b"], x: str, y: str) -> None:
-        policy = options.policy
-        if policy in ("ask", "skip"):
+        policy, answer = options.policy, answers.get((x, y))
+        if answer is None and policy in ("ask", "skip"):
             if policy == "ask":
                 conflicts.append(Conflict(removed_on, x, y))
             return
-        keep = policy == "merge" or options.prefer != removed_on
+        if answer is not None:
+            keep = answer == "keep"
+        else:
+            keep = policy == "merge" or options.prefer != removed_on
         if removed_on == "a":
             (add_a.append(x) if keep else remove_b.append(y))
         else:

@@ -31,6 +31,7 @@ from services.kernel.records import (
     SyncPairState,
     SyncRunRecord,
     WriteChain,
+    conflict_review_id,
     key_token,
 )
 from services.scheduler.domain.planning import Options, apply_plan, plan_playlist
@@ -270,10 +271,26 @@ def mapping_a_to_b(
 
 @dataclass(frozen=True)
 class PairOutcome:
-    """A pair's plan and its report lines."""
+    """A pair's plan, its report lines, and the conflicts to ask a person about."""
 
     plan: PairPlan
     not_synced: list[NotSynced]
+    questions: list[ReviewRecord]
+
+
+def settled_conflicts(
+    job: SyncJobRecord, pair: PairRun, reviews: Iterable[ReviewRecord]
+) -> dict[tuple[str, str], Literal["keep", "remove"]]:
+    """A person's answers to this pair's conflicts, by ``(a id, b id)``."""
+    return {
+        (r.a_id, r.b_id): r.decision
+        for r in reviews
+        if r.kind == "conflict"
+        and r.job_id == job.job_id
+        and r.pair_key == pair.pair_key
+        and r.status == "decided"
+        and r.decision in ("keep", "remove")
+    }
 
 
 def plan_pair(
@@ -285,9 +302,11 @@ def plan_pair(
     from_a: Mapping[str, MappingRecord],
     from_b: Mapping[str, MappingRecord],
     reviews: Mapping[str, ReviewRecord],
+    settled: Mapping[tuple[str, str], Literal["keep", "remove"]] | None = None,
+    run_id: str = "",
 ) -> PairOutcome:
-    """What to write to each side of a pair, the base to record once it is written, and
-    every track that is not synced, with why."""
+    """What to write to each side of a pair, the base to record once it is written, every
+    track that is not synced, with why, and the conflicts to ask about."""
     o = job.options
     options = Options(
         direction=job.direction,
@@ -297,7 +316,9 @@ def plan_pair(
         max_removals=o.max_removals,
     )
     a_ids, b_ids = ids_of(a_tracks), ids_of(b_tracks)
-    plan = plan_playlist(a_ids, b_ids, base.a, base.b, mapping_a_to_b(from_a, from_b), options)
+    plan = plan_playlist(
+        a_ids, b_ids, base.a, base.b, mapping_a_to_b(from_a, from_b), options, settled
+    )
     final_a, final_b = apply_plan(a_ids, b_ids, plan)
     # What was not carried across stays out of the base, so that the next run offers it
     # again (after a review decision, say); a conflict's removed side stays in it, so the
@@ -321,18 +342,37 @@ def plan_pair(
     report += _not_synced(job, pair, plan.unmatched_b, b_tracks, "b", from_b, reviews)
     report += _not_synced(job, pair, plan.not_on_other_side, a_tracks, "a", from_a, reviews)
     titles = {t.provider_id: t for t in (*a_tracks, *b_tracks) if t.provider_id}
+    questions = []
     for conflict in plan.conflicts:
         added = conflict.b_id if conflict.removed_on == "a" else conflict.a_id
-        track = titles.get(added)
+        track = titles.get(added) or Track(title=added, provider_id=added)
+        review_id = conflict_review_id(job.job_id, pair.pair_key, conflict.a_id, conflict.b_id)
         report.append(
             NotSynced(
                 pair=pair.name,
                 side=other(conflict.removed_on),
-                title=track.title if track else added,
-                artists=track.artists if track else (),
+                title=track.title,
+                artists=track.artists,
                 provider_id=added,
                 reason=f"conflict: removed on side {conflict.removed_on} and added on the "
-                "other since the last sync; left as it is (policy 'ask')",
+                "other since the last sync; waiting for your decision (keep or remove)",
+                review_id=review_id,
+            )
+        )
+        questions.append(
+            ReviewRecord(
+                review_id=review_id,
+                user_id=job.user_id,
+                job_id=job.job_id,
+                run_id=run_id,
+                from_provider=provider_of(job, other(conflict.removed_on))[1],
+                to_provider=provider_of(job, conflict.removed_on)[1],
+                source=track,
+                kind="conflict",
+                pair_key=pair.pair_key,
+                removed_on=conflict.removed_on,
+                a_id=conflict.a_id,
+                b_id=conflict.b_id,
             )
         )
     for side, count in plan.withheld_removals.items():
@@ -368,8 +408,12 @@ def plan_pair(
             final_b=[y for y in dict.fromkeys(final_b) if y not in held_b],
             conflicts=len(plan.conflicts),
             withheld_removals=dict(plan.withheld_removals),
+            settled_reviews=[
+                conflict_review_id(job.job_id, pair.pair_key, a, b) for a, b in (settled or {})
+            ],
         ),
         report,
+        questions,
     )
 
 
