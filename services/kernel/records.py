@@ -187,6 +187,8 @@ class SyncJobRecord(msgspec.Struct, kw_only=True):
             job), each paired with one of its own on the other side.
         playlists: Chosen pairs (used when ``all_playlists`` is false).
         liked: Whether liked songs are synced too.
+        recently_played: Whether each flowing side's listening history is kept, as a
+            playlist that only grows, on the other side ("Recently played on <service>").
     """
 
     job_id: str
@@ -200,6 +202,7 @@ class SyncJobRecord(msgspec.Struct, kw_only=True):
     all_playlists: bool = False
     playlists: list[PlaylistPair] = msgspec.field(default_factory=list)
     liked: bool = False
+    recently_played: bool = False
     options: SyncOptions = msgspec.field(default_factory=SyncOptions)
     created_at: datetime = msgspec.field(default_factory=utcnow)
     updated_at: datetime = msgspec.field(default_factory=utcnow)
@@ -280,11 +283,13 @@ SyncPhase = Literal["listing", "reading", "matching", "planning", "applying", "d
 
 
 class PairRun(msgspec.Struct, kw_only=True):
-    """One pair within a run: what each side held when read."""
+    """One pair within a run: what each side held when read. A ``recent`` pair copies the
+    listening history of ``history_side`` into a playlist on the other side."""
 
     pair_key: str
     name: str
-    kind: Literal["playlist", "liked"] = "playlist"
+    kind: Literal["playlist", "liked", "recent"] = "playlist"
+    history_side: Side | None = None
     a_playlist_id: str | None = None
     b_playlist_id: str | None = None
     a_snapshot: SnapshotRef | None = None

@@ -539,3 +539,17 @@ async def test_a_conflict_takes_keep_or_remove_and_nothing_else(world: World) ->
     assert kept.status_code == 200, kept.text
     assert kept.json()["kind"] == "conflict" and kept.json()["decision"] == "keep"
     assert (await world.api.get("/api/v1/reviews")).json() == []
+
+
+async def test_listening_history_is_kept_as_a_playlist_that_only_grows(world: World) -> None:
+    songs = shared_recordings(world.spotify, world.deezer, 8)
+    world.spotify.library = uris(songs[:5])  # the emulator plays back the library's first 50
+    job_id = await make_job(world, recently_played=True)
+    first = await run_job(world, job_id)
+    assert first["status"] == "completed", first
+    assert world.deezer_titles() == {"Recently played on Spotify": [r.deezer_id for r in songs[:5]]}
+    world.spotify.library = uris(songs[3:8])  # older plays fall off the history
+    second = await run_job(world, job_id)
+    assert second["status"] == "completed", second
+    assert world.deezer_titles() == {"Recently played on Spotify": [r.deezer_id for r in songs]}
+    assert world.spotify.library == uris(songs[3:8])  # the history side is never written

@@ -58,8 +58,9 @@ MAX_REPORT_LINES = 1000
 class JobDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A sync job: side A and side B (two connections), a direction, what, and how.
 
-    Sync ``all_playlists`` (the ones a flowing side owns), chosen ``playlists`` pairs, and
-    or ``liked`` songs.
+    Sync ``all_playlists`` (the ones a flowing side owns), chosen ``playlists`` pairs,
+    ``liked`` songs, and the ``recently_played`` history (kept as a playlist that only
+    grows on the other side, which has no history to write).
     """
 
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -71,6 +72,7 @@ class JobDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         default_factory=list
     )
     liked: bool = False
+    recently_played: bool = False
     options: SyncOptions = msgspec.field(default_factory=SyncOptions)
 
 
@@ -87,6 +89,7 @@ class JobView(msgspec.Struct, kw_only=True):
     all_playlists: bool
     playlists: list[PlaylistPair]
     liked: bool
+    recently_played: bool
     options: SyncOptions
     created_at: datetime
     updated_at: datetime
@@ -221,8 +224,10 @@ async def _job_record(
 ) -> SyncJobRecord:
     if data.a_connection_id == data.b_connection_id:
         raise ValidationException("a job syncs two different connections")
-    if not (data.all_playlists or data.playlists or data.liked):
-        raise ValidationException("choose what to sync: all_playlists, playlists or liked")
+    if not (data.all_playlists or data.playlists or data.liked or data.recently_played):
+        raise ValidationException(
+            "choose what to sync: all_playlists, playlists, liked or recently_played"
+        )
     if data.options.review_threshold > data.options.auto_threshold:
         raise ValidationException("review_threshold must not be above auto_threshold")
     for pair in data.playlists:
@@ -243,6 +248,7 @@ async def _job_record(
         all_playlists=data.all_playlists,
         playlists=data.playlists,
         liked=data.liked,
+        recently_played=data.recently_played,
         options=data.options,
         created_at=created or now,
         updated_at=now,

@@ -208,7 +208,7 @@ class SyncHandlers:
         if run.phase != "listing" or run.waiting:
             await self._advance(run, run.user_id, run.run_id, redelivered=True)
             return
-        if not (job.all_playlists or job.playlists):
+        if not (job.all_playlists or job.playlists or job.recently_played):
             await self._pair_and_read(run, job)  # liked songs only: no playlists to list
             return
         ids = [sync.request_id(run.run_id, "list", side) for side in ("a", "b")]
@@ -253,6 +253,8 @@ class SyncHandlers:
             pair = run.pairs[index]
             if pair.kind == "liked":
                 await self._read(job, side, read_id, "liked")
+            elif pair.history_side == side:
+                await self._read(job, side, read_id, "recent")
             else:
                 await self._read(
                     job, side, read_id, "playlist", getattr(pair, f"{side}_playlist_id")
@@ -335,7 +337,8 @@ class SyncHandlers:
                 continue
             tracks = [
                 t
-                for index in range(len(run.pairs))
+                for index, pair in enumerate(run.pairs)
+                if sync.sends(job, pair, side)
                 for t in (await self._collection(run, index, side)).tracks
             ]
             source = provider_of(job, side)[1]
@@ -543,7 +546,7 @@ class SyncHandlers:
     def _steps(
         self, job: SyncJobRecord, run: SyncRunRecord, plan: SyncPlan, index: int, side: Side
     ) -> list[sync.WriteStep]:
-        if not flows(job, other(side)):
+        if not sync.receives(job, run.pairs[index], side):
             return []  # a side that receives nothing is never written, nor created
         return sync.write_steps(run.pairs[index], plan.pairs[index], side)
 
@@ -631,7 +634,7 @@ class SyncHandlers:
         self, run: SyncRunRecord, index: int, plan: SyncPlan, with_base: bool = False
     ) -> None:
         pair = run.pairs[index]
-        if pair.kind != "playlist" and not with_base:
+        if pair.kind == "liked" and not with_base:
             return
         ids = {
             side: getattr(pair, f"{side}_playlist_id")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -34,7 +34,7 @@ from services.kernel.records import (
     conflict_review_id,
     key_token,
 )
-from services.scheduler.domain.planning import Options, apply_plan, plan_playlist
+from services.scheduler.domain.planning import Direction, Options, apply_plan, plan_playlist
 
 PREFIX = "sync."
 LIKED = "liked"
@@ -51,6 +51,18 @@ def other(side: Side) -> Side:
 def flows(job: SyncJobRecord, side: Side) -> bool:
     """Whether tracks travel from ``side`` to the other in this job."""
     return job.direction == "both" or job.direction == f"{side}_to_{other(side)}"
+
+
+def sends(job: SyncJobRecord, pair: PairRun, side: Side) -> bool:
+    """Whether ``side`` of ``pair`` sends tracks to the other (a history only sends)."""
+    if pair.kind == "recent":
+        return side == pair.history_side
+    return flows(job, side)
+
+
+def receives(job: SyncJobRecord, pair: PairRun, side: Side) -> bool:
+    """Whether ``side`` of ``pair`` is written to (or created) by a run."""
+    return sends(job, pair, other(side))
 
 
 def provider_of(job: SyncJobRecord, side: Side) -> tuple[str, str]:
@@ -203,6 +215,22 @@ def resolve_pairs(
         )
     if job.liked:
         pairs.append(PairRun(pair_key=LIKED, name="Liked songs", kind="liked"))
+    if job.recently_played:
+        for side in SIDES:
+            if not flows(job, side):
+                continue
+            key, target = f"recent-{side}", other(side)
+            state = next((s for s in states if s.pair_key == key), None)
+            copy = getattr(state, f"{target}_playlist_id") if state else None
+            if copy and copy not in names[target]:
+                copy = None  # the copy was deleted: make it again
+            pair = PairRun(
+                pair_key=key,
+                name=f"Recently played on {provider_of(job, side)[1].title()}",
+                kind="recent",
+                history_side=side,
+            )
+            pairs.append(msgspec.structs.replace(pair, **{f"{target}_playlist_id": copy}))
     return Pairing(pairs, notes)
 
 
@@ -211,7 +239,11 @@ def reads(run: SyncRunRecord) -> list[tuple[str, int, Side]]:
     found: list[tuple[str, int, Side]] = []
     for index, pair in enumerate(run.pairs):
         for side in SIDES:
-            if pair.kind == "liked" or getattr(pair, f"{side}_playlist_id"):
+            if (
+                pair.kind == "liked"
+                or pair.history_side == side
+                or getattr(pair, f"{side}_playlist_id")
+            ):
                 found.append((request_id(run.run_id, "read", index, side), index, side))
     return found
 
@@ -315,6 +347,9 @@ def plan_pair(
         propagate_removals=o.propagate_removals,
         max_removals=o.max_removals,
     )
+    if pair.history_side is not None:  # a history only grows its copy
+        direction: Direction = "a_to_b" if pair.history_side == "a" else "b_to_a"
+        options = replace(options, direction=direction, propagate_removals=False)
     a_ids, b_ids = ids_of(a_tracks), ids_of(b_tracks)
     plan = plan_playlist(
         a_ids, b_ids, base.a, base.b, mapping_a_to_b(from_a, from_b), options, settled
@@ -486,7 +521,7 @@ def write_steps(pair: PairRun, plan: PairPlan, side: Side) -> list[WriteStep]:
     by the first."""
     add: list[str] = getattr(plan, f"add_to_{side}")
     remove: list[str] = getattr(plan, f"remove_from_{side}")
-    missing = pair.kind == "playlist" and not getattr(pair, f"{side}_playlist_id")
+    missing = pair.kind != "liked" and not getattr(pair, f"{side}_playlist_id")
     steps = [
         WriteStep(remove=tuple(remove[i : i + MAX_BATCH])) for i in range(0, len(remove), MAX_BATCH)
     ]
