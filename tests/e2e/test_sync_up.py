@@ -83,6 +83,7 @@ def up(start_up: Callable[[dict[str, str]], Started]) -> Iterator[Up]:
                 "TUNEBRIDGE_DEEZER__CALLS_PER_5S": "2000",
                 # A killed consumer's message comes back after this, not the default 2 min.
                 "TUNEBRIDGE_BUS__ACK_WAIT_S": "8",
+                "TUNEBRIDGE_SCHEDULER__SCHEDULE_TICK_S": "1",
             }
         )
         assert process.stdout is not None
@@ -126,6 +127,36 @@ def test_one_way_and_both_ways_end_exactly_right_and_then_hold_still(up: Up) -> 
     still = up.run(both)
     assert all(still["counts"][k] == 0 for k in ("add_to_a", "add_to_b", "remove_from_a"))
     assert len(up.spotify.playlists[ours]["items"]) == 30 and len(up.deezer.playlists[theirs]) == 30
+
+
+def test_a_review_decision_survives_the_next_scheduled_run(up: Up) -> None:
+    songs = shared_recordings(up.spotify, up.deezer, 3)
+    # Deezer knows song 1 only under another ISRC and a longer edit: not sure enough.
+    doubtful = next(t for t in up.deezer.catalogue if t["id"] == songs[1].deezer_id)
+    doubtful.update(isrc="TBXOTHER0001", duration=doubtful["duration"] + 25)
+    doubtful["title"] += " (Extended)"
+    source = up.spotify.new_playlist("Doubt", uris(songs))
+    job_id = up.job(playlists=[{"a_playlist_id": source}], options={"review_threshold": 0.01})
+    first = up.run(job_id)
+    (waiting,) = first["not_synced"]
+    assert waiting["reason"] == "waiting for your review", first
+    decided = up.api.post(
+        f"/api/v1/reviews/{waiting['review_id']}/decision", json={"decision": "accept"}
+    )
+    assert decided.status_code == 200, decided.text
+    schedule = up.api.post("/api/v1/schedules", json={"job_id": job_id, "cron": "* * * * *"})
+    assert schedule.status_code == 201, schedule.text
+    deadline = time.monotonic() + 150
+    while time.monotonic() < deadline:
+        runs = up.api.get(f"/api/v1/sync/jobs/{job_id}/runs").json()
+        scheduled = [r for r in runs if r["trigger"] == "schedule" and r["status"] in ENDED]
+        if scheduled:
+            break
+        time.sleep(1)
+    assert scheduled and scheduled[-1]["status"] == "completed", runs
+    (copy,) = up.deezer.playlists.values()
+    assert copy == [songs[0].deezer_id, songs[2].deezer_id, songs[1].deezer_id]
+    assert up.api.get("/api/v1/reviews").json() == []
 
 
 def service_pid(root: int, service: str) -> int:
