@@ -25,6 +25,7 @@ class DownloaderApp:
         # YouTube is reached through yt-dlp; tests give a stand-in for its search.
         self.search = search or YtDlpSearch(settings.search_urls)
         self.library = Path(settings.library_dir).expanduser()
+        self.downloads = Path(settings.downloads_dir).expanduser()
         self._ranking: MatcherRanking | None = None
 
     def subscribe(self, ctx: ServiceContext) -> None:
@@ -42,6 +43,7 @@ class DownloaderApp:
             self.settings.threshold,
             layout=layout,
             audio_format=self.settings.audio_format,
+            downloads=self.downloads,
         )
         # The queue's bound: JetStream hands out no more than this many at once.
         ctx.bus.consume(DownloadRequested, queue, max_workers=self.settings.concurrency)
@@ -49,6 +51,7 @@ class DownloaderApp:
     async def start(self, ctx: ServiceContext) -> None:
         ctx.detail["audio_format"] = self.settings.audio_format
         ctx.detail["library"] = str(self.library)
+        ctx.detail["downloads"] = str(self.downloads)
 
     async def stop(self) -> None:
         if self._ranking:

@@ -13,6 +13,7 @@ class DownloaderSettings(msgspec.Struct, frozen=True, kw_only=True):
     audio_format: Extension planned downloads are filed with (``opus`` keeps YouTube's
         audio as it is).
     library_dir: The music library downloads are filed into.
+    downloads_dir: Where plain downloads (no artist chosen) are saved as they are.
     album_template: Where album tracks go (fields: artist, albumartist, album, title,
         track, disc, year, ext).
     single_template: Where singles go.
@@ -28,6 +29,7 @@ class DownloaderSettings(msgspec.Struct, frozen=True, kw_only=True):
 
     audio_format: str = "opus"
     library_dir: str = "~/Music/Tunebridge"
+    downloads_dir: str = "~/Downloads/Tunebridge"
     album_template: str = ALBUM_TEMPLATE
     single_template: str = SINGLE_TEMPLATE
     concurrency: int = 2

@@ -357,11 +357,14 @@ class DownloadRequested(Event, tag="downloads.requested", frozen=True):
         item: What to fetch and where it goes (a ``target_path`` of "" leaves the search
             and the place to the downloader's own layout: a single track asked for directly).
         audio_format: Convert to this format (None keeps the source's container).
+        plain: A plain download (no artist was chosen for it): the best source is saved
+            as it is, untagged and under its own title, in the downloads folder.
     """
 
     download_id: str
     item: PlannedDownload
     audio_format: str | None = None
+    plain: bool = False
 
 
 class DownloadProgressed(Event, tag="downloads.progressed", frozen=True):
@@ -380,12 +383,14 @@ class DownloadFinished(Event, tag="downloads.finished", frozen=True):
     Attributes:
         status: ``done``, ``already_there``, ``review`` (no source is surely the track:
             a person chooses among ``candidates``), ``failed`` or ``cancelled``.
-        path: Where the file is, relative to the library.
+        path: Where the file is, relative to the library (or to the downloads folder,
+            for a plain download: ``place``).
     """
 
     download_id: str
     status: Literal["done", "already_there", "review", "failed", "cancelled"]
     path: str | None = None
+    place: Literal["library", "downloads"] = "library"
     source_url: str | None = None
     confidence: float | None = None
     reason: str | None = None

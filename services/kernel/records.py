@@ -123,6 +123,7 @@ class DownloadRecord(msgspec.Struct, kw_only=True):
     status: DownloadStatus = "queued"
     percent: float | None = None
     path: str | None = None
+    place: Literal["library", "downloads"] = "library"
     source_url: str | None = None
     reason: str | None = None
     cancel_requested: bool = False

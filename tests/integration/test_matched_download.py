@@ -26,36 +26,54 @@ pytestmark = pytest.mark.timeout(120)
 SONG = "Harder Better Faster Stronger"
 
 
+#: Album numbering for two recorded ÷ tracks (their listings leave it out).
+DIVIDE = {"Castle on the Hill": 2, "Shape of You": 4}
+#: What "YouTube" has: official uploads, by title: file and channel.
+UPLOADS = {
+    SONG: ("hbfs.opus", "Daft Punk - Topic"),
+    "Castle on the Hill": ("castle.opus", "Ed Sheeran - Topic"),
+    "Shape of You": ("shape.opus", "Ed Sheeran - Topic"),
+}
+
+
 def catalogue() -> list[dict[str, Any]]:
-    """Deezer's recorded tracks, the Daft Punk one made 4 seconds long to keep audio small."""
+    """Deezer's recorded tracks, the ones uploaded here made 4 seconds long to keep audio
+    small, and the two ÷ tracks given their album numbering."""
     tracks = copy.deepcopy(recorded_tracks())
     for track in tracks:
-        if track["title"] == SONG:
+        if track["title"] in UPLOADS:
             track["duration"] = 4
+        if track["title"] in DIVIDE:
+            track.update(track_position=DIVIDE[track["title"]], disk_number=1)
     return tracks
 
 
-class OneUpload:
-    """YouTube as far as this test needs it: one official upload of the song."""
+class Uploads:
+    """YouTube as far as this test needs it: one official upload per song searched for."""
 
     def __init__(self, url: str) -> None:
         self.url = url
 
     async def __call__(self, query: str) -> Sequence[Source]:
-        entry = {
-            "id": "hbfs",
-            "title": SONG,
-            "channel": "Daft Punk - Topic",
-            "duration": 4,
-            "url": f"{self.url}/hbfs.opus",
-        }
-        return [s for s in [source_from_entry(entry)] if s]
+        entries = [
+            {
+                "id": name,
+                "title": title,
+                "channel": channel,
+                "duration": 4,
+                "url": f"{self.url}/{name}",
+            }
+            for title, (name, channel) in UPLOADS.items()
+            if title.casefold() in query.casefold()
+        ]
+        return [s for s in map(source_from_entry, entries) if s]
 
 
 @pytest.fixture
 def media(tmp_path: Path) -> Iterator[str]:
     root = tmp_path / "www"
-    make_audio(root / "hbfs.opus", seconds=4)
+    for name, _ in UPLOADS.values():
+        make_audio(root / name, seconds=4)
     with serving_folder(root) as url:
         yield url
 
@@ -69,7 +87,7 @@ async def world(
         nats_url,
         namespace,
         DeezerState(catalogue=catalogue()),
-        search=OneUpload(media),
+        search=Uploads(media),
         library_dir=library,
     ) as installation:
         yield installation, library
@@ -133,3 +151,49 @@ async def test_an_artist_the_catalog_does_not_know_keeps_the_tracks_own_metadata
     assert bad_format.status_code == 400 and "audio_format" in bad_format.text
     assert no_title.status_code == 400 and "title" in no_title.text
     assert [d["download_id"] for d in listed] == [answer["download_id"]]  # nothing else queued
+
+
+async def test_with_no_artist_chosen_the_upload_is_saved_as_it_is_in_the_downloads_folder(
+    world: tuple[Installation, Path],
+) -> None:
+    installation, library = world
+    async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as api:
+        queued = await api.post(
+            "/api/v1/downloads", json={"track": {"title": SONG, "artists": ["Daft Punk"]}}
+        )
+        assert queued.status_code == 202, queued.text
+        assert queued.json()["plain"] is True and queued.json()["matched"] is False
+        download = await finished(api, queued.json()["download_id"])
+    assert download["status"] == "done" and download["place"] == "downloads", download
+    saved = library.parent / "Downloads" / download["path"]
+    assert saved.name == f"{SONG}.opus" and saved.is_file()
+    assert "title" not in (mutagen.File(saved).tags or {})  # untouched: no tags written
+    assert not [p for p in library.rglob("*") if p.is_file()]  # the library is not touched
+
+
+async def test_a_matched_album_download_files_every_track_in_one_album_folder(
+    world: tuple[Installation, Path],
+) -> None:
+    installation, library = world
+    tracks = [{"title": title, "artists": ["ed sheeran vevo"]} for title in DIVIDE]
+    async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as api:
+        queued = await api.post(
+            "/api/v1/downloads/album", json={"tracks": tracks, "artist": "Ed Sheeran"}
+        )
+        assert queued.status_code == 202, queued.text
+        answers = queued.json()
+        assert [a["matched"] for a in answers] == [True, True]
+        downloads = [await finished(api, a["download_id"]) for a in answers]
+        empty = await api.post("/api/v1/downloads/album", json={"tracks": []})
+        untitled = await api.post(
+            "/api/v1/downloads/album", json={"tracks": [{"title": "ok"}, {"title": " "}]}
+        )
+    assert empty.status_code == 400 and untitled.status_code == 400
+    assert [d["status"] for d in downloads] == ["done", "done"], downloads
+    folders = {(library / d["path"]).parent for d in downloads}
+    (folder,) = folders
+    assert folder.relative_to(library).parts == ("Ed Sheeran", "Ed Sheeran - ÷ (Deluxe)")
+    assert sorted(p.name for p in folder.glob("*.opus")) == [
+        "02 Castle on the Hill.opus",
+        "04 Shape of You.opus",
+    ]

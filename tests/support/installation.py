@@ -77,8 +77,10 @@ async def running_installation(
         ).start()
         await runtime(MatcherApp(MatcherSettings(grpc_port=0))).start()
         matcher = f"127.0.0.1:{runtimes['matcher'].context.detail['grpc_port']}"
+        library = library_dir or Path(tempfile.mkdtemp(prefix="library-")) / "Music"
         downloads = DownloaderSettings(
-            library_dir=str(library_dir or Path(tempfile.mkdtemp(prefix="library-"))),
+            library_dir=str(library),
+            downloads_dir=str(library.parent / "Downloads"),
             matcher_address=matcher,
         )
         await runtime(DownloaderApp(downloads, search)).start()

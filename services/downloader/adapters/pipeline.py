@@ -23,7 +23,7 @@ from services.downloader.adapters.fetcher import FetchError, Progress, fetch
 from services.downloader.adapters.filing import write_cover_file
 from services.downloader.adapters.tagger import write_tags
 from services.downloader.domain.fetching import duration_ok
-from services.downloader.domain.paths import with_suffix_number
+from services.downloader.domain.paths import safe_component, with_suffix_number
 from services.downloader.domain.sources import Source
 from services.downloader.domain.tagging import tags_for
 from services.kernel.contracts import PlannedDownload, Track
@@ -57,10 +57,12 @@ async def download_one(
     audio_format: str | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
+    plain_into: Path | None = None,
 ) -> Outcome:
-    """Bring ``item`` into ``library`` (see the module docstring)."""
+    """Bring ``item`` into ``library`` (see the module docstring); or, with
+    ``plain_into``, save the best source there as it is: untagged, under its own title."""
     target = library / item.target_path
-    if (existing := _already_there(target, item.track)) is not None:
+    if plain_into is None and (existing := _already_there(target, item.track)) is not None:
         return Outcome("already_there", path=existing)
     sources = list(await search(item.search_query))
     if not sources:
@@ -76,8 +78,8 @@ async def download_one(
             candidates=shortlist,
         )
     chosen = sources[best_index]
-    # Staged inside the library, so the final move is a rename: atomic, never half a file.
-    staging = library / STAGING
+    # Staged inside the destination, so the final move is a rename: atomic, never half a file.
+    staging = (plain_into or library) / STAGING
     staging.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="download-", dir=staging) as scratch:
         try:
@@ -94,6 +96,13 @@ async def download_one(
                 confidence=best_confidence,
                 candidates=shortlist,
             )
+        if plain_into is not None:
+            final = _free_name(
+                plain_into / f"{safe_component(chosen.upload_title or chosen.track.title)}"
+                f"{fetched.path.suffix}"
+            )
+            os.replace(fetched.path, final)
+            return Outcome("done", path=final, source_url=chosen.url, confidence=best_confidence)
         tags = tags_for(item.track, source_url=fetched.source_url)
         await asyncio.to_thread(write_tags, fetched.path, tags, cover)
         final = _free_name(target.with_suffix(fetched.path.suffix))

@@ -52,7 +52,9 @@ class DownloadQueue:
         cover: Callable[[DownloadRequested], Awaitable[bytes | None]] | None = None,
         layout: Layout = DEFAULT_LAYOUT,
         audio_format: str = "opus",
+        downloads: Path | None = None,
     ) -> None:
+        self.downloads = downloads or library.parent / "Downloads"
         self.layout = layout
         self.audio_format = audio_format
         self.bus = bus
@@ -132,16 +134,19 @@ class DownloadQueue:
                 self.search,
                 self.rank,
                 self.threshold,
-                cover=await self.cover(request) if self.cover else None,
+                cover=await self.cover(request) if self.cover and not request.plain else None,
                 audio_format=request.audio_format,
                 on_progress=on_progress,
                 cancel=cancel,
+                plain_into=self.downloads if request.plain else None,
             )
+            root = self.downloads if request.plain else self.library
             finished = DownloadFinished(
                 **reply_to(request),
                 download_id=request.download_id,
                 status=outcome.status,
-                path=str(outcome.path.relative_to(self.library)) if outcome.path else None,
+                path=str(outcome.path.relative_to(root)) if outcome.path else None,
+                place="downloads" if request.plain else "library",
                 source_url=outcome.source_url,
                 confidence=outcome.confidence,
                 reason=outcome.reason,
@@ -186,6 +191,7 @@ class DownloadQueue:
             request,
             status=finished.status,
             path=finished.path,
+            place=finished.place,
             source_url=finished.source_url,
             reason=finished.reason,
             percent=100.0 if finished.status == "done" else None,
@@ -199,6 +205,7 @@ class DownloadQueue:
                 download_id=request.download_id,
                 status=record.status,  # type: ignore[arg-type]
                 path=record.path,
+                place=record.place,
                 source_url=record.source_url,
                 reason=record.reason,
             )

@@ -22,6 +22,7 @@ class Source:
 
     url: str
     track: Track
+    upload_title: str = ""  # as the uploader wrote it (a plain download keeps this name)
 
 
 def is_official_audio(entry: Mapping[str, Any]) -> bool:
@@ -45,6 +46,7 @@ def source_from_entry(entry: Mapping[str, Any]) -> Source | None:
     duration = entry.get("duration")
     return Source(
         url=str(url),
+        upload_title=str(entry.get("title") or title),
         track=Track(
             title=str(title),
             artists=tuple(str(a) for a in artists if a),

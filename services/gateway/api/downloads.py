@@ -51,28 +51,46 @@ class QueuedDownloads(msgspec.Struct, kw_only=True):
     download_ids: list[str]
 
 
+Artist = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+Catalog = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+
+
 class TrackDownload(msgspec.Struct, kw_only=True):
     """Download one track (a "matched download" when ``artist`` is given).
 
     ``artist`` is the artist chosen among the suggestions of ``/match/artists`` or found by
     ``/match/artists/search``: the track is looked up in ``catalog`` under that artist, and
     the catalog's record (title, album or single, numbering, artwork, ISRC) is what the
-    file is tagged and filed with. Without an artist, or when the catalog has no confident
-    match, the track's own metadata is used.
+    file is tagged and filed with in the library; when the catalog has no confident match,
+    the track's own metadata under that artist. Without an artist it is a plain download:
+    the best source, saved as it is (untagged, its own title) in the downloads folder.
     """
 
     track: TrackDocument
-    artist: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
-    catalog: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] = "deezer"
+    artist: Artist | None = None
+    catalog: Catalog = "deezer"
+    audio_format: str | None = None
+
+
+class AlbumDownload(msgspec.Struct, kw_only=True):
+    """Download many tracks (an album, or any set of songs) at once, each as a
+    ``TrackDownload`` with the same ``artist``: matched, each track is filed by the
+    catalog's record of it, so the tracks of one album end up in one folder."""
+
+    tracks: Annotated[list[TrackDocument], msgspec.Meta(min_length=1, max_length=200)]
+    artist: Artist | None = None
+    catalog: Catalog = "deezer"
     audio_format: str | None = None
 
 
 class TrackDownloadQueued(msgspec.Struct, kw_only=True):
-    """The queued download, and the metadata it will be tagged and filed with."""
+    """The queued download, and the metadata it will be tagged and filed with (``plain``:
+    saved as it is in the downloads folder)."""
 
     download_id: str
     track: Track
     matched: bool
+    plain: bool = False
 
 
 class DownloadView(msgspec.Struct, kw_only=True):
@@ -84,6 +102,7 @@ class DownloadView(msgspec.Struct, kw_only=True):
     status: str
     percent: float | None
     path: str | None
+    place: str
     reason: str | None
 
 
@@ -143,7 +162,51 @@ def _view(record: DownloadRecord) -> DownloadView:
         status=record.status,
         percent=record.percent,
         path=record.path,
+        place=record.place,
         reason=record.reason,
+    )
+
+
+def _titled(document: TrackDocument) -> Track:
+    track = document.to_track()
+    if not track.title.strip():
+        raise ValidationException("every track needs a title")
+    return track
+
+
+async def _queue_track(
+    gateway: Gateway,
+    user_id: str,
+    track: Track,
+    artist: str | None,
+    catalog: str,
+    audio_format: str | None,
+) -> TrackDownloadQueued:
+    """Queue one track: matched to ``artist`` through ``catalog``, or plain."""
+    matched = None
+    if artist is not None:
+        track = msgspec.structs.replace(track, artists=(artist,))
+        matched = await _catalog_match(gateway, user_id, track, catalog)
+    download_id = f"{new_id()}-0"
+    await _enqueue(
+        gateway,
+        DownloadRequested(
+            user_id=user_id,
+            event_id=download_id,
+            download_id=download_id,
+            # Planned by the downloader, whose layout decides where it goes.
+            item=PlannedDownload(
+                position=0, track=matched or track, search_query="", target_path=""
+            ),
+            audio_format=audio_format,
+            plain=artist is None,
+        ),
+    )
+    return TrackDownloadQueued(
+        download_id=download_id,
+        track=matched or track,
+        matched=matched is not None,
+        plain=artist is None,
     )
 
 
@@ -198,31 +261,26 @@ class DownloadsController(Controller):
         self, gateway: NamedDependency[Gateway], data: JSONBody[TrackDownload]
     ) -> TrackDownloadQueued:
         _check_format(data.audio_format)
-        track = data.track.to_track()
-        if not track.title.strip():
-            raise ValidationException("the track needs a title")
+        track = _titled(data.track)
+        return await _queue_track(
+            gateway, gateway.current_user(), track, data.artist, data.catalog, data.audio_format
+        )
+
+    @post(
+        "/downloads/album",
+        status_code=202,
+        summary="Download an album (or any set of tracks), matched to an artist",
+    )
+    async def download_album(
+        self, gateway: NamedDependency[Gateway], data: JSONBody[AlbumDownload]
+    ) -> list[TrackDownloadQueued]:
+        _check_format(data.audio_format)
+        tracks = [_titled(t) for t in data.tracks]  # all checked before any is queued
         user_id = gateway.current_user()
-        matched = None
-        if data.artist is not None:
-            track = msgspec.structs.replace(track, artists=(data.artist,))
-            matched = await _catalog_match(gateway, user_id, track, data.catalog)
-        download_id = f"{new_id()}-0"
-        await _enqueue(
-            gateway,
-            DownloadRequested(
-                user_id=user_id,
-                event_id=download_id,
-                download_id=download_id,
-                # Planned by the downloader, whose layout decides where it goes.
-                item=PlannedDownload(
-                    position=0, track=matched or track, search_query="", target_path=""
-                ),
-                audio_format=data.audio_format,
-            ),
-        )
-        return TrackDownloadQueued(
-            download_id=download_id, track=matched or track, matched=matched is not None
-        )
+        return [
+            await _queue_track(gateway, user_id, t, data.artist, data.catalog, data.audio_format)
+            for t in tracks
+        ]
 
     @get("/downloads", summary="Downloads, newest first")
     async def list_downloads(self, gateway: NamedDependency[Gateway]) -> list[DownloadView]:
