@@ -8,10 +8,15 @@ from typing import ClassVar
 from services.downloader.adapters.ranking import MatcherRanking
 from services.downloader.adapters.search import AudioSearch, YtDlpSearch
 from services.downloader.api.downloads import DownloadQueue
+from services.downloader.api.playlists import PlaylistFiles
 from services.downloader.api.subscribers import PlanHandler
 from services.downloader.domain.paths import Layout
 from services.downloader.settings import DownloaderSettings
-from services.kernel.contracts import DownloadPlanRequested, DownloadRequested
+from services.kernel.contracts import (
+    DownloadPlanRequested,
+    DownloadRequested,
+    PlaylistFileRequested,
+)
 from services.kernel.runtime import ServiceContext
 
 
@@ -34,6 +39,8 @@ class DownloaderApp:
             DownloadPlanRequested, PlanHandler(ctx.bus, self.settings.audio_format, layout)
         )
         self._ranking = MatcherRanking(self.settings.matcher_address, ctx.tracer_provider)
+        playlists = PlaylistFiles(ctx.store, self.library)
+        ctx.bus.consume(PlaylistFileRequested, playlists.requested)
         queue = DownloadQueue(
             ctx.bus,
             ctx.store,
@@ -44,6 +51,7 @@ class DownloaderApp:
             layout=layout,
             audio_format=self.settings.audio_format,
             downloads=self.downloads,
+            on_finished=playlists.refresh,
         )
         # The queue's bound: JetStream hands out no more than this many at once.
         ctx.bus.consume(DownloadRequested, queue, max_workers=self.settings.concurrency)

@@ -367,6 +367,27 @@ class DownloadRequested(Event, tag="downloads.requested", frozen=True):
     plain: bool = False
 
 
+class PlaylistFileItem(msgspec.Struct, frozen=True, kw_only=True):
+    """One track of a playlist file: a file already in the library (``path``, absolute),
+    or the download that brings it (``download_id``)."""
+
+    position: int
+    title: str
+    artists: tuple[str, ...] = ()
+    duration_ms: int | None = None
+    path: str | None = None
+    download_id: str | None = None
+
+
+class PlaylistFileRequested(Event, tag="downloads.playlist_requested", frozen=True):
+    """Keep an M3U8 of a run's playlist in the library, in the playlist's order; it is
+    written at once and again as each of its downloads lands."""
+
+    run_id: str
+    name: str
+    items: tuple[PlaylistFileItem, ...]
+
+
 class DownloadProgressed(Event, tag="downloads.progressed", frozen=True):
     """Live progress of a download (at most about once a second)."""
 
@@ -598,6 +619,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     DownloadRequested,
     DownloadProgressed,
     DownloadFinished,
+    PlaylistFileRequested,
     CandidatesRequested,
     CandidatesFound,
     SyncRunRequested,

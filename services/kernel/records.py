@@ -490,6 +490,11 @@ def connection_key(user_id: str, connection_id: str) -> str:
     return f"{user_id}.{connection_id}"
 
 
+def run_download_id(run_id: str, position: int) -> str:
+    """The download of the track at ``position`` of a missing-tracks run."""
+    return f"{run_id}-{position}"
+
+
 def download_key(user_id: str, download_id: str) -> str:
     """Key of a download's record."""
     return f"{user_id}.{download_id}"

@@ -41,8 +41,10 @@ KV_BUCKETS = {
     "oauth_states": 600,
     # The outcome of each provider write, so a redelivered request is not written twice.
     "operations": 7 * 86400,
-    # Downloads and their progress: the finished list is kept a month.
+    # Downloads and their progress: the finished list is kept a month; so are the
+    # playlists whose M3U8 is rewritten as their downloads land.
     "downloads": 30 * 86400,
+    "playlist_files": 30 * 86400,
     # Sync jobs, the state of each synced pair and remembered track mappings are kept
     # until deleted: they are what makes the next run exact.
     "jobs": 0,

@@ -125,7 +125,9 @@ def test_missing_tracks_are_downloaded_tagged_and_filed_and_not_twice(
 
     run = check_missing(api, music_dir, PLAYLIST)
     assert [i["track"]["title"] for i in run["missing"]] == ["Teardrop", "AUX"]
-    queued = api.post(f"/api/v1/runs/{run['run_id']}/downloads").json()["download_ids"]
+    queued = api.post(
+        f"/api/v1/runs/{run['run_id']}/downloads", json={"playlist_name": "Road trip: 2026"}
+    ).json()["download_ids"]
     assert len(queued) == 2
     finished = wait_for(
         lambda: api.get("/api/v1/downloads").json(),
@@ -143,6 +145,21 @@ def test_missing_tracks_are_downloaded_tagged_and_filed_and_not_twice(
     assert (tags["title"], tags["artist"]) == (["Teardrop"], ["Massive Attack"])
     assert abs(tags.info.length - 4) < 0.5  # the studio upload, not the 6-second live one
     assert mutagen.File(reserved)["\xa9nam"] == ["AUX"]
+    # The playlist's M3U8 lists the track that was there and both downloads, in order.
+    playlist = music_dir / "Playlists" / "Road trip_ 2026.m3u8"
+    m3u8 = wait_for(
+        lambda: playlist.read_text() if playlist.exists() else "",
+        lambda text: text.count("#EXTINF") == 3,
+    )
+    assert m3u8.splitlines() == [
+        "#EXTM3U",
+        "#EXTINF:3,The Beatles - Hey Jude",
+        str(music_dir / "The Beatles" / "Hey Jude.mp3"),
+        "#EXTINF:4,Massive Attack - Teardrop",
+        "../Massive Attack/Massive Attack - Teardrop/Teardrop.opus",
+        "#EXTINF:3,Nul - AUX",
+        "../_Nul/_Nul - _AUX/_AUX.m4a",
+    ]
 
     again = check_missing(api, music_dir, PLAYLIST)
     assert again["summary"] == {"total": 3, "present": 3, "missing": 0}

@@ -53,7 +53,9 @@ class DownloadQueue:
         layout: Layout = DEFAULT_LAYOUT,
         audio_format: str = "opus",
         downloads: Path | None = None,
+        on_finished: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
+        self.on_finished = on_finished  # (user id, run id): a playlist file may want it
         self.downloads = downloads or library.parent / "Downloads"
         self.layout = layout
         self.audio_format = audio_format
@@ -197,6 +199,8 @@ class DownloadQueue:
             percent=100.0 if finished.status == "done" else None,
         )
         await self.bus.publish(finished)
+        if self.on_finished:
+            await self.on_finished(request.user_id, request.download_id.rsplit("-", 1)[0])
 
     async def _announce(self, request: DownloadRequested, record: DownloadRecord) -> None:
         await self.bus.publish(

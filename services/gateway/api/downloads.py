@@ -18,9 +18,11 @@ from litestar.params import JSONBody, Parameter
 from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
 from services.gateway.api.runs import RunId
+from services.gateway.domain.reports import playlist_items
 from services.kernel.contracts import (
     DownloadRequested,
     PlannedDownload,
+    PlaylistFileRequested,
     Track,
     TrackDocument,
     new_id,
@@ -30,6 +32,7 @@ from services.kernel.records import (
     DownloadRecord,
     RunRecord,
     download_key,
+    run_download_id,
     run_key,
 )
 
@@ -40,9 +43,12 @@ FORMATS = ("mp3", "ogg", "flac", "opus", "m4a")
 
 
 class QueueDownloads(msgspec.Struct, kw_only=True):
-    """Options for the downloads of a run's missing tracks."""
+    """Options for the downloads of a run's missing tracks; with ``playlist_name``, an M3U8
+    of the whole playlist (tracks already there and the downloads, in its order) is kept
+    in the library's ``Playlists`` folder as the downloads land."""
 
     audio_format: str | None = None
+    playlist_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
 
 
 class QueuedDownloads(msgspec.Struct, kw_only=True):
@@ -239,9 +245,10 @@ class DownloadsController(Controller):
                 f"the run is {run.status}; downloads need a completed run", status_code=409
             )
         ids = []
-        for batch in await store.values("results", f"{run_key(user_id, run_id)}.*", BatchRecord):
+        batches = await store.values("results", f"{run_key(user_id, run_id)}.*", BatchRecord)
+        for batch in batches:
             for item in batch.plan or []:
-                download_id = f"{run_id}-{item.position}"
+                download_id = run_download_id(run_id, item.position)
                 # The id is the event id too: queuing a run twice stores each request once.
                 await _enqueue(
                     gateway,
@@ -254,6 +261,15 @@ class DownloadsController(Controller):
                     ),
                 )
                 ids.append(download_id)
+        if options.playlist_name:
+            await gateway.ctx.bus.publish(
+                PlaylistFileRequested(
+                    user_id=user_id,
+                    run_id=run_id,
+                    name=options.playlist_name,
+                    items=playlist_items(run_id, batches),
+                )
+            )
         return QueuedDownloads(download_ids=sorted(ids, key=lambda d: int(d.rsplit("-", 1)[1])))
 
     @post("/downloads", status_code=202, summary="Download one track, matched to an artist")

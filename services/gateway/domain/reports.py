@@ -6,8 +6,8 @@ from datetime import datetime
 
 import msgspec
 
-from services.kernel.contracts import Track
-from services.kernel.records import BatchRecord, RunRecord
+from services.kernel.contracts import PlaylistFileItem, Track
+from services.kernel.records import BatchRecord, RunRecord, run_download_id
 
 
 class PlannedDownloadView(msgspec.Struct, kw_only=True):
@@ -109,3 +109,30 @@ def run_view(run: RunRecord, batches: list[BatchRecord]) -> RunView:
         present=present,
         missing=missing,
     )
+
+
+def playlist_items(run_id: str, batches: list[BatchRecord]) -> tuple[PlaylistFileItem, ...]:
+    """A run's playlist as a playlist file lists it: each track already in the folder by
+    its file, each missing one by the download that brings it (a track found only on a
+    media server has no file here, and is left out)."""
+    items = []
+    for batch in batches:
+        planned = {item.position for item in batch.plan or []}
+        for outcome in batch.outcomes:
+            track, best = outcome.track, outcome.best
+            on_disk = best is not None and best.provider == "folder" and best.provider_id
+            if outcome.position not in planned and not on_disk:
+                continue
+            items.append(
+                PlaylistFileItem(
+                    position=outcome.position,
+                    title=track.title,
+                    artists=track.artists,
+                    duration_ms=track.duration_ms,
+                    path=best.provider_id if best and outcome.position not in planned else None,
+                    download_id=run_download_id(run_id, outcome.position)
+                    if outcome.position in planned
+                    else None,
+                )
+            )
+    return tuple(sorted(items, key=lambda i: i.position))
