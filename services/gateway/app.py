@@ -20,6 +20,7 @@ from services.gateway.api.dependencies import Gateway
 from services.gateway.api.downloads import DownloadsController
 from services.gateway.api.health import HealthController
 from services.gateway.api.matching import CatalogController
+from services.gateway.api.problems import problem_details
 from services.gateway.api.runs import RunsController
 from services.gateway.api.schedules import SchedulesController
 from services.gateway.api.sync import ReviewsController, SyncController
@@ -46,7 +47,8 @@ def create_http_app(gateway: Gateway) -> Litestar:
         ],
         dependencies={"gateway": Provide(lambda: gateway, sync_to_thread=False)},
         plugins=[
-            OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=gateway.ctx.tracer_provider))
+            OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=gateway.ctx.tracer_provider)),
+            problem_details(),
         ],
         openapi_config=OpenAPIConfig(
             title="Tunebridge",

@@ -325,6 +325,12 @@ async def test_bad_jobs_are_refused_and_change_nothing(world: World) -> None:
     for body in cases:
         answer = await world.api.post("/api/v1/sync/jobs", json=body)
         assert answer.status_code == 400, (body, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["title"] == "Bad Request" and answer.json()["detail"]
+    # Validation errors name the field, however deep.
+    deep = await world.api.post("/api/v1/sync/jobs", json=cases[5])
+    (error,) = deep.json()["errors"]
+    assert (error["field"], error["source"]) == ("options.auto_threshold", "body"), deep.text
     assert (await world.api.get("/api/v1/sync/jobs")).json() == []
     missing = await world.api.post(f"/api/v1/sync/jobs/{'0' * 32}/runs", json={})
     assert missing.status_code == 404

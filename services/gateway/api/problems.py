@@ -1,0 +1,76 @@
+"""One error shape for every answer that is not a success: RFC 9457 problem details.
+
+``{"type", "title", "status", "detail"}``, plus ``errors`` (each with ``field``, ``source``
+and ``message``) for a request that failed validation. A failure of our own is a 500 that
+names no internals: the stack trace goes to the logs, never to the client.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from litestar.exceptions import HTTPException
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
+
+log = logging.getLogger("tunebridge.gateway")
+
+
+def _errors(extra: Any) -> list[dict[str, Any]]:
+    """Validation errors with the field each one is about."""
+    if not isinstance(extra, list):
+        return []
+    return [
+        {
+            "field": item.get("key"),
+            "source": item.get("source"),
+            "message": item.get("message"),
+        }
+        for item in extra
+        if isinstance(item, dict)
+    ]
+
+
+def _from_http(error: HTTPException) -> ProblemDetailsException:
+    fields: dict[str, Any] = {}
+    if errors := _errors(error.extra):
+        fields["errors"] = errors
+    elif isinstance(error.extra, dict):
+        fields.update(error.extra)
+    return ProblemDetailsException(
+        status_code=error.status_code,
+        title=HTTPStatus(error.status_code).phrase,
+        detail=error.detail,
+        type_="about:blank",
+        headers=error.headers,
+        extra=fields or None,
+    )
+
+
+def _from_anything(error: Exception) -> ProblemDetailsException:
+    if isinstance(error, HTTPException):
+        return _from_http(error)
+    log.exception("unhandled error in a request", exc_info=error)
+    return ProblemDetailsException(
+        status_code=500,
+        title=HTTPStatus(500).phrase,
+        detail="something went wrong on our side; the logs say what",
+        type_="about:blank",
+    )
+
+
+def problem_details() -> ProblemDetailsPlugin:
+    """The plugin that answers every error as problem details."""
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            exception_to_problem_detail_map={
+                HTTPException: _from_http,
+                Exception: _from_anything,
+            }
+        )
+    )
