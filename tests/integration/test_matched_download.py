@@ -163,6 +163,10 @@ async def test_with_no_artist_chosen_the_upload_is_saved_as_it_is_in_the_downloa
         )
         assert queued.status_code == 202, queued.text
         assert queued.json()["plain"] is True and queued.json()["matched"] is False
+        events = "/api/v1/downloads/{}/events".format(queued.json()["download_id"])
+        async with api.stream("GET", events) as stream:
+            lines = [line async for line in stream.aiter_lines() if line]
+        assert lines[-2] == "event: end" and '"status":"done"' in lines[-1], lines
         download = await finished(api, queued.json()["download_id"])
     assert download["status"] == "done" and download["place"] == "downloads", download
     saved = library.parent / "Downloads" / download["path"]

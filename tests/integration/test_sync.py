@@ -559,3 +559,25 @@ async def test_listening_history_is_kept_as_a_playlist_that_only_grows(world: Wo
     assert second["status"] == "completed", second
     assert world.deezer_titles() == {"Recently played on Spotify": [r.deezer_id for r in songs]}
     assert world.spotify.library == uris(songs[3:8])  # the history side is never written
+
+
+async def test_a_run_can_be_followed_live_until_it_ends(world: World) -> None:
+    songs = shared_recordings(world.spotify, world.deezer, 40)
+    source = world.spotify.new_playlist("Live", uris(songs))
+    job_id = await make_job(world, playlists=[{"a_playlist_id": source}])
+    url = (await world.api.post(f"/api/v1/sync/jobs/{job_id}/runs", json={})).json()["url"]
+    events: list[tuple[str, dict[str, Any]]] = []
+    async with world.api.stream("GET", f"{url}/events") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        kind = ""
+        async for line in stream.aiter_lines():
+            if line.startswith("event:"):
+                kind = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                events.append((kind, json.loads(line.split(":", 1)[1])))
+    assert [kind for kind, _ in events][-1] == "end"
+    assert events[0][0] == "update" and events[0][1]["status"] in ("pending", "running")
+    final = events[-1][1]
+    assert final["status"] == "completed" and final["counts"]["add_to_b"] == 40
+    missing = await world.api.get(f"/api/v1/sync/runs/{'0' * 32}/events")
+    assert missing.status_code == 404

@@ -14,9 +14,11 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.params import JSONBody, Parameter
+from litestar.response import ServerSentEvent
 
 from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
+from services.gateway.api.live import follow
 from services.gateway.api.runs import RunId
 from services.gateway.domain.reports import playlist_items
 from services.kernel.contracts import (
@@ -40,6 +42,8 @@ DownloadId = Annotated[
     str, Parameter(pattern=r"^[0-9a-f]{32}-\d{1,6}$", description="A download id")
 ]
 FORMATS = ("mp3", "ogg", "flac", "opus", "m4a")
+#: Where a download stops changing.
+FINISHED = ("done", "already_there", "review", "failed", "cancelled")
 
 
 class QueueDownloads(msgspec.Struct, kw_only=True):
@@ -315,6 +319,23 @@ class DownloadsController(Controller):
         if record is None:
             raise NotFoundException(f"no download {download_id}")
         return _view(record)
+
+    @get(
+        "/downloads/{download_id:str}/events",
+        summary="Follow a download live (Server-Sent Events: update..., end)",
+    )
+    async def follow_download(
+        self, gateway: NamedDependency[Gateway], download_id: DownloadId
+    ) -> ServerSentEvent:
+        key = download_key(gateway.current_user(), download_id)
+        if await gateway.ctx.store.get("downloads", key, DownloadRecord) is None:
+            raise NotFoundException(f"no download {download_id}")
+
+        async def read() -> DownloadView | None:
+            found = await gateway.ctx.store.get("downloads", key, DownloadRecord)
+            return _view(found) if found else None
+
+        return follow(read, lambda view: view.status in FINISHED)
 
     @post("/downloads/{download_id:str}/cancel", status_code=202, summary="Cancel a download")
     async def cancel(

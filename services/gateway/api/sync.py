@@ -16,9 +16,11 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
+from litestar.response import ServerSentEvent
 
 from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
+from services.gateway.api.live import follow
 from services.kernel.contracts import (
     ScoredCandidate,
     SyncRunRequested,
@@ -51,6 +53,7 @@ Id = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$")]
 ConnectionId = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$")]
 PlaylistId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 CONFLICT_DECISIONS = ("keep", "remove")
+ENDED = ("planned", "completed", "failed", "cancelled")
 #: Report lines returned with a run; the count says how many there are in all.
 MAX_REPORT_LINES = 1000
 
@@ -373,6 +376,22 @@ class SyncController(Controller):
     async def get_run(self, gateway: NamedDependency[Gateway], run_id: Id) -> SyncRunView:
         return await _run_view(gateway, await self._run(gateway, run_id), with_report=True)
 
+    @get(
+        "/runs/{run_id:str}/events",
+        summary="Follow a sync run live (Server-Sent Events: update..., end)",
+    )
+    async def follow_run(self, gateway: NamedDependency[Gateway], run_id: Id) -> ServerSentEvent:
+        run = await self._run(gateway, run_id)  # 404 before the stream starts
+
+        async def read() -> SyncRunView | None:
+            found = await gateway.ctx.store.get(
+                "sync_runs", sync_run_key(run.user_id, run_id), SyncRunRecord
+            )
+            ended = found is not None and found.status in ENDED
+            return await _run_view(gateway, found, with_report=ended) if found else None
+
+        return follow(read, lambda view: view.status in ENDED)
+
     async def _run(self, gateway: Gateway, run_id: str) -> SyncRunRecord:
         found = await gateway.ctx.store.get(
             "sync_runs", sync_run_key(gateway.current_user(), run_id), SyncRunRecord
@@ -384,7 +403,7 @@ class SyncController(Controller):
     @post("/runs/{run_id:str}/cancel", status_code=202, summary="Stop a run at its next step")
     async def cancel_run(self, gateway: NamedDependency[Gateway], run_id: Id) -> SyncRunView:
         run = await self._run(gateway, run_id)
-        if run.status in ("planned", "completed", "failed", "cancelled"):
+        if run.status in ENDED:
             raise ClientException(f"the run has already ended ({run.status})", status_code=409)
 
         def cancel(current: SyncRunRecord) -> SyncRunRecord | None:
