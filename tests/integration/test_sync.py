@@ -581,3 +581,29 @@ async def test_a_run_can_be_followed_live_until_it_ends(world: World) -> None:
     assert final["status"] == "completed" and final["counts"]["add_to_b"] == 40
     missing = await world.api.get(f"/api/v1/sync/runs/{'0' * 32}/events")
     assert missing.status_code == 404
+
+
+async def test_a_connected_accounts_library_can_be_browsed_page_by_page(world: World) -> None:
+    songs = shared_recordings(world.spotify, world.deezer, 120)
+    source = world.spotify.new_playlist("Browse me", uris(songs))
+    world.deezer.liked = [r.deezer_id for r in songs[:3]]
+    base = f"/api/v1/connections/{world.spotify_connection}"
+    listed = (await world.api.get(f"{base}/playlists")).json()
+    assert {"playlist_id": source, "name": "Browse me", "track_count": 120, "owned": True} in listed
+    seen, offset, pages = [], 0, []
+    while True:
+        page = (
+            await world.api.get(f"{base}/playlists/{source}/tracks", params={"offset": offset})
+        ).json()
+        pages.append(len(page["tracks"]))
+        seen += [t["provider_id"] for t in page["tracks"]]
+        if not page["has_more"]:
+            break
+        offset += page["limit"]
+    assert pages == [50, 50, 20] and seen == [r.spotify_id for r in songs]
+    liked = (await world.api.get(f"/api/v1/connections/{world.deezer_connection}/liked")).json()
+    assert [t["provider_id"] for t in liked["tracks"]] == [str(r.deezer_id) for r in songs[:3]]
+    assert (await world.api.get(f"{base}/playlists/nosuchlist/tracks")).status_code == 404
+    assert (await world.api.get(f"{base}/liked", params={"limit": 500})).status_code == 400
+    other = await world.api.get(f"/api/v1/connections/{'0' * 32}/playlists")
+    assert other.status_code == 404

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from typing import TypeVar
 
 import grpc
 
 from services.connectors.adapters.accounts import Accounts
 from services.connectors.adapters.factory import ProviderFactory
 from services.connectors.adapters.http import ProviderError, RetriesExhausted
-from services.connectors.adapters.provider import NotSupported, Provider
+from services.connectors.adapters.provider import NotSupported, PlaylistInfo, Provider
 from services.connectors.adapters.spotify import NeedsReauthorisation
 from services.connectors.domain.providers import PROVIDERS
 from services.kernel.contracts import Track
@@ -18,6 +20,11 @@ from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_g
 
 MAX_RESULTS = 50
 DEFAULT_RESULTS = 10
+#: Tracks per page when browsing an account.
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+T = TypeVar("T")
+
 #: What a token that never expires is stored as (ten years).
 NEVER_EXPIRES_S = 10 * 365 * 86400.0
 
@@ -109,18 +116,7 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
         return catalog_pb2.GetTrackResponse(found=True, track=track_to_proto(found[0]))
 
     async def _ask(self, context: grpc.aio.ServicerContext, question: object) -> list[Track]:
-        try:
-            return await question  # type: ignore[no-any-return,misc]
-        except NotSupported as error:
-            await context.abort(grpc.StatusCode.UNIMPLEMENTED, str(error))
-        except ProviderError as error:
-            status = (
-                grpc.StatusCode.RESOURCE_EXHAUSTED
-                if error.verdict.outcome in ("quota_exceeded", "rate_limited")
-                else grpc.StatusCode.UNAVAILABLE
-            )
-            await context.abort(status, str(error))
-        raise AssertionError("unreachable")
+        return await _ask(context, question)  # type: ignore[arg-type]
 
 
 class ConnectionsServicer(catalog_pb2_grpc.ConnectionsServiceServicer):
@@ -182,6 +178,104 @@ class ConnectionsServicer(catalog_pb2_grpc.ConnectionsServiceServicer):
             account_id=profile.account_id if profile else "",
             display_name=(profile.display_name or "") if profile else "",
         )
+
+    async def _connected(
+        self, user_id: str, connection_id: str, context: grpc.aio.ServicerContext
+    ) -> Provider:
+        record = await self.accounts.get(user_id, connection_id) if self.accounts else None
+        if record is None or self.factory is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "no such connection")
+        assert record is not None and self.factory is not None
+        if record.status == "needs_reauthorisation":
+            await context.abort(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                record.message or "the connection needs re-authorisation",
+            )
+        return self.factory.for_connection(record)
+
+    async def ListPlaylists(
+        self, request: catalog_pb2.ListPlaylistsRequest, context: grpc.aio.ServicerContext
+    ) -> catalog_pb2.ListPlaylistsResponse:
+        provider = await self._connected(request.user_id, request.connection_id, context)
+
+        async def read() -> list[PlaylistInfo]:
+            return [p async for p in provider.playlists()]
+
+        found = await _ask(context, read())
+        return catalog_pb2.ListPlaylistsResponse(
+            playlists=[
+                catalog_pb2.PlaylistSummary(
+                    playlist_id=p.playlist_id,
+                    name=p.name,
+                    track_count=-1 if p.track_count is None else p.track_count,
+                    owned=p.owned,
+                )
+                for p in found
+            ]
+        )
+
+    async def BrowseTracks(
+        self, request: catalog_pb2.BrowseTracksRequest, context: grpc.aio.ServicerContext
+    ) -> catalog_pb2.BrowseTracksResponse:
+        provider = await self._connected(request.user_id, request.connection_id, context)
+        limit = min(request.limit or DEFAULT_PAGE, MAX_PAGE)
+        if request.offset < 0 or limit < 0:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "offset and limit are >= 0")
+        if request.collection == "playlist" and request.playlist_id:
+            tracks = provider.playlist_items(request.playlist_id)
+        elif request.collection == "liked":
+            tracks = provider.liked_tracks()
+        elif request.collection == "recent":
+            tracks = provider.recently_played()
+        else:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "collection is 'playlist' (with playlist_id), 'liked' or 'recent'",
+            )
+        page, more = await _ask(context, _page(tracks, request.offset, limit))
+        return catalog_pb2.BrowseTracksResponse(
+            tracks=[track_to_proto(t) for t in page], has_more=more
+        )
+
+
+async def _ask(context: grpc.aio.ServicerContext, question: Awaitable[T]) -> T:
+    """The provider's answer, or the call aborted with a status that says why not."""
+    try:
+        return await question
+    except NotSupported as error:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, str(error))
+    except NeedsReauthorisation as error:
+        await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+    except ProviderError as error:
+        await context.abort(
+            _STATUS.get(error.verdict.outcome, grpc.StatusCode.UNAVAILABLE), str(error)
+        )
+    raise AssertionError("unreachable")
+
+
+#: How a provider's refusal is told to the asker.
+_STATUS = {
+    "quota_exceeded": grpc.StatusCode.RESOURCE_EXHAUSTED,
+    "rate_limited": grpc.StatusCode.RESOURCE_EXHAUSTED,
+    "not_found": grpc.StatusCode.NOT_FOUND,
+    "forbidden": grpc.StatusCode.PERMISSION_DENIED,
+    "client_error": grpc.StatusCode.INVALID_ARGUMENT,
+}
+
+
+async def _page(tracks: AsyncIterator[Track], offset: int, limit: int) -> tuple[list[Track], bool]:
+    """Tracks ``offset`` to ``offset + limit`` of a provider's list, and whether more follow
+    (the list is read only as far as needed)."""
+    page: list[Track] = []
+    async with contextlib.aclosing(tracks) as reading:  # type: ignore[type-var]
+        index = 0
+        async for track in reading:
+            if index >= offset:
+                page.append(track)
+                if len(page) > limit:
+                    break
+            index += 1
+    return page[:limit], len(page) > limit
 
 
 async def _listed(question: Awaitable[Track | None]) -> list[Track]:

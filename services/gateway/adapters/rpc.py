@@ -116,6 +116,23 @@ class ServiceClients:
         )
         return response
 
+    async def list_playlists(
+        self, user_id: str, connection_id: str
+    ) -> catalog_pb2.ListPlaylistsResponse:
+        """A connected account's playlists."""
+        response: catalog_pb2.ListPlaylistsResponse = await self.connections.ListPlaylists(
+            catalog_pb2.ListPlaylistsRequest(user_id=user_id, connection_id=connection_id),
+            timeout=TIMEOUT_S * 3,
+        )
+        return response
+
+    async def browse_tracks(
+        self, request: catalog_pb2.BrowseTracksRequest
+    ) -> tuple[list[Track], bool]:
+        """One page of a connected account's tracks, and whether more follow."""
+        response = await self.connections.BrowseTracks(request, timeout=TIMEOUT_S * 6)
+        return [grpcwire.track_from_proto(t) for t in response.tracks], response.has_more
+
     async def close(self) -> None:
         await self._matcher_channel.close()
         await self._catalog_channel.close()

@@ -13,14 +13,16 @@ import msgspec
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import (
+    HTTPException,
     NotFoundException,
     ServiceUnavailableException,
     ValidationException,
 )
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, Parameter, QueryParameter
 
 from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
+from services.kernel.contracts import Track
 from services.kernel.records import ConnectionRecord, ConnectionStatus, connection_key
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2
 
@@ -73,6 +75,66 @@ async def _connection(gateway: Gateway, connection_id: str) -> ConnectionView:
     return _view(found)
 
 
+class PlaylistView(msgspec.Struct, kw_only=True):
+    """A playlist of a connected account, without its tracks."""
+
+    playlist_id: str
+    name: str
+    track_count: int | None
+    owned: bool
+
+
+class TrackPage(msgspec.Struct, kw_only=True):
+    """One page of tracks; ask for ``offset + limit`` next while ``has_more``."""
+
+    tracks: list[Track]
+    offset: int
+    limit: int
+    has_more: bool
+
+
+Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
+Limit = Annotated[int, QueryParameter(ge=1, le=200)]
+
+#: How a connectors' refusal reads over HTTP.
+_STATUS = {
+    "NOT_FOUND": 404,
+    "FAILED_PRECONDITION": 409,
+    "UNIMPLEMENTED": 400,
+    "INVALID_ARGUMENT": 400,
+    "RESOURCE_EXHAUSTED": 429,
+    "PERMISSION_DENIED": 403,
+}
+
+
+def _refused(error: ServiceUnavailable) -> HTTPException:
+    code = _STATUS.get(error.code().name, 503)
+    detail = error.details() or "the connectors are not answering"
+    if code == 503:
+        return ServiceUnavailableException(detail)
+    return HTTPException(status_code=code, detail=detail)
+
+
+async def _browse(
+    gateway: Gateway, connection_id: str, collection: str, playlist_id: str, offset: int, limit: int
+) -> TrackPage:
+    await _connection(gateway, connection_id)  # 404 for another user's connection
+    try:
+        tracks, more = await gateway.clients.browse_tracks(
+            catalog_pb2.BrowseTracksRequest(
+                user_id=gateway.current_user(),
+                connection_id=connection_id,
+                collection=collection,
+                playlist_id=playlist_id,
+                offset=offset,
+                limit=limit,
+            )
+        )
+    except ServiceUnavailable as error:
+        raise _refused(error) from None
+    return TrackPage(tracks=tracks, offset=offset, limit=limit, has_more=more)
+
+
 class ConnectionsController(Controller):
     """Your accounts at providers."""
 
@@ -116,6 +178,59 @@ class ConnectionsController(Controller):
         self, gateway: NamedDependency[Gateway], connection_id: ConnectionId
     ) -> ConnectionView:
         return await _connection(gateway, connection_id)
+
+    @get("/{connection_id:str}/playlists", summary="A connected account's playlists")
+    async def playlists(
+        self, gateway: NamedDependency[Gateway], connection_id: ConnectionId
+    ) -> list[PlaylistView]:
+        await _connection(gateway, connection_id)
+        try:
+            found = await gateway.clients.list_playlists(gateway.current_user(), connection_id)
+        except ServiceUnavailable as error:
+            raise _refused(error) from None
+        return [
+            PlaylistView(
+                playlist_id=p.playlist_id,
+                name=p.name,
+                track_count=None if p.track_count < 0 else p.track_count,
+                owned=p.owned,
+            )
+            for p in found.playlists
+        ]
+
+    @get(
+        "/{connection_id:str}/playlists/{playlist_id:str}/tracks",
+        summary="A page of a playlist's tracks",
+    )
+    async def playlist_tracks(
+        self,
+        gateway: NamedDependency[Gateway],
+        connection_id: ConnectionId,
+        playlist_id: Annotated[str, Parameter(min_length=1, max_length=200)],
+        offset: Offset = 0,
+        limit: Limit = 50,
+    ) -> TrackPage:
+        return await _browse(gateway, connection_id, "playlist", playlist_id, offset, limit)
+
+    @get("/{connection_id:str}/liked", summary="A page of the account's liked songs")
+    async def liked(
+        self,
+        gateway: NamedDependency[Gateway],
+        connection_id: ConnectionId,
+        offset: Offset = 0,
+        limit: Limit = 50,
+    ) -> TrackPage:
+        return await _browse(gateway, connection_id, "liked", "", offset, limit)
+
+    @get("/{connection_id:str}/recent", summary="A page of the account's recent plays")
+    async def recent(
+        self,
+        gateway: NamedDependency[Gateway],
+        connection_id: ConnectionId,
+        offset: Offset = 0,
+        limit: Limit = 50,
+    ) -> TrackPage:
+        return await _browse(gateway, connection_id, "recent", "", offset, limit)
 
     @delete("/{connection_id:str}", status_code=204, summary="Disconnect (the tokens are erased)")
     async def remove(self, gateway: NamedDependency[Gateway], connection_id: ConnectionId) -> None:

@@ -87,6 +87,56 @@ class ListProvidersResponse(_message.Message):
     providers: _containers.RepeatedCompositeFieldContainer[Provider]
     def __init__(self, providers: _Optional[_Iterable[_Union[Provider, _Mapping]]] = ...) -> None: ...
 
+class ListPlaylistsRequest(_message.Message):
+    __slots__ = ("user_id", "connection_id")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    connection_id: str
+    def __init__(self, user_id: _Optional[str] = ..., connection_id: _Optional[str] = ...) -> None: ...
+
+class PlaylistSummary(_message.Message):
+    __slots__ = ("playlist_id", "name", "track_count", "owned")
+    PLAYLIST_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TRACK_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OWNED_FIELD_NUMBER: _ClassVar[int]
+    playlist_id: str
+    name: str
+    track_count: int
+    owned: bool
+    def __init__(self, playlist_id: _Optional[str] = ..., name: _Optional[str] = ..., track_count: _Optional[int] = ..., owned: _Optional[bool] = ...) -> None: ...
+
+class ListPlaylistsResponse(_message.Message):
+    __slots__ = ("playlists",)
+    PLAYLISTS_FIELD_NUMBER: _ClassVar[int]
+    playlists: _containers.RepeatedCompositeFieldContainer[PlaylistSummary]
+    def __init__(self, playlists: _Optional[_Iterable[_Union[PlaylistSummary, _Mapping]]] = ...) -> None: ...
+
+class BrowseTracksRequest(_message.Message):
+    __slots__ = ("user_id", "connection_id", "collection", "playlist_id", "offset", "limit")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    PLAYLIST_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    connection_id: str
+    collection: str
+    playlist_id: str
+    offset: int
+    limit: int
+    def __init__(self, user_id: _Optional[str] = ..., connection_id: _Optional[str] = ..., collection: _Optional[str] = ..., playlist_id: _Optional[str] = ..., offset: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class BrowseTracksResponse(_message.Message):
+    __slots__ = ("tracks", "has_more")
+    TRACKS_FIELD_NUMBER: _ClassVar[int]
+    HAS_MORE_FIELD_NUMBER: _ClassVar[int]
+    tracks: _containers.RepeatedCompositeFieldContainer[_track_pb2.Track]
+    has_more: bool
+    def __init__(self, tracks: _Optional[_Iterable[_Union[_track_pb2.Track, _Mapping]]] = ..., has_more: _Optional[bool] = ...) -> None: ...
+
 class AddConnectionRequest(_message.Message):
     __slots__ = ("user_id", "provider", "access_token", "refresh_token", "expires_in_s", "client_id", "server_url")
     USER_ID_FIELD_NUMBER: _ClassVar[int]

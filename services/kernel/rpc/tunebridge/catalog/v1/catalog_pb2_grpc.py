@@ -248,6 +248,16 @@ class ConnectionsServiceStub:
                 request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionRequest.SerializeToString,
                 response_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionResponse.FromString,
                 _registered_method=True)
+        self.ListPlaylists = channel.unary_unary(
+                '/tunebridge.catalog.v1.ConnectionsService/ListPlaylists',
+                request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.ListPlaylistsRequest.SerializeToString,
+                response_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.ListPlaylistsResponse.FromString,
+                _registered_method=True)
+        self.BrowseTracks = channel.unary_unary(
+                '/tunebridge.catalog.v1.ConnectionsService/BrowseTracks',
+                request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.BrowseTracksRequest.SerializeToString,
+                response_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.BrowseTracksResponse.FromString,
+                _registered_method=True)
 
 
 class ConnectionsServiceServicer:
@@ -262,6 +272,20 @@ class ConnectionsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPlaylists(self, request, context):
+        """Lists a connected account's playlists.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BrowseTracks(self, request, context):
+        """One page of a connected account's tracks: a playlist, liked songs or recent plays.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConnectionsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -269,6 +293,16 @@ def add_ConnectionsServiceServicer_to_server(servicer, server):
                     servicer.AddConnection,
                     request_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionRequest.FromString,
                     response_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionResponse.SerializeToString,
+            ),
+            'ListPlaylists': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPlaylists,
+                    request_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.ListPlaylistsRequest.FromString,
+                    response_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.ListPlaylistsResponse.SerializeToString,
+            ),
+            'BrowseTracks': grpc.unary_unary_rpc_method_handler(
+                    servicer.BrowseTracks,
+                    request_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.BrowseTracksRequest.FromString,
+                    response_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.BrowseTracksResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -299,6 +333,60 @@ class ConnectionsService:
             '/tunebridge.catalog.v1.ConnectionsService/AddConnection',
             tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionRequest.SerializeToString,
             tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPlaylists(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tunebridge.catalog.v1.ConnectionsService/ListPlaylists',
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.ListPlaylistsRequest.SerializeToString,
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.ListPlaylistsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BrowseTracks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tunebridge.catalog.v1.ConnectionsService/BrowseTracks',
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.BrowseTracksRequest.SerializeToString,
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.BrowseTracksResponse.FromString,
             options,
             channel_credentials,
             insecure,
