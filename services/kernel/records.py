@@ -114,12 +114,17 @@ DownloadStatus = Literal[
 
 
 class DownloadRecord(msgspec.Struct, kw_only=True):
-    """A download, from request to its end; ``cancel_requested`` is set by whoever cancels."""
+    """A download, from request to its end; ``cancel_requested`` is set by whoever cancels.
+    ``item``, ``audio_format`` and ``plain`` are what was asked, so it can be retried."""
 
     download_id: str
     user_id: str
     title: str
     target_path: str
+    item: PlannedDownload | None = None
+    audio_format: str | None = None
+    plain: bool = False
+    attempts: int = 1
     status: DownloadStatus = "queued"
     percent: float | None = None
     path: str | None = None

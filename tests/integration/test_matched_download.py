@@ -201,3 +201,25 @@ async def test_a_matched_album_download_files_every_track_in_one_album_folder(
         "02 Castle on the Hill.opus",
         "04 Shape of You.opus",
     ]
+
+
+async def test_a_download_that_found_nothing_can_be_retried_once_it_can_be_found(
+    world: tuple[Installation, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installation, library = world
+    async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as api:
+        queued = await api.post(
+            "/api/v1/downloads",
+            json={"track": {"title": "Teardrop", "artists": ["Massive Attack"]}},
+        )
+        download_id = queued.json()["download_id"]
+        first = await finished(api, download_id)
+        assert first["status"] == "review" and first["reason"] == "no source found", first
+        monkeypatch.setitem(UPLOADS, "Teardrop", ("hbfs.opus", "Massive Attack - Topic"))
+        retried = await api.post(f"/api/v1/downloads/{download_id}/retry")
+        assert retried.status_code == 202 and retried.json()["status"] == "queued", retried.text
+        second = await finished(api, download_id)
+        again = await api.post(f"/api/v1/downloads/{download_id}/retry")
+    assert second["status"] == "done", second
+    assert (library.parent / "Downloads" / "Teardrop.opus").is_file()
+    assert again.status_code == 409  # a finished download is not fetched twice

@@ -28,6 +28,7 @@ from services.kernel.contracts import (
     Track,
     TrackDocument,
     new_id,
+    utcnow,
 )
 from services.kernel.records import (
     BatchRecord,
@@ -42,8 +43,9 @@ DownloadId = Annotated[
     str, Parameter(pattern=r"^[0-9a-f]{32}-\d{1,6}$", description="A download id")
 ]
 FORMATS = ("mp3", "ogg", "flac", "opus", "m4a")
-#: Where a download stops changing.
+#: Where a download stops changing; and the ends worth another try.
 FINISHED = ("done", "already_there", "review", "failed", "cancelled")
+RETRYABLE = ("review", "failed", "cancelled")
 
 
 class QueueDownloads(msgspec.Struct, kw_only=True):
@@ -159,6 +161,9 @@ async def _enqueue(gateway: Gateway, request: DownloadRequested) -> None:
             user_id=request.user_id,
             title=request.item.track.title,
             target_path=request.item.target_path,
+            item=request.item,
+            audio_format=request.audio_format,
+            plain=request.plain,
         ),
     )
     await gateway.ctx.bus.publish(request)
@@ -336,6 +341,55 @@ class DownloadsController(Controller):
             return _view(found) if found else None
 
         return follow(read, lambda view: view.status in FINISHED)
+
+    @post(
+        "/downloads/{download_id:str}/retry",
+        status_code=202,
+        summary="Try a failed, cancelled or reviewed download again",
+    )
+    async def retry(
+        self, gateway: NamedDependency[Gateway], download_id: DownloadId
+    ) -> Response[DownloadView]:
+        key = download_key(gateway.current_user(), download_id)
+        record = await gateway.ctx.store.get("downloads", key, DownloadRecord)
+        if record is None:
+            raise NotFoundException(f"no download {download_id}")
+        if record.status not in RETRYABLE or record.item is None:
+            raise ClientException(
+                f"only a failed, cancelled or reviewed download is retried (this one is "
+                f"{record.status})",
+                status_code=409,
+            )
+        item = record.item
+
+        def again(current: DownloadRecord) -> DownloadRecord | None:
+            if current.status not in RETRYABLE:
+                return None  # retried (or moved on) since it was read
+            return msgspec.structs.replace(
+                current,
+                status="queued",
+                cancel_requested=False,
+                percent=None,
+                path=None,
+                reason=None,
+                attempts=current.attempts + 1,
+                updated_at=utcnow(),
+            )
+
+        updated = await gateway.ctx.store.update("downloads", key, DownloadRecord, again)
+        if updated is None or updated.status != "queued":
+            raise ClientException("the download is already being retried", status_code=409)
+        await gateway.ctx.bus.publish(
+            DownloadRequested(
+                user_id=updated.user_id,
+                event_id=f"{download_id}.try{updated.attempts}",
+                download_id=download_id,
+                item=item,
+                audio_format=updated.audio_format,
+                plain=updated.plain,
+            )
+        )
+        return Response(_view(updated), status_code=202)
 
     @post("/downloads/{download_id:str}/cancel", status_code=202, summary="Cancel a download")
     async def cancel(
