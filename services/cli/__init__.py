@@ -24,13 +24,19 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--port", type=int, default=8080, help="gateway HTTP port (default 8080)")
     up.add_argument("--host", default="127.0.0.1", help="gateway interface (default 127.0.0.1)")
 
+    from services.cli.client import add_commands as add_client_commands
     from services.matcher.api.cli import add_commands as add_match_commands
 
     add_match_commands(commands)
+    add_client_commands(commands)
 
     options = parser.parse_args(argv)
     if options.command == "match":
         return int(options.handler(options))
+    if getattr(options, "client", None):
+        from services.cli.client import run_client
+
+        return run_client(options)
     if options.command == "up":
         from services.cli.up import run_up
 
