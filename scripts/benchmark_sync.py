@@ -32,6 +32,7 @@ from tests.emulators.spotify import SpotifyState, spotify_app
 from tests.support.catalogues import shared_recordings
 from tests.support.connections import connect_both
 from tests.support.threaded import serving_in_thread
+from tests.support.users import sign_in_sync
 
 SERVICES = ("gateway", "connectors", "matcher", "downloader", "scheduler")
 
@@ -105,6 +106,7 @@ def main() -> None:
         try:
             assert up.stdout is not None and "ready" in up.stdout.readline()
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as api:
+                sign_in_sync(api)
                 a, b = connect_both(api, spotify)
                 job_id = api.post(
                     "/api/v1/sync/jobs",

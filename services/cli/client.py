@@ -1,6 +1,7 @@
 """The ``tunebridge`` client commands: the HTTP API from a terminal, and nothing else.
 
-``--url`` (or ``TUNEBRIDGE_URL``) says where the gateway is. Every command prints what a
+``--url`` (or ``TUNEBRIDGE_URL``) says where the gateway is, ``--token`` (or
+``TUNEBRIDGE_TOKEN``, which ``tunebridge login`` prints) who is asking. Every command prints what a
 person wants to read; ``--json`` prints the API's answer instead, for scripts. An error
 answer is printed as the API's problem detail, with exit status 1.
 """
@@ -8,8 +9,10 @@ answer is printed as the API's problem detail, with exit status 1.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -26,10 +29,11 @@ class ApiError(Exception):
 
 
 class Api:
-    """A thin client of the gateway's HTTP API."""
+    """A thin client of the gateway's HTTP API, carrying an API token when given one."""
 
-    def __init__(self, url: str, client: httpx.Client | None = None) -> None:
-        self.http = client or httpx.Client(base_url=url, timeout=60)
+    def __init__(self, url: str, token: str | None = None) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=url, timeout=60, headers=headers)
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         answer = self.http.request(method, path, **kwargs)
@@ -95,6 +99,37 @@ def _report(run: dict[str, Any], out: Callable[[str], None]) -> None:
         out(f"  note: {note}")
     if run.get("error"):
         out(f"  error: {run['error']}")
+
+
+def _password(options: argparse.Namespace) -> str:
+    if options.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return getpass.getpass(f"password for {options.username}: ")
+
+
+def command_setup(api: Api, options: argparse.Namespace) -> Any:
+    return api.call(
+        "POST",
+        "/api/v1/setup",
+        json={"username": options.username, "password": _password(options)},
+    )
+
+
+def command_login(api: Api, options: argparse.Namespace) -> Any:
+    """Log in, and trade the session for an API token for this terminal."""
+    logged = api.call(
+        "POST",
+        "/api/v1/login",
+        json={"username": options.username, "password": _password(options)},
+    )
+    made = api.call(
+        "POST",
+        "/api/v1/tokens",
+        json={"name": options.token_name, "scopes": options.scope or ["read", "write"]},
+        headers={"X-CSRF-Token": logged["csrf_token"]},
+    )
+    api.call("POST", "/api/v1/logout", headers={"X-CSRF-Token": logged["csrf_token"]})
+    return made
 
 
 def command_connect(api: Api, options: argparse.Namespace) -> Any:
@@ -190,7 +225,11 @@ def command_download(api: Api, options: argparse.Namespace) -> Any:
 
 def _show(command: str, answer: Any, out: Callable[[str], None]) -> None:
     """What a person reads for each command's answer."""
-    if command == "connections":
+    if command == "setup":
+        out(f"made the admin {answer['username']}: now 'tunebridge login'")
+    elif command == "login":
+        out(f"export TUNEBRIDGE_TOKEN={answer['token']}")
+    elif command == "connections":
         for c in answer:
             name = c.get("display_name") or c.get("account_id") or ""
             out(f"{c['connection_id']}  {c['provider']:<8} {c['status']:<22} {name}")
@@ -230,9 +269,29 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         parser.add_argument(
             "--url", default=os.environ.get("TUNEBRIDGE_URL", DEFAULT_URL), help="the gateway"
         )
+        parser.add_argument(
+            "--token",
+            default=os.environ.get("TUNEBRIDGE_TOKEN"),
+            help="an API token (default: $TUNEBRIDGE_TOKEN; 'tunebridge login' makes one)",
+        )
         parser.add_argument("--json", action="store_true", help="print the API's answer")
         parser.set_defaults(client=handler)
         return parser
+
+    for name, help_text, handler in (
+        ("setup", "first run: make the admin", command_setup),
+        ("login", "log in and print an API token for this terminal", command_login),
+    ):
+        signing = command(name, help_text, handler)
+        signing.add_argument("--username", required=True)
+        signing.add_argument(
+            "--password-stdin", action="store_true", help="read the password from stdin"
+        )
+        if name == "login":
+            signing.add_argument("--token-name", default=f"cli@{socket.gethostname()}")
+            signing.add_argument(
+                "--scope", action="append", choices=["read", "write", "admin"], default=None
+            )
 
     connect = command("connect", "connect an account from tokens you have", command_connect)
     connect.add_argument("provider", choices=["spotify", "deezer", "plex"])
@@ -278,7 +337,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def run_client(options: argparse.Namespace, api: Api | None = None) -> int:
     """Run one client command; 0 on success, 1 when the API refused."""
-    api = api or Api(options.url)
+    api = api or Api(options.url, options.token)
     try:
         answer = options.client(api, options)
     except ApiError as error:

@@ -10,11 +10,13 @@ from typing import ClassVar
 import uvicorn
 from litestar import Litestar
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 
 from services.gateway.adapters.rpc import ServiceClients
+from services.gateway.api.auth import ApiAuthentication, AuthController
 from services.gateway.api.connections import ConnectionsController
 from services.gateway.api.dependencies import Gateway
 from services.gateway.api.downloads import DownloadsController
@@ -38,6 +40,7 @@ def create_http_app(gateway: Gateway) -> Litestar:
             RunsController,
             CatalogController,
             DownloadsController,
+            AuthController,
             ConnectionsController,
             SyncController,
             ReviewsController,
@@ -46,6 +49,7 @@ def create_http_app(gateway: Gateway) -> Litestar:
             InboundWebhooksController,
         ],
         dependencies={"gateway": Provide(lambda: gateway, sync_to_thread=False)},
+        middleware=[DefineMiddleware(ApiAuthentication, gateway=gateway)],
         plugins=[
             OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=gateway.ctx.tracer_provider)),
             problem_details(),

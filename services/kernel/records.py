@@ -495,6 +495,46 @@ def connection_key(user_id: str, connection_id: str) -> str:
     return f"{user_id}.{connection_id}"
 
 
+# --- users -----------------------------------------------------------------------------------
+
+TokenScope = Literal["read", "write", "admin"]
+
+
+class UserRecord(msgspec.Struct, kw_only=True):
+    """A person who uses this installation. The password is kept only as a scrypt hash."""
+
+    user_id: str
+    username: str
+    password_hash: str
+    is_admin: bool = False
+    created_at: datetime = msgspec.field(default_factory=utcnow)
+
+
+class NameRecord(msgspec.Struct, kw_only=True):
+    """Which user a (case-folded) name belongs to: names are unique."""
+
+    user_id: str
+
+
+class SessionRecord(msgspec.Struct, kw_only=True):
+    """A browser's log-in, kept under a digest of its cookie; ``csrf_token`` must come
+    back in ``X-CSRF-Token`` with every request that changes something."""
+
+    user_id: str
+    csrf_token: str
+    created_at: datetime = msgspec.field(default_factory=utcnow)
+
+
+class ApiTokenRecord(msgspec.Struct, kw_only=True):
+    """An API token for scripts and the CLI, kept under a digest of it (shown once)."""
+
+    token_id: str
+    user_id: str
+    name: str
+    scopes: list[TokenScope]
+    created_at: datetime = msgspec.field(default_factory=utcnow)
+
+
 def run_download_id(run_id: str, position: int) -> str:
     """The download of the track at ``position`` of a missing-tracks run."""
     return f"{run_id}-{position}"

@@ -52,6 +52,12 @@ KV_BUCKETS = {
     "mappings": 0,
     # Sync runs and their reports, like missing-tracks runs, are kept a month.
     "sync_runs": 30 * 86400,
+    # Users (by id, and their names), API tokens (by digest) are kept until deleted;
+    # browser sessions last two weeks.
+    "users": 0,
+    "usernames": 0,
+    "api_tokens": 0,
+    "sessions": 14 * 86400,
     # Schedules and webhooks are kept until deleted.
     "schedules": 0,
     "webhooks": 0,

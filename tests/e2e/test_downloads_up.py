@@ -21,6 +21,7 @@ import pytest
 from tests.e2e.conftest import Started, alive, descendants
 from tests.support.audio import make_audio
 from tests.support.files import TricklingHandler, serving_folder
+from tests.support.users import sign_in_sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -98,7 +99,9 @@ def up(
     )
     assert process.stdout is not None
     assert "ready" in process.stdout.readline(), log.read_text()[-3000:]
-    return process, httpx.Client(base_url=url, timeout=10)
+    api = httpx.Client(base_url=url, timeout=10)
+    sign_in_sync(api)
+    return process, api
 
 
 def check_missing(api: httpx.Client, music_dir: Path, tracks: list[dict[str, Any]]) -> Any:

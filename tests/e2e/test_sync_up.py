@@ -24,6 +24,7 @@ from tests.emulators.spotify import SpotifyState, spotify_app
 from tests.support.catalogues import Recording, shared_recordings
 from tests.support.connections import connect_both
 from tests.support.threaded import serving_in_thread
+from tests.support.users import sign_in_sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 ENDED = ("planned", "completed", "failed", "cancelled")
@@ -89,6 +90,7 @@ def up(start_up: Callable[[dict[str, str]], Started]) -> Iterator[Up]:
         assert process.stdout is not None
         assert "ready" in process.stdout.readline(), log.read_text()[-3000:]
         with httpx.Client(base_url=url, timeout=20) as api:
+            sign_in_sync(api)
             a, b = connect_both(api, spotify)
             yield Up(process, api, log, spotify, deezer, a, b)
 

@@ -13,6 +13,7 @@ import pytest
 
 from tests.e2e.conftest import alive, descendants
 from tests.support.audio import make_audio
+from tests.support.users import sign_in_sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -45,8 +46,14 @@ def test_up_runs_the_thin_flow_and_sigterm_leaves_nothing_running(
     assert all(service["ready"] for service in body["services"].values())
     assert body["nats"]["ready"] is True
 
-    response = httpx.post(
-        f"{url}/api/v1/runs/missing-tracks",
+    # Nothing but health answers before someone signs in.
+    refused = httpx.post(f"{url}/api/v1/runs/missing-tracks", json={}, timeout=5)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+    api = httpx.Client(base_url=url, timeout=10)
+    sign_in_sync(api)
+    response = api.post(
+        "/api/v1/runs/missing-tracks",
         json={
             "folder": str(music_dir),
             "tracks": [
@@ -59,14 +66,13 @@ def test_up_runs_the_thin_flow_and_sigterm_leaves_nothing_running(
                 {"title": "Hello", "artists": ["Adele"]},
             ],
         },
-        timeout=10,
     )
     assert response.status_code == 202
-    run_url = f"{url}{response.json()['url']}"
+    run_url = response.json()["url"]
     deadline = time.monotonic() + 30
     run = {}
     while time.monotonic() < deadline:
-        run = httpx.get(run_url, timeout=5).json()
+        run = api.get(run_url).json()
         if run["status"] in ("completed", "failed"):
             break
         time.sleep(0.2)

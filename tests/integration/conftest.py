@@ -23,7 +23,7 @@ async def installation(nats_url: str, namespace: str) -> AsyncIterator[Installat
 
 @pytest.fixture
 async def api(installation: Installation) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as client:
+    async with installation.client(timeout=10) as client:
         yield client
 
 

@@ -29,7 +29,10 @@ async def tunebridge(
 ) -> tuple[int, str, str]:
     """Run ``tunebridge ARGS --url <the installation>``; (status, stdout, stderr)."""
     capsys.readouterr()
-    status = await asyncio.to_thread(main, [*args, "--url", str(world.api.base_url)])
+    token = world.installation.token
+    status = await asyncio.to_thread(
+        main, [*args, "--url", str(world.api.base_url), "--token", token]
+    )
     out, err = capsys.readouterr()
     return status, out, err
 

@@ -6,7 +6,6 @@ import math
 from collections.abc import AsyncIterator
 
 import grpc
-import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -192,7 +191,7 @@ async def test_the_gateway_suggests_artists_from_a_catalog_search(
 ) -> None:
     async with (
         installation_with_deezer(nats_url, namespace) as installation,
-        httpx.AsyncClient(base_url=installation.base_url) as api,
+        installation.client() as api,
     ):
         suggested = await api.post(
             "/api/v1/match/artists",

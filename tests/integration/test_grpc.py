@@ -95,7 +95,7 @@ async def test_trace_context_crosses_grpc_from_gateway_to_matcher(
         running_installation(
             nats_url, namespace, span_processors=[SimpleSpanProcessor(exporter)]
         ) as installation,
-        httpx.AsyncClient(base_url=installation.base_url) as api,
+        installation.client() as api,
     ):
         response = await api.post(
             "/api/v1/match/rank",

@@ -47,7 +47,7 @@ async def test_configured_redis_is_part_of_health(
     url = reachable_redis() if redis_works else "redis://127.0.0.1:1/0"
     async with (
         running_installation(nats_url, namespace, redis_url=url) as installation,
-        httpx.AsyncClient(base_url=installation.base_url) as api,
+        installation.client() as api,
     ):
         response = await api.get("/api/v1/health")
     assert response.status_code == (200 if redis_works else 503)

@@ -108,7 +108,7 @@ async def test_the_chosen_artists_catalog_record_names_tags_and_files_the_track(
     installation, library = world
     # As the track came from a video: the uploader as artist, the title as typed.
     upload = {"title": SONG, "artists": ["DaftPunkVEVO"]}
-    async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as api:
+    async with installation.client(timeout=10) as api:
         queued = await api.post("/api/v1/downloads", json={"track": upload, "artist": "Daft Punk"})
         assert queued.status_code == 202, queued.text
         answer = queued.json()
@@ -134,7 +134,7 @@ async def test_an_artist_the_catalog_does_not_know_keeps_the_tracks_own_metadata
 ) -> None:
     installation, _ = world
     upload = {"title": "The Joke", "artists": ["someone"], "duration_ms": 4000}
-    async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as api:
+    async with installation.client(timeout=10) as api:
         queued = await api.post(
             "/api/v1/downloads", json={"track": upload, "artist": "Nobody Known"}
         )
@@ -157,7 +157,7 @@ async def test_with_no_artist_chosen_the_upload_is_saved_as_it_is_in_the_downloa
     world: tuple[Installation, Path],
 ) -> None:
     installation, library = world
-    async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as api:
+    async with installation.client(timeout=10) as api:
         queued = await api.post(
             "/api/v1/downloads", json={"track": {"title": SONG, "artists": ["Daft Punk"]}}
         )
@@ -180,7 +180,7 @@ async def test_a_matched_album_download_files_every_track_in_one_album_folder(
 ) -> None:
     installation, library = world
     tracks = [{"title": title, "artists": ["ed sheeran vevo"]} for title in DIVIDE]
-    async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as api:
+    async with installation.client(timeout=10) as api:
         queued = await api.post(
             "/api/v1/downloads/album", json={"tracks": tracks, "artist": "Ed Sheeran"}
         )
@@ -207,7 +207,7 @@ async def test_a_download_that_found_nothing_can_be_retried_once_it_can_be_found
     world: tuple[Installation, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     installation, library = world
-    async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as api:
+    async with installation.client(timeout=10) as api:
         queued = await api.post(
             "/api/v1/downloads",
             json={"track": {"title": "Teardrop", "artists": ["Massive Attack"]}},

@@ -7,12 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
 from services.connectors.adapters.accounts import Accounts
 from services.connectors.app import ProviderSettings
-from services.gateway.settings import GatewaySettings
 from services.kernel.crypto import SecretBox, SecretsSettings, generate_key_spec
 from tests.emulators.plex import TOKEN, PlexState, plex_app
 from tests.emulators.scripted import serving
@@ -44,7 +42,7 @@ async def installation_with_plex(
             "http://127.0.0.1:9",
         )
         record = await accounts.add_from_tokens(
-            GatewaySettings().local_user,
+            installation.user_id,
             "plex",
             token,
             None,
@@ -59,7 +57,7 @@ async def installation_with_plex(
 async def check(
     installation: Installation, body: dict[str, object], within: float = 30
 ) -> dict[str, object]:
-    async with httpx.AsyncClient(base_url=installation.base_url, timeout=10) as client:
+    async with installation.client(timeout=10) as client:
         response = await client.post("/api/v1/runs/missing-tracks", json=body)
         assert response.status_code == 202, response.text
         return await wait_for_run(client, response.json()["run_id"], within)
@@ -140,7 +138,7 @@ async def test_a_library_connection_must_exist_and_hold_a_library(
 ) -> None:
     async with (
         installation_with_plex(nats_url, namespace, "http://127.0.0.1:9") as (installation, _),
-        httpx.AsyncClient(base_url=installation.base_url, timeout=10) as client,
+        installation.client(timeout=10) as client,
     ):
         unknown = await client.post(
             "/api/v1/runs/missing-tracks",

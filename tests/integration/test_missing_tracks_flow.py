@@ -58,7 +58,7 @@ async def test_run_reports_present_and_missing_tracks_with_one_trace_across_serv
         running_installation(
             nats_url, namespace, span_processors=[SimpleSpanProcessor(exporter)]
         ) as installation,
-        httpx.AsyncClient(base_url=installation.base_url, timeout=10) as client,
+        installation.client(timeout=10) as client,
     ):
         response = await client.post(
             "/api/v1/runs/missing-tracks", json={"folder": str(music_dir), "m3u": PLAYLIST_M3U}

@@ -201,7 +201,7 @@ async def test_a_review_decision_is_honoured_by_the_next_run(world: World) -> No
         store = installation.runtimes["scheduler"].context.store
         await store.update(
             "schedules",
-            f"local.{schedule_id}",
+            f"{world.installation.user_id}.{schedule_id}",
             ScheduleRecord,
             lambda s: msgspec.structs.replace(s, next_fire_at=utcnow() - timedelta(seconds=1)),
         )
@@ -465,7 +465,7 @@ async def test_a_conflict_takes_keep_or_remove_and_nothing_else(world: World) ->
     store = world.installation.runtimes["gateway"].context.store
     conflict = ReviewRecord(
         review_id="c" * 32,
-        user_id="local",
+        user_id=world.installation.user_id,
         job_id="0" * 32,
         run_id="1" * 32,
         from_provider="deezer",
@@ -477,7 +477,7 @@ async def test_a_conflict_takes_keep_or_remove_and_nothing_else(world: World) ->
         a_id="s7",
         b_id="700000007",
     )
-    await store.put("reviews", f"local.{conflict.review_id}", conflict)
+    await store.put("reviews", f"{conflict.user_id}.{conflict.review_id}", conflict)
     url = f"/api/v1/reviews/{conflict.review_id}/decision"
     assert (await world.api.post(url, json={"decision": "accept"})).status_code == 400
     bulk = await world.api.post(

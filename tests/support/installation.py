@@ -11,7 +11,9 @@ import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 from opentelemetry.sdk.trace import SpanProcessor
 
 from services.connectors.app import ConnectorsApp, ProviderSettings
@@ -29,15 +31,27 @@ from services.scheduler.app import SchedulerApp
 from services.scheduler.settings import SchedulerSettings
 from tests.emulators.deezer import DeezerState, deezer_app
 from tests.emulators.scripted import serving
+from tests.support.users import sign_in
 
 
 @dataclass
 class Installation:
-    """A running installation: its HTTP base URL and each service's runtime."""
+    """A running installation: its HTTP base URL, each service's runtime, and the signed-in
+    admin (its user id, and the API token its clients carry)."""
 
     base_url: str
     runtimes: dict[str, Runtime]
     bus_settings: BusSettings
+    user_id: str = ""
+    token: str = ""
+
+    def client(self, **options: Any) -> httpx.AsyncClient:
+        """An HTTP client of the API, acting as the signed-in admin."""
+        return httpx.AsyncClient(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {self.token}"},
+            **options,
+        )
 
 
 def fast_bus_settings(nats_url: str, namespace: str, redis_url: str | None = None) -> BusSettings:
@@ -94,7 +108,11 @@ async def running_installation(
             (providers or ProviderSettings()).secrets,
         )
         await runtime(gateway_app).start()
-        yield Installation(f"http://127.0.0.1:{gateway_app.port}", runtimes, bus)
+        base_url = f"http://127.0.0.1:{gateway_app.port}"
+        async with httpx.AsyncClient(base_url=base_url, timeout=20) as api:
+            user_id = await sign_in(api)
+            token = api.headers["Authorization"].removeprefix("Bearer ")
+        yield Installation(base_url, runtimes, bus, user_id, token)
     finally:
         for made in reversed(list(runtimes.values())):
             await made.stop()

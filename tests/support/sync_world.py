@@ -47,7 +47,7 @@ async def sync_world(nats_url: str, namespace: str) -> AsyncIterator[World]:
         )
         async with (
             running_installation(nats_url, namespace, providers=providers) as running,
-            httpx.AsyncClient(base_url=running.base_url, timeout=10) as api,
+            running.client(timeout=10) as api,
         ):
             access, refresh = spotify.grant()
             s = await connect(

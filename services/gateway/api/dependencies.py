@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
+from litestar.exceptions import NotAuthorizedException
+
 from services.gateway.adapters.rpc import ServiceClients
+from services.gateway.domain.auth import LoginFailures
 from services.gateway.settings import GatewaySettings
 from services.kernel.crypto import SecretBox
 from services.kernel.runtime import ServiceContext
+
+#: The user the request being handled acts as; set once it is authenticated.
+CURRENT_USER: ContextVar[str | None] = ContextVar("tunebridge_user", default=None)
 
 
 @dataclass
@@ -21,7 +28,11 @@ class Gateway:
     is_ready: Any  # () -> bool: whether the gateway's own runtime is ready
     redis_url: str | None = None
     box: SecretBox | None = None  # seals webhook secrets; None without TUNEBRIDGE_SECRETS__KEYS
+    login_failures: LoginFailures = field(default_factory=LoginFailures)
 
     def current_user(self) -> str:
-        """The acting user (one local user until log-in comes with users)."""
-        return self.settings.local_user
+        """The user the current request acts as (set by the authentication middleware)."""
+        user_id = CURRENT_USER.get()
+        if user_id is None:
+            raise NotAuthorizedException("log in first")
+        return user_id

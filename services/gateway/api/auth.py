@@ -1,0 +1,397 @@
+"""Who is asking: first-run set-up, log-in with browser sessions (secure cookie + CSRF
+token), API tokens for scripts and the CLI (shown once, stored as digests, scoped,
+revocable), and the admin's user list.
+
+Every other endpoint needs a session or a token, except health, the OpenAPI document, the
+webhook inbound endpoint (signed instead) and the log-in itself. Each request acts as its
+user: every record is keyed by user id, so one user's ids are simply not found for another
+(404, not 403: ids do not leak).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.exceptions import (
+    ClientException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    TooManyRequestsException,
+    ValidationException,
+)
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.params import JSONBody, Parameter
+from litestar.types import ASGIApp
+
+from services.gateway.api.dependencies import CURRENT_USER, Gateway
+from services.gateway.domain.auth import (
+    DUMMY_HASH,
+    hash_password,
+    new_token,
+    password_matches,
+    token_digest,
+)
+from services.kernel.contracts import new_id
+from services.kernel.records import (
+    ApiTokenRecord,
+    NameRecord,
+    SessionRecord,
+    TokenScope,
+    UserRecord,
+)
+
+SESSION_COOKIE = "tb_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+#: Paths that need no log-in (regular expressions, as Litestar matches them).
+OPEN_PATHS = [
+    "^/api/v1/health",
+    "^/schema",
+    "^/api/v1/setup$",
+    "^/api/v1/login$",
+    "^/api/v1/hooks/",
+]
+Id = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$")]
+Username = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._@-]{1,64}$")]
+Password = Annotated[str, msgspec.Meta(min_length=10, max_length=1024)]
+
+
+class Identity(msgspec.Struct, frozen=True, kw_only=True):
+    """The user a request acts as, and how it proved it."""
+
+    user_id: str
+    via: Literal["session", "token"]
+    scopes: tuple[TokenScope, ...]
+    is_admin: bool
+    csrf_token: str = ""
+
+
+async def identify(
+    gateway: Gateway, connection: ASGIConnection[Any, Any, Any, Any]
+) -> Identity | None:
+    """The identity a request's API token or session cookie proves, if any."""
+    store = gateway.ctx.store
+    authorization = connection.headers.get("authorization", "")
+    if authorization[:7].lower() == "bearer ":
+        token = await store.get(
+            "api_tokens", token_digest(authorization[7:].strip()), ApiTokenRecord
+        )
+        user = await store.get("users", token.user_id, UserRecord) if token else None
+        if token is None or user is None:
+            return None
+        return Identity(
+            user_id=user.user_id,
+            via="token",
+            scopes=tuple(token.scopes),
+            is_admin=user.is_admin and "admin" in token.scopes,
+        )
+    cookie = connection.cookies.get(SESSION_COOKIE)
+    if cookie:
+        session = await store.get("sessions", token_digest(cookie), SessionRecord)
+        user = await store.get("users", session.user_id, UserRecord) if session else None
+        if session and user:
+            return Identity(
+                user_id=user.user_id,
+                via="session",
+                scopes=("read", "write", "admin"),
+                is_admin=user.is_admin,
+                csrf_token=session.csrf_token,
+            )
+    return None
+
+
+class ApiAuthentication(AbstractAuthenticationMiddleware):
+    """Authenticates every request not on an open path (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, gateway: Gateway, **options: Any) -> None:
+        super().__init__(app, exclude=OPEN_PATHS, **options)
+        self.gateway = gateway
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        identity = await identify(self.gateway, connection)
+        if identity is None:
+            raise NotAuthorizedException(
+                "log in, or send an API token as 'Authorization: Bearer <token>'"
+            )
+        if connection.scope.get("method") not in SAFE_METHODS:
+            if identity.via == "session" and not secrets.compare_digest(
+                connection.headers.get(CSRF_HEADER, ""), identity.csrf_token
+            ):
+                raise PermissionDeniedException(
+                    "a change from a browser session needs its X-CSRF-Token header"
+                )
+            if "write" not in identity.scopes:
+                raise PermissionDeniedException("this token may only read")
+        CURRENT_USER.set(identity.user_id)
+        return AuthenticationResult(user=identity, auth=identity.via)
+
+
+class Credentials(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A name and a password (10 characters at least)."""
+
+    username: Username
+    password: Password
+
+
+class NewUser(Credentials, kw_only=True, forbid_unknown_fields=True):
+    """A user an admin adds."""
+
+    is_admin: bool = False
+
+
+class UserView(msgspec.Struct, kw_only=True):
+    """A user (never the password's hash)."""
+
+    user_id: str
+    username: str
+    is_admin: bool
+    created_at: datetime
+
+
+class LoggedIn(msgspec.Struct, kw_only=True):
+    """A session was opened (its cookie is set); send ``csrf_token`` as ``X-CSRF-Token``
+    with every request that changes something."""
+
+    user: UserView
+    csrf_token: str
+
+
+class TokenRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """An API token: a name to know it by, and what it may do (``read``: GET only;
+    ``write``: everything the user can; ``admin``: managing users, for an admin)."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    scopes: Annotated[list[TokenScope], msgspec.Meta(min_length=1)] = msgspec.field(
+        default_factory=lambda: ["read", "write"]
+    )
+
+
+class TokenView(msgspec.Struct, kw_only=True):
+    """An API token as listed (never the token itself)."""
+
+    token_id: str
+    name: str
+    scopes: list[TokenScope]
+    created_at: datetime
+
+
+class NewToken(TokenView, kw_only=True):
+    """A token just made: ``token`` is shown this once."""
+
+    token: str
+
+
+def _user_view(user: UserRecord) -> UserView:
+    return UserView(
+        user_id=user.user_id,
+        username=user.username,
+        is_admin=user.is_admin,
+        created_at=user.created_at,
+    )
+
+
+def _token_view(token: ApiTokenRecord) -> TokenView:
+    return TokenView(
+        token_id=token.token_id, name=token.name, scopes=token.scopes, created_at=token.created_at
+    )
+
+
+async def _add_user(gateway: Gateway, data: Credentials, is_admin: bool) -> UserRecord:
+    user = UserRecord(
+        user_id=new_id(),
+        username=data.username,
+        password_hash=hash_password(data.password),
+        is_admin=is_admin,
+    )
+    if not await gateway.ctx.store.create(
+        "usernames", data.username.casefold(), NameRecord(user_id=user.user_id)
+    ):
+        raise ClientException(f"the name {data.username!r} is taken", status_code=409)
+    await gateway.ctx.store.put("users", user.user_id, user)
+    return user
+
+
+def _identity(request: Request[Any, Any, Any]) -> Identity:
+    identity = request.scope.get("user")
+    if not isinstance(identity, Identity):
+        raise NotAuthorizedException("log in first")
+    return identity
+
+
+class AuthController(Controller):
+    """Set-up, log-in, your API tokens, and (for admins) the users."""
+
+    path = "/api/v1"
+    tags = ["users"]
+
+    @post("/setup", status_code=201, summary="First run: make the admin (only while there is none)")
+    async def setup(
+        self, gateway: NamedDependency[Gateway], data: JSONBody[Credentials]
+    ) -> UserView:
+        # One marker, created once: of two set-ups racing, one wins.
+        if not await gateway.ctx.store.create("usernames", "_setup_done", NameRecord(user_id="")):
+            raise ClientException("this installation is set up already: log in", status_code=409)
+        return _user_view(await _add_user(gateway, data, is_admin=True))
+
+    @post("/login", status_code=200, summary="Log in: opens a session (cookie)")
+    async def login(
+        self,
+        gateway: NamedDependency[Gateway],
+        request: Request[Any, Any, Any],
+        data: JSONBody[Credentials],
+    ) -> Response[LoggedIn]:
+        key = (request.client.host if request.client else "", data.username.casefold())
+        if gateway.login_failures.blocked(key):
+            raise TooManyRequestsException("too many failed log-ins: wait a few minutes")
+        store = gateway.ctx.store
+        name = await store.get("usernames", key[1], NameRecord)
+        user = await store.get("users", name.user_id, UserRecord) if name and name.user_id else None
+        if (
+            not password_matches(data.password, user.password_hash if user else DUMMY_HASH)
+            or not user
+        ):
+            gateway.login_failures.failed(key)
+            raise NotAuthorizedException("wrong name or password")
+        token, csrf = new_token(), secrets.token_urlsafe(24)
+        await store.put(
+            "sessions", token_digest(token), SessionRecord(user_id=user.user_id, csrf_token=csrf)
+        )
+        return Response(
+            LoggedIn(user=_user_view(user), csrf_token=csrf),
+            cookies=[
+                Cookie(
+                    key=SESSION_COOKIE,
+                    value=token,
+                    httponly=True,
+                    samesite="lax",
+                    secure=request.url.scheme == "https" or gateway.settings.secure_cookies,
+                    path="/",
+                    max_age=14 * 86400,
+                )
+            ],
+        )
+
+    @post("/logout", status_code=204, summary="Log out: the session ends")
+    async def logout(
+        self, gateway: NamedDependency[Gateway], request: Request[Any, Any, Any]
+    ) -> Response[None]:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            await gateway.ctx.store.delete("sessions", token_digest(cookie))
+        return Response(
+            None,
+            status_code=204,
+            cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")],
+        )
+
+    @get("/me", summary="Who you are")
+    async def me(self, gateway: NamedDependency[Gateway]) -> UserView:
+        user = await gateway.ctx.store.get("users", gateway.current_user(), UserRecord)
+        if user is None:
+            raise NotAuthorizedException("your user is gone")
+        return _user_view(user)
+
+    @post("/tokens", status_code=201, summary="Make an API token (shown once)")
+    async def make_token(
+        self,
+        gateway: NamedDependency[Gateway],
+        request: Request[Any, Any, Any],
+        data: JSONBody[TokenRequest],
+    ) -> NewToken:
+        identity = _identity(request)
+        if "admin" in data.scopes and not identity.is_admin:
+            raise PermissionDeniedException("only an admin's token may have the admin scope")
+        if identity.via == "token" and not set(data.scopes) <= set(identity.scopes):
+            raise PermissionDeniedException("a token cannot make a token stronger than itself")
+        token = new_token()
+        record = ApiTokenRecord(
+            token_id=new_id(),
+            user_id=identity.user_id,
+            name=data.name,
+            scopes=list(dict.fromkeys(data.scopes)),
+        )
+        await gateway.ctx.store.put("api_tokens", token_digest(token), record)
+        return NewToken(**msgspec.structs.asdict(_token_view(record)), token=token)
+
+    @get("/tokens", summary="Your API tokens")
+    async def list_tokens(self, gateway: NamedDependency[Gateway]) -> list[TokenView]:
+        user_id = gateway.current_user()
+        tokens = [
+            t
+            for t in await gateway.ctx.store.values("api_tokens", "*", ApiTokenRecord)
+            if t.user_id == user_id
+        ]
+        return [_token_view(t) for t in sorted(tokens, key=lambda t: t.created_at)]
+
+    @delete("/tokens/{token_id:str}", status_code=204, summary="Revoke an API token")
+    async def revoke_token(self, gateway: NamedDependency[Gateway], token_id: Id) -> None:
+        user_id, store = gateway.current_user(), gateway.ctx.store
+        for key in await store.keys("api_tokens"):
+            token = await store.get("api_tokens", key, ApiTokenRecord)
+            if token and token.token_id == token_id and token.user_id == user_id:
+                await store.delete("api_tokens", key)
+                return
+        raise NotFoundException(f"no token {token_id}")
+
+    @post("/users", status_code=201, summary="Add a user (admins)")
+    async def add_user(
+        self,
+        gateway: NamedDependency[Gateway],
+        request: Request[Any, Any, Any],
+        data: JSONBody[NewUser],
+    ) -> UserView:
+        _admin(request)
+        return _user_view(await _add_user(gateway, data, data.is_admin))
+
+    @get("/users", summary="Every user (admins)")
+    async def list_users(
+        self, gateway: NamedDependency[Gateway], request: Request[Any, Any, Any]
+    ) -> list[UserView]:
+        _admin(request)
+        users = await gateway.ctx.store.values("users", "*", UserRecord)
+        return [_user_view(u) for u in sorted(users, key=lambda u: u.created_at)]
+
+    @delete(
+        "/users/{user_id:str}",
+        status_code=204,
+        summary="Remove a user, their sessions, tokens and connections (admins)",
+    )
+    async def remove_user(
+        self, gateway: NamedDependency[Gateway], request: Request[Any, Any, Any], user_id: Id
+    ) -> None:
+        identity = _admin(request)
+        if user_id == identity.user_id:
+            raise ValidationException("an admin cannot remove themselves")
+        store = gateway.ctx.store
+        user = await store.get("users", user_id, UserRecord)
+        if user is None:
+            raise NotFoundException(f"no user {user_id}")
+        for key in await store.keys("api_tokens"):
+            token = await store.get("api_tokens", key, ApiTokenRecord)
+            if token is not None and token.user_id == user_id:
+                await store.delete("api_tokens", key)
+        for key in await store.keys("sessions"):
+            session = await store.get("sessions", key, SessionRecord)
+            if session is not None and session.user_id == user_id:
+                await store.delete("sessions", key)
+        for key in await store.keys("connections", f"{user_id}.*"):  # tokens erased with them
+            await store.delete("connections", key)
+        await store.delete("usernames", user.username.casefold())
+        await store.delete("users", user_id)
+
+
+def _admin(request: Request[Any, Any, Any]) -> Identity:
+    identity = _identity(request)
+    if not identity.is_admin:
+        raise PermissionDeniedException("only an admin may do this")
+    return identity

@@ -1,0 +1,133 @@
+"""Users, sessions, API tokens, and one user's things kept from another: through the real
+gateway, with everything else running behind it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.support.catalogues import shared_recordings
+from tests.support.sync_world import World, sync_world
+from tests.support.users import ADMIN, sign_in
+
+pytestmark = pytest.mark.timeout(120)
+BOB = {"username": "bob", "password": "bob's long passphrase"}
+
+
+@pytest.fixture
+async def world(nats_url: str, namespace: str) -> AsyncIterator[World]:
+    async with sync_world(nats_url, namespace) as made:
+        yield made
+
+
+async def test_set_up_happens_once_and_log_in_is_guarded(world: World) -> None:
+    async with httpx.AsyncClient(base_url=world.installation.base_url) as anonymous:
+        again = await anonymous.post("/api/v1/setup", json=BOB)
+        assert again.status_code == 409
+        nobody = await anonymous.get("/api/v1/sync/jobs")
+        assert nobody.status_code == 401 and nobody.json()["title"] == "Unauthorized"
+        forged = await anonymous.get(
+            "/api/v1/sync/jobs", headers={"Authorization": "Bearer tb_not-a-token"}
+        )
+        assert forged.status_code == 401
+        assert (await anonymous.get("/api/v1/health")).status_code in (200, 503)
+        wrong = {**ADMIN, "password": "not the right one"}
+        answers = [
+            (await anonymous.post("/api/v1/login", json=wrong)).status_code for _ in range(6)
+        ]
+        assert answers == [401] * 5 + [429]
+        short = await anonymous.post("/api/v1/login", json={"username": "x", "password": "short"})
+        assert short.status_code == 400 and short.json()["errors"][0]["field"] == "password"
+
+
+async def test_a_browser_session_needs_its_csrf_token_to_change_anything(world: World) -> None:
+    async with httpx.AsyncClient(base_url=world.installation.base_url) as browser:
+        logged = await browser.post("/api/v1/login", json=ADMIN)
+        assert logged.status_code == 200
+        cookie = logged.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+        assert (await browser.get("/api/v1/me")).json()["username"] == "admin"
+        body = {"name": "from a page", "scopes": ["read"]}
+        forged = await browser.post("/api/v1/tokens", json=body)
+        assert forged.status_code == 403 and "X-CSRF-Token" in forged.json()["detail"]
+        csrf = {"X-CSRF-Token": logged.json()["csrf_token"]}
+        made = await browser.post("/api/v1/tokens", json=body, headers=csrf)
+        assert made.status_code == 201
+        assert (await browser.post("/api/v1/logout", headers=csrf)).status_code == 204
+        assert (await browser.get("/api/v1/me")).status_code == 401
+
+
+async def test_tokens_are_shown_once_scoped_and_revocable(world: World) -> None:
+    api = world.api
+    made = (await api.post("/api/v1/tokens", json={"name": "reader", "scopes": ["read"]})).json()
+    listed = (await api.get("/api/v1/tokens")).json()
+    assert made["token"] not in str(listed) and "reader" in str(listed)
+    reader = {"Authorization": f"Bearer {made['token']}"}
+    assert (await api.get("/api/v1/sync/jobs", headers=reader)).status_code == 200
+    refused = await api.post("/api/v1/sync/jobs", json={}, headers=reader)
+    assert refused.status_code == 403 and refused.json()["detail"] == "this token may only read"
+    assert (await api.delete(f"/api/v1/tokens/{made['token_id']}")).status_code == 204
+    assert (await api.get("/api/v1/sync/jobs", headers=reader)).status_code == 401
+
+
+async def test_one_user_can_neither_see_nor_change_anothers_things(world: World) -> None:
+    admin = world.api
+    songs = shared_recordings(world.spotify, world.deezer, 2)
+    source = world.spotify.new_playlist("Mine", [s.spotify_uri for s in songs])
+    job = (
+        await admin.post(
+            "/api/v1/sync/jobs",
+            json={
+                "name": "Mine",
+                "a_connection_id": world.spotify_connection,
+                "b_connection_id": world.deezer_connection,
+                "playlists": [{"a_playlist_id": source}],
+            },
+        )
+    ).json()
+    run = (await admin.post(f"/api/v1/sync/jobs/{job['job_id']}/runs", json={})).json()
+    download = (await admin.post("/api/v1/downloads", json={"track": {"title": "x"}})).json()
+    added = await admin.post("/api/v1/users", json=BOB)
+    assert added.status_code == 201 and added.json()["is_admin"] is False
+
+    async with httpx.AsyncClient(base_url=world.installation.base_url) as bob:
+        bob_id = await sign_in(bob, BOB)
+        assert (await bob.get("/api/v1/connections")).json() == []
+        assert (await bob.get("/api/v1/sync/jobs")).json() == []
+        assert (await bob.get("/api/v1/downloads")).json() == []
+        theirs = [
+            ("GET", f"/api/v1/connections/{world.spotify_connection}"),
+            ("GET", f"/api/v1/connections/{world.spotify_connection}/playlists"),
+            ("DELETE", f"/api/v1/connections/{world.deezer_connection}"),
+            ("GET", f"/api/v1/sync/jobs/{job['job_id']}"),
+            ("POST", f"/api/v1/sync/jobs/{job['job_id']}/runs"),
+            ("DELETE", f"/api/v1/sync/jobs/{job['job_id']}"),
+            ("GET", f"/api/v1/sync/runs/{run['run_id']}"),
+            ("POST", f"/api/v1/sync/runs/{run['run_id']}/cancel"),
+            ("GET", f"/api/v1/downloads/{download['download_id']}"),
+            ("POST", f"/api/v1/downloads/{download['download_id']}/cancel"),
+        ]
+        for method, path in theirs:
+            answer = await bob.request(method, path, json={} if method == "POST" else None)
+            assert answer.status_code == 404, (method, path, answer.text)
+        borrowed = await bob.post(
+            "/api/v1/sync/jobs",
+            json={
+                "name": "Theirs",
+                "a_connection_id": world.spotify_connection,
+                "b_connection_id": world.deezer_connection,
+                "liked": True,
+            },
+        )
+        assert borrowed.status_code == 400
+        assert (await bob.get("/api/v1/users")).status_code == 403
+        stronger = await bob.post("/api/v1/tokens", json={"name": "x", "scopes": ["admin"]})
+        assert stronger.status_code == 403
+
+        # Nothing of the admin's changed, and the admin still sees it all.
+        assert (await admin.get(f"/api/v1/sync/jobs/{job['job_id']}")).status_code == 200
+        assert len((await admin.get("/api/v1/connections")).json()) == 2
+        assert (await admin.delete(f"/api/v1/users/{bob_id}")).status_code == 204
+        assert (await bob.get("/api/v1/me")).status_code == 401
