@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import selectors
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -39,6 +40,17 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def ready_line(process: subprocess.Popen[str], log: Path, within: float = 90.0) -> str:
+    """The line ``tunebridge up`` prints once ready; fails with its log if none comes in
+    time (a service that cannot start keeps ``up`` waiting, not exiting)."""
+    assert process.stdout is not None
+    chosen = selectors.DefaultSelector()
+    chosen.register(process.stdout, selectors.EVENT_READ)
+    if not chosen.select(timeout=within):
+        raise AssertionError(f"not ready in {within:.0f}s:\n{log.read_text()[-3000:]}")
+    return process.stdout.readline()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import httpx
 import mutagen
 import pytest
 
-from tests.e2e.conftest import Started, alive, descendants
+from tests.e2e.conftest import Started, alive, descendants, ready_line
 from tests.support.audio import make_audio
 from tests.support.files import TricklingHandler, serving_folder
 from tests.support.users import sign_in_sync
@@ -98,7 +98,7 @@ def up(
         }
     )
     assert process.stdout is not None
-    assert "ready" in process.stdout.readline(), log.read_text()[-3000:]
+    assert "ready" in ready_line(process, log), log.read_text()[-3000:]
     api = httpx.Client(base_url=url, timeout=10)
     sign_in_sync(api)
     return process, api

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Started, descendants
+from tests.e2e.conftest import Started, descendants, ready_line
 from tests.emulators.deezer import DeezerState, deezer_app
 from tests.emulators.spotify import SpotifyState, spotify_app
 from tests.support.catalogues import Recording, shared_recordings
@@ -88,7 +88,7 @@ def up(start_up: Callable[[dict[str, str]], Started]) -> Iterator[Up]:
             }
         )
         assert process.stdout is not None
-        assert "ready" in process.stdout.readline(), log.read_text()[-3000:]
+        assert "ready" in ready_line(process, log), log.read_text()[-3000:]
         with httpx.Client(base_url=url, timeout=20) as api:
             sign_in_sync(api)
             a, b = connect_both(api, spotify)

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import alive, descendants
+from tests.e2e.conftest import alive, descendants, ready_line
 from tests.support.audio import make_audio
 from tests.support.users import sign_in_sync
 
@@ -33,7 +33,7 @@ def test_up_runs_the_thin_flow_and_sigterm_leaves_nothing_running(
 
     started = time.monotonic()
     assert process.stdout is not None
-    line = process.stdout.readline()  # blocks until ready (or exit)
+    line = ready_line(process, log)
     ready_after = time.monotonic() - started
     assert line.strip() == f"Tunebridge is ready at {url}", log.read_text()[-3000:]
     assert ready_after < 30, f"ready after {ready_after:.1f}s"
@@ -96,7 +96,7 @@ def test_a_killed_service_is_reported_and_restarted(
 ) -> None:
     process, url, log = tunebridge_up
     assert process.stdout is not None
-    assert "ready" in process.stdout.readline()
+    assert "ready" in ready_line(process, log)
     matcher = next(
         pid
         for pid in descendants(process.pid)
