@@ -20,7 +20,7 @@ from services.gateway.api.auth import ApiAuthentication, AuthController
 from services.gateway.api.connections import ConnectionsController
 from services.gateway.api.dependencies import Gateway
 from services.gateway.api.downloads import DownloadsController
-from services.gateway.api.health import HealthController
+from services.gateway.api.health import HealthController, MetricsController
 from services.gateway.api.matching import CatalogController
 from services.gateway.api.problems import problem_details
 from services.gateway.api.runs import RunsController
@@ -37,6 +37,7 @@ def create_http_app(gateway: Gateway) -> Litestar:
     return Litestar(
         route_handlers=[
             HealthController,
+            MetricsController,
             RunsController,
             CatalogController,
             DownloadsController,

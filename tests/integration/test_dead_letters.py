@@ -18,14 +18,14 @@ async def test_a_dead_lettered_step_fails_its_run_with_the_step_named(
     installation: Installation, api: httpx.AsyncClient
 ) -> None:
     scheduler = installation.runtimes["scheduler"].context
-    run_id = new_id()
+    run_id, user = new_id(), installation.user_id
     await scheduler.store.put(
-        "runs", run_key("local", run_id), new_run(run_id, "local", "/music", utcnow())
+        "runs", run_key(user, run_id), new_run(run_id, user, "/music", utcnow())
     )
     # The library snapshot this batch points at has expired: the matcher cannot ever do it.
     await scheduler.bus.publish(
         MatchBatchRequested(
-            user_id="local",
+            user_id=user,
             run_id=run_id,
             batch_index=0,
             first_position=0,
@@ -36,7 +36,7 @@ async def test_a_dead_lettered_step_fails_its_run_with_the_step_named(
     run = await wait_for_run(api, run_id)
     assert run["status"] == "failed"
     assert "matching.batch_requested" in run["error"]
-    stored = await scheduler.store.get("runs", run_key("local", run_id), RunRecord)
+    stored = await scheduler.store.get("runs", run_key(user, run_id), RunRecord)
     assert stored is not None and stored.finished_at is not None
 
 

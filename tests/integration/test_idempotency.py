@@ -35,21 +35,26 @@ async def test_replayed_batch_events_change_nothing(
     before = await wait_for_run(api, run_id)
     store = installation.runtimes["scheduler"].context.store
     bus = installation.runtimes["scheduler"].context.bus
-    batch = await store.get("results", batch_key("local", run_id, 0), BatchRecord)
+    batch = await store.get("results", batch_key(installation.user_id, run_id, 0), BatchRecord)
     assert batch is not None and batch.plan is not None
     # The same facts again, under new event ids so JetStream cannot drop them as
     # duplicates: only the handlers' own idempotency stands between them and double counts.
     await bus.publish(
         MatchBatchCompleted(
-            user_id="local", run_id=run_id, batch_index=0, outcomes=tuple(batch.outcomes)
+            user_id=installation.user_id,
+            run_id=run_id,
+            batch_index=0,
+            outcomes=tuple(batch.outcomes),
         )
     )
     await bus.publish(
-        DownloadPlanned(user_id="local", run_id=run_id, batch_index=0, items=tuple(batch.plan))
+        DownloadPlanned(
+            user_id=installation.user_id, run_id=run_id, batch_index=0, items=tuple(batch.plan)
+        )
     )
     await asyncio.sleep(1.0)
     after = (await api.get(f"/api/v1/runs/{run_id}")).json()
-    run = await store.get("runs", run_key("local", run_id), RunRecord)
+    run = await store.get("runs", run_key(installation.user_id, run_id), RunRecord)
 
     assert before["summary"] == {"total": 2, "present": 1, "missing": 1}
     assert after == before

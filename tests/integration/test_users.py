@@ -33,6 +33,8 @@ async def test_set_up_happens_once_and_log_in_is_guarded(world: World) -> None:
         )
         assert forged.status_code == 401
         assert (await anonymous.get("/api/v1/health")).status_code in (200, 503)
+        metrics = await anonymous.get("/metrics")  # for Prometheus, as the ops ports are
+        assert metrics.status_code == 200 and "# TYPE" in metrics.text
         wrong = {**ADMIN, "password": "not the right one"}
         answers = [
             (await anonymous.post("/api/v1/login", json=wrong)).status_code for _ in range(6)

@@ -1,4 +1,6 @@
-"""``GET /api/v1/health``: 200 when every service and dependency is ready, else 503."""
+"""``GET /api/v1/health``: 200 when every service and dependency is ready, else 503; and
+``GET /metrics``: the gateway's Prometheus metrics (every service also serves its own on its
+ops port)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import asyncio
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.gateway.api.dependencies import Gateway
 from services.gateway.domain.health import (
@@ -56,3 +59,14 @@ class HealthController(Controller):
         redis = await _redis_health(gateway.redis_url) if gateway.redis_url else None
         body = report(services, nats, redis)
         return Response(body, status_code=200 if body.status == "ok" else 503)
+
+
+class MetricsController(Controller):
+    """Prometheus metrics of the gateway."""
+
+    path = "/metrics"
+    tags = ["operations"]
+
+    @get(summary="Prometheus metrics", media_type=CONTENT_TYPE_LATEST, exclude_from_auth=True)
+    async def metrics(self, gateway: NamedDependency[Gateway]) -> bytes:
+        return generate_latest(gateway.ctx.registry)
