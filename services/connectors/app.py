@@ -128,7 +128,12 @@ class ConnectorsApp:
 
     async def start(self, ctx: ServiceContext) -> None:
         servicer = CatalogServicer(dict(self._catalogs), self._accounts, self._factory)
-        connections = ConnectionsServicer(self._accounts, self._factory, ACCOUNT_PROVIDERS)
+        connections = ConnectionsServicer(
+            self._accounts,
+            self._factory,
+            ACCOUNT_PROVIDERS,
+            self.providers.deezer.connect_url,
+        )
 
         def add_servicers(server: grpc.aio.Server) -> None:
             catalog_pb2_grpc.add_CatalogServiceServicer_to_server(servicer, server)

@@ -26,10 +26,12 @@ class DeezerSettings(msgspec.Struct, frozen=True, kw_only=True):
 
     Attributes:
         api_url: Deezer's API (an emulator's in tests).
+        connect_url: Deezer's consent pages and token endpoint.
         calls_per_5s: Deezer's allowance per 5 seconds (50, as documented by users).
     """
 
     api_url: str = "https://api.deezer.com"
+    connect_url: str = "https://connect.deezer.com"
     calls_per_5s: int = 50
 
 

@@ -133,3 +133,30 @@ async def test_one_user_can_neither_see_nor_change_anothers_things(world: World)
         assert len((await admin.get("/api/v1/connections")).json()) == 2
         assert (await admin.delete(f"/api/v1/users/{bob_id}")).status_code == 204
         assert (await bob.get("/api/v1/me")).status_code == 401
+
+
+async def test_an_account_is_connected_through_the_providers_consent_page(world: World) -> None:
+    admin = world.api
+    started = await admin.post("/api/v1/connections/consent", json={"provider": "spotify"})
+    assert started.status_code == 201, started.text
+    url, state = started.json()["authorize_url"], started.json()["state"]
+    assert "code_challenge=" in url and "%2Fapi%2Fv1%2Fconnections%2Fconsent%2Fcallback" in url
+    code = world.spotify.consent(url)  # the person says yes on Spotify's page
+    callback = "/api/v1/connections/consent/callback"
+
+    await admin.post("/api/v1/users", json=BOB)
+    async with httpx.AsyncClient(base_url=world.installation.base_url) as bob:
+        await sign_in(bob, BOB)
+        stolen = await bob.get(callback, params={"state": state, "code": code})
+        assert stolen.status_code == 404  # another user's consent is not theirs to finish
+    refused = await admin.get(callback, params={"state": state, "error": "access_denied"})
+    assert refused.status_code == 400 and "access_denied" in refused.json()["detail"]
+
+    done = await admin.get(callback, params={"state": state, "code": code})
+    assert done.status_code == 200, done.text
+    assert done.json()["provider"] == "spotify" and done.json()["status"] == "connected"
+    again = await admin.get(callback, params={"state": state, "code": code})
+    assert again.status_code == 404  # a consent link works once
+    assert len((await admin.get("/api/v1/connections")).json()) == 3
+    unknown = await admin.post("/api/v1/connections/consent", json={"provider": "plex"})
+    assert unknown.status_code == 400

@@ -111,6 +111,11 @@ class Accounts:
         )
         return deezer_authorization_url(connect_url, app_id, redirect, state), state
 
+    async def consent_owner(self, state: str) -> str | None:
+        """The user who started the consent ``state`` names, if it is still open."""
+        pending = await self.store.get("oauth_states", state, OAuthState) if state else None
+        return pending.user_id if pending else None
+
     async def complete_consent(self, state: str, code: str) -> ConnectionRecord:
         """Exchange the code the provider sent back for tokens, and keep the connection."""
         pending = await self.store.take("oauth_states", state, OAuthState) if state else None

@@ -13,9 +13,11 @@ from services.connectors.adapters.factory import ProviderFactory
 from services.connectors.adapters.http import ProviderError, RetriesExhausted
 from services.connectors.adapters.provider import NotSupported, PlaylistInfo, Provider
 from services.connectors.adapters.spotify import NeedsReauthorisation
+from services.connectors.domain.oauth import OAuthError
 from services.connectors.domain.providers import PROVIDERS
 from services.kernel.contracts import Track
 from services.kernel.grpcwire import track_to_proto
+from services.kernel.records import ConnectionRecord
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 
 MAX_RESULTS = 50
@@ -127,20 +129,67 @@ class ConnectionsServicer(catalog_pb2_grpc.ConnectionsServiceServicer):
         accounts: Accounts | None,
         factory: ProviderFactory | None,
         account_providers: tuple[str, ...],
+        deezer_connect_url: str = "https://connect.deezer.com",
     ) -> None:
         self.accounts = accounts
         self.factory = factory
         self.account_providers = account_providers
+        self.deezer_connect_url = deezer_connect_url
 
-    async def AddConnection(
-        self, request: catalog_pb2.AddConnectionRequest, context: grpc.aio.ServicerContext
-    ) -> catalog_pb2.AddConnectionResponse:
-        if self.accounts is None or self.factory is None:
+    async def _accounts(self, context: grpc.aio.ServicerContext) -> Accounts:
+        if self.accounts is None:
             await context.abort(
                 grpc.StatusCode.FAILED_PRECONDITION,
                 "tokens cannot be stored: set TUNEBRIDGE_SECRETS__KEYS for the connectors",
             )
-        assert self.accounts is not None and self.factory is not None
+        assert self.accounts is not None
+        return self.accounts
+
+    async def StartConsent(
+        self, request: catalog_pb2.StartConsentRequest, context: grpc.aio.ServicerContext
+    ) -> catalog_pb2.StartConsentResponse:
+        accounts = await self._accounts(context)
+        try:
+            if request.provider == "spotify":
+                url, state = await accounts.start_consent(
+                    request.user_id, request.redirect_uri, request.client_id or None
+                )
+            elif request.provider == "deezer":
+                if not (request.client_id and request.app_secret):
+                    raise OAuthError("a Deezer consent needs your app's id and secret")
+                url, state = await accounts.start_deezer_consent(
+                    request.user_id,
+                    request.redirect_uri,
+                    request.client_id,
+                    request.app_secret,
+                    self.deezer_connect_url,
+                )
+            else:
+                raise OAuthError(f"{request.provider!r} has no consent page: add its tokens")
+        except OAuthError as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        return catalog_pb2.StartConsentResponse(authorize_url=url, state=state)
+
+    async def CompleteConsent(
+        self, request: catalog_pb2.CompleteConsentRequest, context: grpc.aio.ServicerContext
+    ) -> catalog_pb2.AddConnectionResponse:
+        accounts = await self._accounts(context)
+        if await accounts.consent_owner(request.state) != request.user_id:
+            # Another user's consent is as unknown to this one as a used or expired one.
+            await context.abort(
+                grpc.StatusCode.NOT_FOUND,
+                "this consent link is unknown, used or expired: start again",
+            )
+        try:
+            record = await accounts.complete_consent(request.state, request.code)
+        except OAuthError as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        return await self._introduced(record, context)
+
+    async def AddConnection(
+        self, request: catalog_pb2.AddConnectionRequest, context: grpc.aio.ServicerContext
+    ) -> catalog_pb2.AddConnectionResponse:
+        accounts = await self._accounts(context)
         if request.provider not in self.account_providers:
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT,
@@ -150,7 +199,7 @@ class ConnectionsServicer(catalog_pb2_grpc.ConnectionsServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "access_token is required")
         if request.provider == "plex" and not request.server_url:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a Plex server needs server_url")
-        record = await self.accounts.add_from_tokens(
+        record = await accounts.add_from_tokens(
             request.user_id,
             request.provider,
             request.access_token,
@@ -159,15 +208,23 @@ class ConnectionsServicer(catalog_pb2_grpc.ConnectionsServiceServicer):
             request.client_id or None,
             server_url=request.server_url or None,
         )
+        return await self._introduced(record, context)
+
+    async def _introduced(
+        self, record: ConnectionRecord, context: grpc.aio.ServicerContext
+    ) -> catalog_pb2.AddConnectionResponse:
+        """Check a new connection with the provider's profile call, and remember who the
+        account is; a connection the provider refuses is removed again."""
+        assert self.accounts is not None and self.factory is not None
         try:
             profile = await self.factory.for_connection(record).profile()
         except NotSupported:
             profile = None  # nothing to check with: the first read will tell
         except (ProviderError, NeedsReauthorisation, RetriesExhausted) as error:
-            await self.accounts.disconnect(request.user_id, record.connection_id)
+            await self.accounts.disconnect(record.user_id, record.connection_id)
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT,
-                f"{request.provider} refused these tokens: {error}",
+                f"{record.provider} refused these tokens: {error}",
             )
         if profile is not None:
             await self.accounts.set_profile(

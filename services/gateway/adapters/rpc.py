@@ -116,6 +116,24 @@ class ServiceClients:
         )
         return response
 
+    async def start_consent(
+        self, request: catalog_pb2.StartConsentRequest
+    ) -> catalog_pb2.StartConsentResponse:
+        """Where to send a person to consent, and the state that comes back with them."""
+        response: catalog_pb2.StartConsentResponse = await self.connections.StartConsent(
+            request, timeout=TIMEOUT_S
+        )
+        return response
+
+    async def complete_consent(
+        self, request: catalog_pb2.CompleteConsentRequest
+    ) -> catalog_pb2.AddConnectionResponse:
+        """Exchange a consent's code for a connection."""
+        response: catalog_pb2.AddConnectionResponse = await self.connections.CompleteConsent(
+            request, timeout=TIMEOUT_S * 3
+        )
+        return response
+
     async def list_playlists(
         self, user_id: str, connection_id: str
     ) -> catalog_pb2.ListPlaylistsResponse:

@@ -6,11 +6,11 @@ Tokens go in and never come out: the connectors seal them, and no answer carries
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import grpc
 import msgspec
-from litestar import Controller, delete, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import (
     HTTPException,
@@ -40,6 +40,28 @@ class TokensDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     expires_in_s: Annotated[float, msgspec.Meta(ge=0)] = 0
     client_id: Annotated[str, msgspec.Meta(max_length=200)] | None = None
     server_url: Annotated[str, msgspec.Meta(pattern=r"^https?://", max_length=2000)] | None = None
+
+
+class ConsentDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Start connecting an account in the browser. Spotify: ``client_id`` of your own
+    Spotify app (a development-mode app serves five people; the installation's is used
+    when you give none). Deezer: your app's ``client_id`` and ``app_secret`` (Deezer closed
+    new app registration in 2024; without an app, connect with tokens instead).
+    ``redirect_uri`` defaults to this gateway's callback; it must be loopback or HTTPS and
+    registered with your app."""
+
+    provider: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{1,32}$")]
+    redirect_uri: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    client_id: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    app_secret: Secret | None = None
+
+
+class ConsentStarted(msgspec.Struct, kw_only=True):
+    """Send the person to ``authorize_url``; the provider sends them back to the callback
+    with ``state`` (single use, ten minutes)."""
+
+    authorize_url: str
+    state: str
 
 
 class ConnectionView(msgspec.Struct, kw_only=True):
@@ -164,6 +186,48 @@ class ConnectionsController(Controller):
             raise ServiceUnavailableException(
                 error.details() or "the connectors are not answering"
             ) from None
+        return await _connection(gateway, made.connection_id)
+
+    @post("/consent", status_code=201, summary="Start connecting an account (OAuth consent)")
+    async def start_consent(
+        self,
+        gateway: NamedDependency[Gateway],
+        request: Request[Any, Any, Any],
+        data: JSONBody[ConsentDocument],
+    ) -> ConsentStarted:
+        callback = str(request.base_url).rstrip("/") + f"{self.path}/consent/callback"
+        try:
+            started = await gateway.clients.start_consent(
+                catalog_pb2.StartConsentRequest(
+                    user_id=gateway.current_user(),
+                    provider=data.provider,
+                    redirect_uri=data.redirect_uri or callback,
+                    client_id=data.client_id or "",
+                    app_secret=data.app_secret or "",
+                )
+            )
+        except ServiceUnavailable as error:
+            raise _refused(error) from None
+        return ConsentStarted(authorize_url=started.authorize_url, state=started.state)
+
+    @get("/consent/callback", summary="Where the provider sends the person back")
+    async def complete_consent(
+        self,
+        gateway: NamedDependency[Gateway],
+        consent: Annotated[str, QueryParameter(name="state", min_length=1, max_length=200)],
+        code: Annotated[str | None, QueryParameter(max_length=2000)] = None,
+        error: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> ConnectionView:
+        if error or not code:
+            raise ValidationException(f"the provider did not give consent ({error or 'no code'})")
+        try:
+            made = await gateway.clients.complete_consent(
+                catalog_pb2.CompleteConsentRequest(
+                    user_id=gateway.current_user(), state=consent, code=code
+                )
+            )
+        except ServiceUnavailable as refusal:
+            raise _refused(refusal) from None
         return await _connection(gateway, made.connection_id)
 
     @get("/", summary="Your connections")

@@ -248,6 +248,16 @@ class ConnectionsServiceStub:
                 request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionRequest.SerializeToString,
                 response_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionResponse.FromString,
                 _registered_method=True)
+        self.StartConsent = channel.unary_unary(
+                '/tunebridge.catalog.v1.ConnectionsService/StartConsent',
+                request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.StartConsentRequest.SerializeToString,
+                response_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.StartConsentResponse.FromString,
+                _registered_method=True)
+        self.CompleteConsent = channel.unary_unary(
+                '/tunebridge.catalog.v1.ConnectionsService/CompleteConsent',
+                request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.CompleteConsentRequest.SerializeToString,
+                response_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionResponse.FromString,
+                _registered_method=True)
         self.ListPlaylists = channel.unary_unary(
                 '/tunebridge.catalog.v1.ConnectionsService/ListPlaylists',
                 request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.ListPlaylistsRequest.SerializeToString,
@@ -267,6 +277,20 @@ class ConnectionsServiceServicer:
     def AddConnection(self, request, context):
         """Connects an account from tokens obtained elsewhere (a headless set-up, a media
         server's token); the tokens are checked with the provider and stored sealed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartConsent(self, request, context):
+        """Starts a consent (OAuth authorization code, PKCE for Spotify): where to send the person.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteConsent(self, request, context):
+        """Finishes a consent with the code the provider sent back; the same user must finish it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -292,6 +316,16 @@ def add_ConnectionsServiceServicer_to_server(servicer, server):
             'AddConnection': grpc.unary_unary_rpc_method_handler(
                     servicer.AddConnection,
                     request_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionRequest.FromString,
+                    response_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionResponse.SerializeToString,
+            ),
+            'StartConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartConsent,
+                    request_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.StartConsentRequest.FromString,
+                    response_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.StartConsentResponse.SerializeToString,
+            ),
+            'CompleteConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteConsent,
+                    request_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.CompleteConsentRequest.FromString,
                     response_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionResponse.SerializeToString,
             ),
             'ListPlaylists': grpc.unary_unary_rpc_method_handler(
@@ -332,6 +366,60 @@ class ConnectionsService:
             target,
             '/tunebridge.catalog.v1.ConnectionsService/AddConnection',
             tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionRequest.SerializeToString,
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tunebridge.catalog.v1.ConnectionsService/StartConsent',
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.StartConsentRequest.SerializeToString,
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.StartConsentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tunebridge.catalog.v1.ConnectionsService/CompleteConsent',
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.CompleteConsentRequest.SerializeToString,
             tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.AddConnectionResponse.FromString,
             options,
             channel_credentials,
