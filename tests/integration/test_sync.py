@@ -420,6 +420,12 @@ async def test_plex_and_lidarr_deliveries_start_runs_on_their_events_only(world:
     assert garbage.status_code == 400
     runs = await wait_ended(world, added.json()["started"] + imported.json()["started"])
     assert [r["status"] for r in runs] == ["completed", "completed"], runs
+    # A sender that floods is held back: sixty deliveries a minute per webhook.
+    flood = [
+        (await world.api.post(lidarr["webhook"]["url"], json={"eventType": "Test"})).status_code
+        for _ in range(60)
+    ]
+    assert flood.count(429) == 3 and flood[-1] == 429  # three were sent above
 
 
 async def test_liked_songs_travel_both_ways_and_unlikes_follow(world: World) -> None:

@@ -260,7 +260,7 @@ class AuthController(Controller):
             not password_matches(data.password, user.password_hash if user else DUMMY_HASH)
             or not user
         ):
-            gateway.login_failures.failed(key)
+            gateway.login_failures.note(key)
             raise NotAuthorizedException("wrong name or password")
         token, csrf = new_token(), secrets.token_urlsafe(24)
         await store.put(

@@ -9,7 +9,7 @@ from typing import Any
 from litestar.exceptions import NotAuthorizedException
 
 from services.gateway.adapters.rpc import ServiceClients
-from services.gateway.domain.auth import LoginFailures
+from services.gateway.domain.auth import SlidingWindow
 from services.gateway.settings import GatewaySettings
 from services.kernel.crypto import SecretBox
 from services.kernel.runtime import ServiceContext
@@ -28,7 +28,10 @@ class Gateway:
     is_ready: Any  # () -> bool: whether the gateway's own runtime is ready
     redis_url: str | None = None
     box: SecretBox | None = None  # seals webhook secrets; None without TUNEBRIDGE_SECRETS__KEYS
-    login_failures: LoginFailures = field(default_factory=LoginFailures)
+    # Five failed log-ins per name and address in five minutes; sixty deliveries a minute
+    # per webhook and address.
+    login_failures: SlidingWindow = field(default_factory=lambda: SlidingWindow(5, 300.0))
+    webhook_deliveries: SlidingWindow = field(default_factory=lambda: SlidingWindow(60, 60.0))
 
     def current_user(self) -> str:
         """The user the current request acts as (set by the authentication middleware)."""

@@ -22,6 +22,7 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     ServiceUnavailableException,
+    TooManyRequestsException,
     ValidationException,
 )
 from litestar.params import FromQuery, JSONBody, Parameter
@@ -211,6 +212,12 @@ class InboundWebhooksController(Controller):
         webhook_id: Id,
         token: FromQuery[str | None] = None,
     ) -> Response[Delivered]:
+        limit_key = (request.client.host if request.client else "", webhook_id)
+        if gateway.webhook_deliveries.blocked(limit_key):
+            raise TooManyRequestsException(
+                "too many deliveries to this webhook: wait a minute", headers={"Retry-After": "60"}
+            )
+        gateway.webhook_deliveries.note(limit_key)
         box = _box(gateway)
         store = gateway.ctx.store
         keys = await store.keys("webhooks", f"*.{webhook_id}")

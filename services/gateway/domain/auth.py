@@ -68,12 +68,12 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class LoginFailures:
-    """Failed log-ins per (address, name) in a sliding window, in this process: after
-    ``limit`` of them, further tries are refused until the window has passed."""
+class SlidingWindow:
+    """Events per key in a sliding window, in this process: once ``limit`` of them fall
+    within ``window_s``, the key is blocked until the oldest leaves the window."""
 
     def __init__(
-        self, limit: int = 5, window_s: float = 300.0, clock: Callable[[], float] = time.monotonic
+        self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.limit, self.window_s, self.clock = limit, window_s, clock
         self.seen: defaultdict[tuple[str, str], deque[float]] = defaultdict(deque)
@@ -82,7 +82,10 @@ class LoginFailures:
         times, now = self.seen[key], self.clock()
         while times and now - times[0] > self.window_s:
             times.popleft()
+        if not times:
+            del self.seen[key]  # keys come and go: keep only the ones in the window
+            return False
         return len(times) >= self.limit
 
-    def failed(self, key: tuple[str, str]) -> None:
+    def note(self, key: tuple[str, str]) -> None:
         self.seen[key].append(self.clock())
