@@ -22,7 +22,7 @@ from services.gateway.api.dependencies import Gateway
 from services.gateway.api.downloads import DownloadsController
 from services.gateway.api.health import HealthController, MetricsController
 from services.gateway.api.matching import CatalogController
-from services.gateway.api.problems import problem_details
+from services.gateway.api.problems import document_problems, problem_details
 from services.gateway.api.runs import RunsController
 from services.gateway.api.schedules import SchedulesController
 from services.gateway.api.sync import ReviewsController, SyncController
@@ -62,6 +62,7 @@ def create_http_app(gateway: Gateway) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
         ),
         request_max_body_size=gateway.settings.max_playlist_bytes * 2,
+        on_startup=[document_problems],
         logging_config=None,  # keep the JSON logs configured for every service
     )
 

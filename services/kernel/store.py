@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import msgspec
 from nats.js.client import JetStreamContext
-from nats.js.errors import KeyWrongLastSequenceError, NotFoundError
+from nats.js.errors import InvalidKeyError, KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
@@ -57,8 +57,8 @@ class Store:
         """The record at ``key`` and its revision, or None."""
         try:
             entry = await self._kv[bucket].get(key)
-        except NotFoundError:  # never written, deleted or purged
-            return None
+        except (NotFoundError, InvalidKeyError):  # never written, deleted, purged, or a key
+            return None  # that cannot exist (characters no key of ours has)
         if entry.value is None or entry.revision is None:
             return None
         return msgspec.json.decode(entry.value, type=type_), entry.revision

@@ -281,18 +281,18 @@ class AuthController(Controller):
             ],
         )
 
-    @post("/logout", status_code=204, summary="Log out: the session ends")
+    @post(
+        "/logout",
+        status_code=204,
+        summary="Log out: the session ends",
+        response_cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")],
+    )
     async def logout(
         self, gateway: NamedDependency[Gateway], request: Request[Any, Any, Any]
-    ) -> Response[None]:
+    ) -> None:
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
             await gateway.ctx.store.delete("sessions", token_digest(cookie))
-        return Response(
-            None,
-            status_code=204,
-            cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")],
-        )
 
     @get("/me", summary="Who you are")
     async def me(self, gateway: NamedDependency[Gateway]) -> UserView:

@@ -1,4 +1,5 @@
-"""One error shape for every answer that is not a success: RFC 9457 problem details.
+"""One error shape for every answer that is not a success: RFC 9457 problem details, and
+the OpenAPI document says so for every operation.
 
 ``{"type", "title", "status", "detail"}``, plus ``errors`` (each with ``field``, ``source``
 and ``message``) for a request that failed validation. A failure of our own is a 500 that
@@ -11,7 +12,9 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+from litestar import Litestar
 from litestar.exceptions import HTTPException
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Schema
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
     ProblemDetailsException,
@@ -74,3 +77,53 @@ def problem_details() -> ProblemDetailsPlugin:
             }
         )
     )
+
+
+_PROBLEM = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["status", "title"],
+    properties={
+        "type": Schema(type=OpenAPIType.STRING),
+        "title": Schema(type=OpenAPIType.STRING),
+        "status": Schema(type=OpenAPIType.INTEGER),
+        "detail": Schema(type=OpenAPIType.STRING),
+        "errors": Schema(
+            type=OpenAPIType.ARRAY,
+            items=Schema(
+                type=OpenAPIType.OBJECT,
+                properties={
+                    "field": Schema(
+                        one_of=[Schema(type=OpenAPIType.STRING), Schema(type=OpenAPIType.NULL)]
+                    ),
+                    "source": Schema(
+                        one_of=[Schema(type=OpenAPIType.STRING), Schema(type=OpenAPIType.NULL)]
+                    ),
+                    "message": Schema(
+                        one_of=[Schema(type=OpenAPIType.STRING), Schema(type=OpenAPIType.NULL)]
+                    ),
+                },
+            ),
+        ),
+    },
+)
+
+
+def document_problems(app: Litestar) -> None:
+    """Every operation's error answers, in the OpenAPI document: problem details for any
+    status it does not describe itself (``default``), and for its validation errors."""
+    problem = OpenAPIMediaType(schema=_PROBLEM)
+    for path in (app.openapi_schema.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation = getattr(path, method, None)
+            if operation is None:
+                continue
+            responses = operation.responses if operation.responses is not None else {}
+            responses["default"] = OpenAPIResponse(
+                description="An error, as RFC 9457 problem details",
+                content={ProblemDetailsException._PROBLEM_DETAILS_MEDIA_TYPE: problem},
+            )
+            if "400" in responses and isinstance(responses["400"], OpenAPIResponse):
+                responses["400"].content = {
+                    ProblemDetailsException._PROBLEM_DETAILS_MEDIA_TYPE: problem
+                }
+            operation.responses = responses
