@@ -507,6 +507,8 @@ class UserRecord(msgspec.Struct, kw_only=True):
     username: str
     password_hash: str
     is_admin: bool = False
+    totp_secret: str | None = None  # SecretBox ciphertext, bound to the user id
+    totp_enabled: bool = False  # once a code from the secret has been confirmed
     created_at: datetime = msgspec.field(default_factory=utcnow)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import httpx
+import pyotp
 import pytest
 
 from tests.support.catalogues import shared_recordings
@@ -160,3 +161,24 @@ async def test_an_account_is_connected_through_the_providers_consent_page(world:
     assert len((await admin.get("/api/v1/connections")).json()) == 3
     unknown = await admin.post("/api/v1/connections/consent", json={"provider": "plex"})
     assert unknown.status_code == 400
+
+
+async def test_a_second_factor_guards_log_in_once_it_is_confirmed(world: World) -> None:
+    admin = world.api
+    enrolled = await admin.post("/api/v1/me/totp")
+    assert enrolled.status_code == 201, enrolled.text
+    app = pyotp.TOTP(enrolled.json()["secret"])  # the person's authenticator app
+    assert enrolled.json()["otpauth_uri"].startswith("otpauth://totp/Tunebridge:admin?")
+    wrong = await admin.post("/api/v1/me/totp/confirm", json={"code": "000000"})
+    assert wrong.status_code == 400 or app.now() == "000000"
+    confirmed = await admin.post("/api/v1/me/totp/confirm", json={"code": app.now()})
+    assert confirmed.status_code == 200 and confirmed.json()["totp_enabled"] is True
+    assert enrolled.json()["secret"] not in (await admin.get("/api/v1/me")).text
+
+    async with httpx.AsyncClient(base_url=world.installation.base_url) as browser:
+        without = await browser.post("/api/v1/login", json=ADMIN)
+        assert without.status_code == 401 and "one-time code" in without.json()["detail"]
+        with_code = await browser.post("/api/v1/login", json={**ADMIN, "totp": app.now()})
+        assert with_code.status_code == 200
+    off = await admin.post("/api/v1/me/totp/disable", json={"code": app.now()})
+    assert off.status_code == 200 and off.json()["totp_enabled"] is False

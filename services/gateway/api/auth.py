@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
+import pyotp
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
@@ -24,6 +25,7 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    ServiceUnavailableException,
     TooManyRequestsException,
     ValidationException,
 )
@@ -40,6 +42,7 @@ from services.gateway.domain.auth import (
     token_digest,
 )
 from services.kernel.contracts import new_id
+from services.kernel.crypto import SecretBox
 from services.kernel.records import (
     ApiTokenRecord,
     NameRecord,
@@ -143,6 +146,26 @@ class Credentials(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     password: Password
 
 
+class LogIn(Credentials, kw_only=True, forbid_unknown_fields=True):
+    """A name, a password, and the current one-time code when TOTP is on."""
+
+    totp: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")] | None = None
+
+
+class TotpCode(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A code from the authenticator app."""
+
+    code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]
+
+
+class TotpEnrolment(msgspec.Struct, kw_only=True):
+    """The secret for an authenticator app (shown once, also as an ``otpauth://`` URI for a
+    QR code); confirm it with a code to turn TOTP on."""
+
+    secret: str
+    otpauth_uri: str
+
+
 class NewUser(Credentials, kw_only=True, forbid_unknown_fields=True):
     """A user an admin adds."""
 
@@ -150,11 +173,12 @@ class NewUser(Credentials, kw_only=True, forbid_unknown_fields=True):
 
 
 class UserView(msgspec.Struct, kw_only=True):
-    """A user (never the password's hash)."""
+    """A user (never the password's hash, nor the TOTP secret)."""
 
     user_id: str
     username: str
     is_admin: bool
+    totp_enabled: bool
     created_at: datetime
 
 
@@ -196,6 +220,7 @@ def _user_view(user: UserRecord) -> UserView:
         user_id=user.user_id,
         username=user.username,
         is_admin=user.is_admin,
+        totp_enabled=user.totp_enabled,
         created_at=user.created_at,
     )
 
@@ -248,7 +273,7 @@ class AuthController(Controller):
         self,
         gateway: NamedDependency[Gateway],
         request: Request[Any, Any, Any],
-        data: JSONBody[Credentials],
+        data: JSONBody[LogIn],
     ) -> Response[LoggedIn]:
         key = (request.client.host if request.client else "", data.username.casefold())
         if gateway.login_failures.blocked(key):
@@ -256,12 +281,13 @@ class AuthController(Controller):
         store = gateway.ctx.store
         name = await store.get("usernames", key[1], NameRecord)
         user = await store.get("users", name.user_id, UserRecord) if name and name.user_id else None
-        if (
-            not password_matches(data.password, user.password_hash if user else DUMMY_HASH)
-            or not user
-        ):
+        known = password_matches(data.password, user.password_hash if user else DUMMY_HASH)
+        if not known or user is None:
             gateway.login_failures.note(key)
             raise NotAuthorizedException("wrong name or password")
+        if user.totp_enabled and not _totp_ok(gateway, user, data.totp):
+            gateway.login_failures.note(key)
+            raise NotAuthorizedException("this account needs its one-time code ('totp')")
         token, csrf = new_token(), secrets.token_urlsafe(24)
         await store.put(
             "sessions", token_digest(token), SessionRecord(user_id=user.user_id, csrf_token=csrf)
@@ -296,10 +322,60 @@ class AuthController(Controller):
 
     @get("/me", summary="Who you are")
     async def me(self, gateway: NamedDependency[Gateway]) -> UserView:
+        return _user_view(await self._me(gateway))
+
+    @post("/me/totp", status_code=201, summary="Start turning on TOTP: a secret for an app")
+    async def enrol_totp(self, gateway: NamedDependency[Gateway]) -> TotpEnrolment:
+        user = await self._me(gateway)
+        if user.totp_enabled:
+            raise ClientException("TOTP is on already; turn it off first", status_code=409)
+        secret = pyotp.random_base32()
+        sealed = _sealer(gateway).encrypt(secret, context=user.user_id)
+        await gateway.ctx.store.update(
+            "users",
+            user.user_id,
+            UserRecord,
+            lambda u: msgspec.structs.replace(u, totp_secret=sealed, totp_enabled=False),
+        )
+        uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="Tunebridge")
+        return TotpEnrolment(secret=secret, otpauth_uri=uri)
+
+    @post("/me/totp/confirm", status_code=200, summary="Turn TOTP on with a code from the app")
+    async def confirm_totp(
+        self, gateway: NamedDependency[Gateway], data: JSONBody[TotpCode]
+    ) -> UserView:
+        user = await self._me(gateway)
+        if user.totp_secret is None or not _totp_ok(gateway, user, data.code):
+            raise ValidationException("that code is not the app's current one")
+        return _user_view(await self._set_totp(gateway, user, enabled=True))
+
+    @post("/me/totp/disable", status_code=200, summary="Turn TOTP off (needs a current code)")
+    async def disable_totp(
+        self, gateway: NamedDependency[Gateway], data: JSONBody[TotpCode]
+    ) -> UserView:
+        user = await self._me(gateway)
+        if not user.totp_enabled or not _totp_ok(gateway, user, data.code):
+            raise ValidationException("TOTP is off, or that code is not the app's current one")
+        return _user_view(await self._set_totp(gateway, user, enabled=False))
+
+    async def _me(self, gateway: Gateway) -> UserRecord:
         user = await gateway.ctx.store.get("users", gateway.current_user(), UserRecord)
         if user is None:
             raise NotAuthorizedException("your user is gone")
-        return _user_view(user)
+        return user
+
+    async def _set_totp(self, gateway: Gateway, user: UserRecord, enabled: bool) -> UserRecord:
+        changed = await gateway.ctx.store.update(
+            "users",
+            user.user_id,
+            UserRecord,
+            lambda u: msgspec.structs.replace(
+                u, totp_enabled=enabled, totp_secret=u.totp_secret if enabled else None
+            ),
+        )
+        if changed is None:
+            raise NotAuthorizedException("your user is gone")
+        return changed
 
     @post("/tokens", status_code=201, summary="Make an API token (shown once)")
     async def make_token(
@@ -388,6 +464,23 @@ class AuthController(Controller):
             await store.delete("connections", key)
         await store.delete("usernames", user.username.casefold())
         await store.delete("users", user_id)
+
+
+def _sealer(gateway: Gateway) -> SecretBox:
+    if gateway.box is None:
+        raise ServiceUnavailableException(
+            "secrets cannot be stored: set TUNEBRIDGE_SECRETS__KEYS for the gateway"
+        )
+    return gateway.box
+
+
+def _totp_ok(gateway: Gateway, user: UserRecord, code: str | None) -> bool:
+    """Whether ``code`` is the user's current one-time code (or the one just before or
+    after it: clocks drift)."""
+    if not code or user.totp_secret is None or gateway.box is None:
+        return False
+    secret = gateway.box.decrypt(user.totp_secret, context=user.user_id)
+    return bool(pyotp.TOTP(secret).verify(code, valid_window=1))
 
 
 def _admin(request: Request[Any, Any, Any]) -> Identity:
