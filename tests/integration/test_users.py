@@ -9,6 +9,8 @@ import httpx
 import pyotp
 import pytest
 
+from services.kernel.contracts import Track
+from services.kernel.records import ReviewRecord
 from tests.support.catalogues import shared_recordings
 from tests.support.sync_world import World, sync_world
 from tests.support.users import ADMIN, sign_in
@@ -92,6 +94,23 @@ async def test_one_user_can_neither_see_nor_change_anothers_things(world: World)
     ).json()
     run = (await admin.post(f"/api/v1/sync/jobs/{job['job_id']}/runs", json={})).json()
     download = (await admin.post("/api/v1/downloads", json={"track": {"title": "x"}})).json()
+    schedule = (
+        await admin.post("/api/v1/schedules", json={"job_id": job["job_id"], "every_s": 3600})
+    ).json()
+    hook = (
+        await admin.post("/api/v1/webhooks", json={"kind": "generic", "job_ids": [job["job_id"]]})
+    ).json()["webhook"]
+    review = ReviewRecord(
+        review_id="e" * 32,
+        user_id=world.installation.user_id,
+        job_id=job["job_id"],
+        run_id=run["run_id"],
+        from_provider="spotify",
+        to_provider="deezer",
+        source=Track(title="Mine", provider_id=songs[0].spotify_id),
+    )
+    store = world.installation.runtimes["gateway"].context.store
+    await store.put("reviews", f"{review.user_id}.{review.review_id}", review)
     added = await admin.post("/api/v1/users", json=BOB)
     assert added.status_code == 201 and added.json()["is_admin"] is False
 
@@ -111,10 +130,22 @@ async def test_one_user_can_neither_see_nor_change_anothers_things(world: World)
             ("POST", f"/api/v1/sync/runs/{run['run_id']}/cancel"),
             ("GET", f"/api/v1/downloads/{download['download_id']}"),
             ("POST", f"/api/v1/downloads/{download['download_id']}/cancel"),
+            ("POST", f"/api/v1/downloads/{download['download_id']}/retry"),
+            ("GET", f"/api/v1/reviews/{review.review_id}"),
+            ("POST", f"/api/v1/reviews/{review.review_id}/decision"),
+            ("GET", f"/api/v1/schedules/{schedule['schedule_id']}"),
+            ("POST", f"/api/v1/schedules/{schedule['schedule_id']}/pause"),
+            ("DELETE", f"/api/v1/schedules/{schedule['schedule_id']}"),
+            ("POST", f"/api/v1/webhooks/{hook['webhook_id']}/rotate"),
+            ("DELETE", f"/api/v1/webhooks/{hook['webhook_id']}"),
         ]
         for method, path in theirs:
-            answer = await bob.request(method, path, json={} if method == "POST" else None)
+            body = {"decision": "skip"} if path.endswith("/decision") else {}
+            answer = await bob.request(method, path, json=body if method == "POST" else None)
             assert answer.status_code == 404, (method, path, answer.text)
+        assert (await bob.get("/api/v1/reviews")).json() == []
+        assert (await bob.get("/api/v1/schedules")).json() == []
+        assert (await bob.get("/api/v1/webhooks")).json() == []
         borrowed = await bob.post(
             "/api/v1/sync/jobs",
             json={
