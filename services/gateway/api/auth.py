@@ -216,19 +216,11 @@ class NewToken(TokenView, kw_only=True):
 
 
 def _user_view(user: UserRecord) -> UserView:
-    return UserView(
-        user_id=user.user_id,
-        username=user.username,
-        is_admin=user.is_admin,
-        totp_enabled=user.totp_enabled,
-        created_at=user.created_at,
-    )
+    return msgspec.convert(user, UserView, from_attributes=True)
 
 
 def _token_view(token: ApiTokenRecord) -> TokenView:
-    return TokenView(
-        token_id=token.token_id, name=token.name, scopes=token.scopes, created_at=token.created_at
-    )
+    return msgspec.convert(token, TokenView, from_attributes=True)
 
 
 async def _add_user(gateway: Gateway, data: Credentials, is_admin: bool) -> UserRecord:

@@ -77,15 +77,7 @@ class ConnectionView(msgspec.Struct, kw_only=True):
 
 
 def _view(record: ConnectionRecord) -> ConnectionView:
-    return ConnectionView(
-        connection_id=record.connection_id,
-        provider=record.provider,
-        status=record.status,
-        account_id=record.account_id,
-        display_name=record.display_name,
-        message=record.message,
-        created_at=record.created_at,
-    )
+    return msgspec.convert(record, ConnectionView, from_attributes=True)
 
 
 async def _connection(gateway: Gateway, connection_id: str) -> ConnectionView:

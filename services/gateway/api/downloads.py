@@ -170,16 +170,7 @@ async def _enqueue(gateway: Gateway, request: DownloadRequested) -> None:
 
 
 def _view(record: DownloadRecord) -> DownloadView:
-    return DownloadView(
-        download_id=record.download_id,
-        title=record.title,
-        target_path=record.target_path,
-        status=record.status,
-        percent=record.percent,
-        path=record.path,
-        place=record.place,
-        reason=record.reason,
-    )
+    return msgspec.convert(record, DownloadView, from_attributes=True)
 
 
 def _titled(document: TrackDocument) -> Track:

@@ -99,9 +99,7 @@ class JobView(msgspec.Struct, kw_only=True):
 
 
 def _job_view(job: SyncJobRecord) -> JobView:
-    return JobView(
-        **{f: getattr(job, f) for f in JobView.__struct_fields__}  # the record minus its owner
-    )
+    return msgspec.convert(job, JobView, from_attributes=True)  # the record minus its owner
 
 
 class RunRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -481,21 +479,7 @@ async def _run_view(gateway: Gateway, run: SyncRunRecord, with_report: bool) -> 
 
 
 def _review_view(review: ReviewRecord) -> ReviewView:
-    return ReviewView(
-        review_id=review.review_id,
-        job_id=review.job_id,
-        kind=review.kind,
-        status=review.status,
-        pair_key=review.pair_key,
-        removed_on=review.removed_on,
-        from_provider=review.from_provider,
-        to_provider=review.to_provider,
-        source=review.source,
-        candidates=list(review.candidates),
-        decision=review.decision,
-        chosen_id=review.chosen_id,
-        created_at=review.created_at,
-    )
+    return msgspec.convert(review, ReviewView, from_attributes=True)
 
 
 async def _decide(
