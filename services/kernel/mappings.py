@@ -26,7 +26,7 @@ from services.kernel.store import Store
 
 R = TypeVar("R", bound=msgspec.Struct)
 
-#: Store reads in flight at once: enough to hide the round trip, few enough to be polite.
+#: Store calls in flight at once: enough to hide the round trip, few enough to be polite.
 CONCURRENT_READS = 32
 
 
@@ -60,6 +60,24 @@ async def save_mapping(
     if to_id != NOT_ON_SERVICE:
         back = MappingRecord(target_id=from_id, source=source, confidence=confidence)
         await store.put("mappings", mapping_key(user_id, to_provider, to_id, from_provider), back)
+
+
+async def save_matches(
+    store: Store,
+    user_id: str,
+    from_provider: str,
+    to_provider: str,
+    matches: Iterable[tuple[str, str, float]],
+) -> None:
+    """Remember a batch of the matcher's confident matches, ``(from id, to id,
+    confidence)``, several writes in flight at once."""
+    await gather_bounded(
+        (
+            save_mapping(store, user_id, from_provider, a, to_provider, b, "matcher", confidence)
+            for a, b, confidence in matches
+        ),
+        CONCURRENT_READS,
+    )
 
 
 async def load_reviews(

@@ -33,7 +33,7 @@ from services.kernel.contracts import (
     Track,
     utcnow,
 )
-from services.kernel.mappings import load_mappings, load_reviews, save_mapping
+from services.kernel.mappings import load_mappings, load_reviews, save_matches
 from services.kernel.records import (
     ReviewRecord,
     Side,
@@ -428,22 +428,14 @@ class SyncHandlers:
         side: Side = "b" if rest[0] == "b" else "a"
         source, target = provider_of(job, side)[1], provider_of(job, other(side))[1]
         options = job.options
+        confident: list[tuple[str, str, float]] = []
         for item in event.items:
             best = item.candidates[0] if item.candidates else None
             track_id = item.track.provider_id
             if best is None or not track_id or not best.track.provider_id:
                 continue
             if best.confidence >= options.auto_threshold:
-                await save_mapping(
-                    self.store,
-                    run.user_id,
-                    source,
-                    track_id,
-                    target,
-                    best.track.provider_id,
-                    "matcher",
-                    best.confidence,
-                )
+                confident.append((track_id, best.track.provider_id, best.confidence))
             elif best.confidence >= options.review_threshold:
                 review_id = review_id_for(source, track_id, target)
                 asked = await self.store.create(
@@ -463,6 +455,7 @@ class SyncHandlers:
                 )
                 if asked:
                     self.metrics.reviews.inc()
+        await save_matches(self.store, run.user_id, source, target, confident)
         now = self.clock()
         _, applied = await self._update(
             event.user_id, run_id, lambda r: sync.answered(r, event.request_id, now)
@@ -616,8 +609,9 @@ class SyncHandlers:
             return
         plan = await self._load_plan(run)
         chain = run.chains[key]
-        if chain.playlist_id and not getattr(run.pairs[index], f"{side}_playlist_id"):
-            # A playlist made by this run is remembered at once: never made twice.
+        if step == 0 and chain.playlist_id and not getattr(run.pairs[index], f"{side}_playlist_id"):
+            # A playlist made by this run (its first write) is remembered at once: never
+            # made twice.
             await self._save_pair_state(run, index, plan)
         if run.cancel_requested:
             await self._stopped(run)
