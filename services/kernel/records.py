@@ -98,6 +98,7 @@ class OAuthState(msgspec.Struct, kw_only=True):
     client_id: str
     redirect_uri: str
     code_verifier: str  # ciphertext: a verifier is as good as a code
+    connection_id: str | None = None  # a connection being re-authorised
     created_at: datetime = msgspec.field(default_factory=utcnow)
 
 

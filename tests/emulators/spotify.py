@@ -18,6 +18,7 @@ import argparse
 import base64
 import copy
 import hashlib
+import html
 import itertools
 import json
 import re
@@ -25,10 +26,11 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import uvicorn
 from litestar import Litestar, Request, Response, delete, get, post, put
+from litestar.response import Redirect
 from litestar.params import FromPath, FromQuery
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "providers" / "spotify"
@@ -172,6 +174,26 @@ def spotify_app(state: SpotifyState) -> Litestar:
     def snapshot(playlist: dict[str, Any]) -> str:
         playlist["snapshot"] = secrets.token_hex(8)
         return str(playlist["snapshot"])
+
+    @get("/authorize", media_type="text/html")
+    async def authorize(request: Request[Any, Any, Any]) -> str:
+        # The consent page: "Agree" sends the person back with a code, as Spotify's does.
+        query = html.escape(request.url.query or "")
+        return (
+            "<!doctype html><title>Spotify (emulated): allow access</title>"
+            "<h1>Allow Tunebridge to see and change your playlists and library?</h1>"
+            f'<a id="agree" href="/authorize/agree?{query}">Agree</a>'
+        )
+
+    @get("/authorize/agree")
+    async def agree(request: Request[Any, Any, Any]) -> Response[Any]:
+        query = parse_qs(request.url.query or "")
+        try:
+            code = state.consent(str(request.url))
+        except (KeyError, ValueError):
+            return Response("this consent request is not valid", status_code=400)
+        back = f"{query['redirect_uri'][0]}?{urlencode({'code': code, 'state': query['state'][0]})}"
+        return Redirect(back)
 
     @post("/api/token", status_code=200)
     async def token(request: Request[Any, Any, Any]) -> Any:
@@ -387,6 +409,8 @@ def spotify_app(state: SpotifyState) -> Litestar:
 
     return Litestar(
         [
+            authorize,
+            agree,
             token,
             me,
             my_playlists,

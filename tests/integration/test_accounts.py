@@ -169,6 +169,18 @@ async def test_an_expired_consent_marks_the_connection_for_reauthorisation(
     marked = await accounts.get("u1", connection_id)
     assert marked is not None and marked.status == "needs_reauthorisation"
     assert marked.message and "connect the account again" in marked.message
+
+    # Re-authorising keeps the connection (and so every job using it), with new tokens.
+    state.consent_expired = False
+    consent_url, oauth_state = await accounts.start_consent(
+        "u1", REDIRECT, connection_id=connection_id
+    )
+    again = await accounts.complete_consent(oauth_state, state.consent(consent_url))
+    assert again.connection_id == connection_id and again.status == "connected"
+    assert [r.connection_id for r in await accounts.list("u1")] == [connection_id]
+    assert accounts.tokens(again).access_token in state.access_tokens
+    with pytest.raises(OAuthError, match="no Spotify connection"):
+        await accounts.start_consent("u2", REDIRECT, connection_id=connection_id)
     await accounts.disconnect("u1", connection_id)
     assert await accounts.get("u1", connection_id) is None
     await http.close()

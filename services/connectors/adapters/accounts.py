@@ -64,12 +64,21 @@ class Accounts:
         await self._client.aclose()
 
     async def start_consent(
-        self, user_id: str, redirect_uri: str, client_id: str | None = None
+        self,
+        user_id: str,
+        redirect_uri: str,
+        client_id: str | None = None,
+        connection_id: str | None = None,
     ) -> tuple[str, str]:
         """The URL to send the person to, and the state that will come back with them.
 
-        ``client_id`` is the user's own Spotify app, when they bring one.
+        ``client_id`` is the user's own Spotify app, when they bring one; ``connection_id``
+        an existing Spotify connection to re-authorise (it keeps its id).
         """
+        if connection_id:
+            existing = await self.get(user_id, connection_id)
+            if existing is None or existing.provider != "spotify":
+                raise OAuthError(f"no Spotify connection {connection_id} to re-authorise")
         client = client_id or self.default_client_id
         if not client:
             raise OAuthError("no Spotify app: create one and give its client id")
@@ -85,6 +94,7 @@ class Accounts:
                 client_id=client,
                 redirect_uri=redirect,
                 code_verifier=self.box.encrypt(verifier, context=state),
+                connection_id=connection_id,
             ),
         )
         return authorization_url(self.spotify, client, redirect, state, challenge), state
@@ -138,6 +148,8 @@ class Accounts:
             raise OAuthError(
                 f"Spotify refused the consent: {body.get('error', answer.status_code)}"
             )
+        if pending.connection_id:
+            return await self._reauthorised(pending, body)
         return await self.add_from_tokens(
             pending.user_id,
             "spotify",
@@ -147,6 +159,33 @@ class Accounts:
             pending.client_id,
             scopes=str(body.get("scope", "")).split(),
         )
+
+    async def _reauthorised(self, pending: OAuthState, body: dict[str, Any]) -> ConnectionRecord:
+        """New tokens (and perhaps a new app) for a connection that keeps its id."""
+        connection_id = pending.connection_id or ""
+        tokens = StoredTokens(
+            body["access_token"],
+            body.get("refresh_token"),
+            self.clock() + float(body.get("expires_in", 3600)),
+        )
+        sealed = self._seal(connection_id, tokens)
+        updated = await self.store.update(
+            "connections",
+            connection_key(pending.user_id, connection_id),
+            ConnectionRecord,
+            lambda r: msgspec.structs.replace(
+                r,
+                tokens=sealed,
+                client_id=pending.client_id,
+                scopes=str(body.get("scope", "")).split() or r.scopes,
+                status="connected",
+                message=None,
+                updated_at=utcnow(),
+            ),
+        )
+        if updated is None:
+            raise OAuthError("the connection was removed while it was being re-authorised")
+        return updated
 
     async def _complete_deezer(
         self, pending: OAuthState, state: str, code: str

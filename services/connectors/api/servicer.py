@@ -152,7 +152,10 @@ class ConnectionsServicer(catalog_pb2_grpc.ConnectionsServiceServicer):
         try:
             if request.provider == "spotify":
                 url, state = await accounts.start_consent(
-                    request.user_id, request.redirect_uri, request.client_id or None
+                    request.user_id,
+                    request.redirect_uri,
+                    request.client_id or None,
+                    request.connection_id or None,
                 )
             elif request.provider == "deezer":
                 if not (request.client_id and request.app_secret):

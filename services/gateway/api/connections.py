@@ -48,12 +48,14 @@ class ConsentDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     when you give none). Deezer: your app's ``client_id`` and ``app_secret`` (Deezer closed
     new app registration in 2024; without an app, connect with tokens instead).
     ``redirect_uri`` defaults to this gateway's callback; it must be loopback or HTTPS and
-    registered with your app."""
+    registered with your app. ``connection_id`` re-authorises an existing Spotify
+    connection: it keeps its id, so the sync jobs using it keep working."""
 
     provider: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{1,32}$")]
     redirect_uri: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
     client_id: Annotated[str, msgspec.Meta(max_length=200)] | None = None
     app_secret: Secret | None = None
+    connection_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$")] | None = None
 
 
 class ConsentStarted(msgspec.Struct, kw_only=True):
@@ -196,6 +198,7 @@ class ConnectionsController(Controller):
                     redirect_uri=data.redirect_uri or callback,
                     client_id=data.client_id or "",
                     app_secret=data.app_secret or "",
+                    connection_id=data.connection_id or "",
                 )
             )
         except ServiceUnavailable as error:

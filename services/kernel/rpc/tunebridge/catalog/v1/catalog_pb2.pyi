@@ -166,18 +166,20 @@ class AddConnectionResponse(_message.Message):
     def __init__(self, connection_id: _Optional[str] = ..., account_id: _Optional[str] = ..., display_name: _Optional[str] = ...) -> None: ...
 
 class StartConsentRequest(_message.Message):
-    __slots__ = ("user_id", "provider", "redirect_uri", "client_id", "app_secret")
+    __slots__ = ("user_id", "provider", "redirect_uri", "client_id", "app_secret", "connection_id")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     REDIRECT_URI_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     APP_SECRET_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     provider: str
     redirect_uri: str
     client_id: str
     app_secret: str
-    def __init__(self, user_id: _Optional[str] = ..., provider: _Optional[str] = ..., redirect_uri: _Optional[str] = ..., client_id: _Optional[str] = ..., app_secret: _Optional[str] = ...) -> None: ...
+    connection_id: str
+    def __init__(self, user_id: _Optional[str] = ..., provider: _Optional[str] = ..., redirect_uri: _Optional[str] = ..., client_id: _Optional[str] = ..., app_secret: _Optional[str] = ..., connection_id: _Optional[str] = ...) -> None: ...
 
 class StartConsentResponse(_message.Message):
     __slots__ = ("authorize_url", "state")
