@@ -209,10 +209,18 @@ async def test_the_gateway_suggests_artists_from_a_catalog_search(
                 "names": ["Massive Attack", "Mass", "Attack Attack!"],
             },
         )
+        from_catalog = await api.post(
+            "/api/v1/match/artists/search", json={"query": "massive", "catalog": "deezer"}
+        )
         unknown = await api.post("/api/v1/match/artists", json={"title": "x", "catalog": "napster"})
     assert suggested.status_code == 200, suggested.text
     first = suggested.json()[0]
     assert first["name"] == "Massive Attack" and first["percent"] > 50
     assert "search result" in first["reasons"]
     assert searched.json()[0]["name"] == "Massive Attack"
+    # A search in the catalog finds the artist, shown with the cover of one of their records.
+    assert from_catalog.status_code == 200, from_catalog.text
+    found = from_catalog.json()[0]
+    assert found["name"] == "Massive Attack" and found["image_url"].startswith("https://")
+    assert first["image_url"] and first["image_url"].startswith("https://")
     assert unknown.status_code == 400

@@ -60,8 +60,9 @@ def track_from_deezer(item: Mapping[str, Any]) -> Track:
 
 
 def search_query(track: Track) -> str:
-    """Deezer's advanced search: ``artist:"…" track:"…"`` (quotes inside are dropped)."""
-    parts = [f'track:"{_unquoted(track.title)}"']
+    """Deezer's advanced search: ``artist:"…" track:"…"`` (quotes inside are dropped; an
+    empty title searches by artist alone)."""
+    parts = [f'track:"{_unquoted(track.title)}"'] if track.title.strip() else []
     if track.artists:
         parts.insert(0, f'artist:"{_unquoted(track.artists[0])}"')
     return " ".join(parts)

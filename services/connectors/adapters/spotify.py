@@ -318,10 +318,10 @@ class SpotifyProvider(Provider):
             )
 
     async def search(self, query: Track, limit: int = SEARCH_LIMIT) -> list[Track]:
-        q = f'track:"{_search_text(query.title)}"'
+        parts = [f'track:"{_search_text(query.title)}"'] if query.title.strip() else []
         if query.artists:
-            q += f' artist:"{_search_text(query.artists[0])}"'
-        return await self._search(q, limit)
+            parts.append(f'artist:"{_search_text(query.artists[0])}"')
+        return await self._search(" ".join(parts), limit)
 
     async def lookup_isrc(self, isrc: str) -> list[Track]:
         isrc = isrc.replace("-", "").upper()

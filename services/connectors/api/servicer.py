@@ -90,8 +90,11 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
         provider = await self._provider(
             request.provider, context, request.user_id, request.connection_id
         )
-        if not request.query.title:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "query.title is required")
+        if not (request.query.title or request.query.artists):
+            # An artist alone is a search too: the artists of a person's artist search.
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, "a title or an artist is required"
+            )
         query = Track(title=request.query.title, artists=tuple(request.query.artists))
         limit = min(request.limit or DEFAULT_RESULTS, MAX_RESULTS)
         tracks = await self._ask(context, provider.search(query, limit))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import grpc
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -79,8 +81,10 @@ class ServiceClients:
         uploader: str,
         duration_ms: int,
         search_results: list[Track],
+        options: Sequence[tuple[str, str]] = (),
     ) -> matcher_pb2.SuggestArtistsResponse:
-        """The five most likely artists of a raw track."""
+        """The five most likely artists of a raw track; ``options`` are known artists as
+        ``(name, image URL)`` to show them with."""
         response: matcher_pb2.SuggestArtistsResponse = await self.matcher.SuggestArtists(
             matcher_pb2.SuggestArtistsRequest(
                 user_id=user_id,
@@ -88,20 +92,21 @@ class ServiceClients:
                 uploader=uploader,
                 duration_ms=duration_ms,
                 search_results=[track_to_proto(t) for t in search_results],
+                options=[track_pb2.Artist(name=n, image_url=i) for n, i in options],
             ),
             timeout=TIMEOUT_S,
         )
         return response
 
     async def search_artists(
-        self, user_id: str, query: str, names: list[str]
+        self, user_id: str, query: str, options: Sequence[tuple[str, str]]
     ) -> matcher_pb2.SearchArtistsResponse:
-        """Artist options ranked against what a person typed."""
+        """Artist options, as ``(name, image URL)``, ranked against what a person typed."""
         response: matcher_pb2.SearchArtistsResponse = await self.matcher.SearchArtists(
             matcher_pb2.SearchArtistsRequest(
                 user_id=user_id,
                 query=query,
-                options=[track_pb2.Artist(name=name) for name in names],
+                options=[track_pb2.Artist(name=n, image_url=i) for n, i in options],
             ),
             timeout=TIMEOUT_S,
         )

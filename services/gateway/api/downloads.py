@@ -21,6 +21,7 @@ from services.gateway.api.dependencies import Gateway
 from services.gateway.api.live import follow
 from services.gateway.api.runs import RunId
 from services.gateway.domain.reports import playlist_items
+from services.gateway.domain.titles import title_without_artist
 from services.kernel.contracts import (
     DownloadRequested,
     PlannedDownload,
@@ -191,7 +192,8 @@ async def _queue_track(
     """Queue one track: matched to ``artist`` through ``catalog``, or plain."""
     matched = None
     if artist is not None:
-        track = msgspec.structs.replace(track, artists=(artist,))
+        title = title_without_artist(track.title, artist)
+        track = msgspec.structs.replace(track, title=title, artists=(artist,))
         matched = await _catalog_match(gateway, user_id, track, catalog)
     download_id = f"{new_id()}-0"
     await _enqueue(

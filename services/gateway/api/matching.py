@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import msgspec
@@ -13,6 +13,7 @@ from litestar.params import JSONBody
 
 from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
+from services.gateway.domain.titles import catalog_queries
 from services.kernel.contracts import Track, TrackDocument
 
 
@@ -58,10 +59,12 @@ class ArtistQuestion(msgspec.Struct, kw_only=True):
 
 
 class ArtistSearch(msgspec.Struct, kw_only=True):
-    """A person's artist search among names (e.g. a provider's artist results)."""
+    """A person's artist search: among ``names`` given, and the artists ``catalog`` (e.g.
+    ``deezer``) finds for the query, when one is named."""
 
     query: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-    names: Annotated[list[str], msgspec.Meta(max_length=500)]
+    names: Annotated[list[str], msgspec.Meta(max_length=500)] = msgspec.field(default_factory=list)
+    catalog: str | None = None
 
 
 class ArtistSuggestionView(msgspec.Struct, kw_only=True):
@@ -73,15 +76,16 @@ class ArtistSuggestionView(msgspec.Struct, kw_only=True):
     reasons: list[str]
 
 
-_BRACKETED = re.compile(r"\s*[(\[【][^)\]】]*[)\]】]")
-
-
-def catalog_queries(title: str) -> list[str]:
-    """What to ask a catalog for a raw upload title: its words outside brackets ("(Official
-    Video)"), and each side of an "Artist - Title" (which side is the title is unknown)."""
-    plain = _BRACKETED.sub("", title).strip()
-    sides = [side.strip() for side in re.split(r"\s+[-\u2013|]\s+", plain) if side.strip()]
-    return sides if len(sides) > 1 else [plain or title]
+def artist_options(results: list[Track], names: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """Each artist named by ``results`` (then ``names``) once, as ``(name, image URL)``: the
+    cover of their first release among the results stands for them."""
+    seen: dict[str, tuple[str, str]] = {}
+    for track in results:
+        for artist in track.artists:
+            seen.setdefault(artist.casefold(), (artist, next(iter(track.artwork_urls), "")))
+    for name in names:
+        seen.setdefault(name.casefold(), (name, ""))
+    return list(seen.values())
 
 
 def _suggestions(found: Any) -> list[ArtistSuggestionView]:
@@ -127,7 +131,12 @@ class CatalogController(Controller):
                     user_id, data.catalog or "", Track(title=query), limit=10
                 )
             found = await gateway.clients.suggest_artists(
-                user_id, data.title, data.uploader, data.duration_ms, results
+                user_id,
+                data.title,
+                data.uploader,
+                data.duration_ms,
+                results,
+                artist_options(results),
             )
         except ServiceUnavailable as error:
             if error.code().name in ("INVALID_ARGUMENT", "NOT_FOUND"):
@@ -139,12 +148,22 @@ class CatalogController(Controller):
     async def search_artists(
         self, gateway: NamedDependency[Gateway], data: JSONBody[ArtistSearch]
     ) -> list[ArtistSuggestionView]:
+        user_id = gateway.current_user()
         try:
+            results = (
+                await gateway.clients.search_tracks(
+                    user_id, data.catalog, Track(title="", artists=(data.query,)), limit=10
+                )
+                if data.catalog
+                else []
+            )
             found = await gateway.clients.search_artists(
-                gateway.current_user(), data.query, data.names
+                user_id, data.query, artist_options(results, data.names)
             )
         except ServiceUnavailable as error:
-            raise ServiceUnavailableException("the matcher is not answering") from error
+            if error.code().name in ("INVALID_ARGUMENT", "NOT_FOUND"):
+                raise ValidationException(error.details() or "invalid request") from error
+            raise ServiceUnavailableException("the matcher or catalog is not answering") from error
         return _suggestions(found)
 
     @post("/match/rank", status_code=200, summary="Rank candidates for a track")
