@@ -472,7 +472,8 @@ async def _run_view(gateway: Gateway, run: SyncRunRecord, with_report: bool) -> 
         ),
         pairs=pairs,
         not_synced=plan.not_synced[:MAX_REPORT_LINES],
-        not_synced_total=len(plan.not_synced),
+        # Lists leave the report out; its size is in the run's counts.
+        not_synced_total=len(plan.not_synced) if with_report else run.counts.get("not_synced", 0),
         notes=run.notes,
         error=run.error,
     )
