@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from services.cli.up import free_port
+from tests.support.youtube import youtube  # noqa: F401  (a fixture for the tests here)
 
 Started = tuple[subprocess.Popen[str], str, Path]
 
