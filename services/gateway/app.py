@@ -13,7 +13,9 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+from litestar.template.config import TemplateConfig
 
 from services.gateway.adapters.rpc import ServiceClients
 from services.gateway.api.auth import ApiAuthentication, AuthController
@@ -28,12 +30,13 @@ from services.gateway.api.schedules import SchedulesController
 from services.gateway.api.sync import ReviewsController, SyncController
 from services.gateway.api.webhooks import InboundWebhooksController, WebhooksController
 from services.gateway.settings import GatewaySettings
+from services.gateway.ui.pages import TEMPLATES, ui_router
 from services.kernel.crypto import SecretBox, SecretsSettings
 from services.kernel.runtime import ServiceContext
 
 
 def create_http_app(gateway: Gateway) -> Litestar:
-    """The HTTP API over ``gateway``'s connections."""
+    """The HTTP API over ``gateway``'s connections, and the web UI over the API."""
     return Litestar(
         route_handlers=[
             HealthController,
@@ -48,7 +51,9 @@ def create_http_app(gateway: Gateway) -> Litestar:
             SchedulesController,
             WebhooksController,
             InboundWebhooksController,
+            ui_router(),
         ],
+        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         dependencies={"gateway": Provide(lambda: gateway, sync_to_thread=False)},
         middleware=[DefineMiddleware(ApiAuthentication, gateway=gateway)],
         plugins=[

@@ -30,8 +30,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import uvicorn
 from litestar import Litestar, Request, Response, delete, get, post, put
-from litestar.response import Redirect
 from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "providers" / "spotify"
 USER_ID = "emulated-user"

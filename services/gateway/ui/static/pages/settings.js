@@ -1,0 +1,84 @@
+import { api, badge, empty, failed, h, onSubmit, setTheme, show, toast, when } from "../app.js";
+
+const themeForm = document.getElementById("theme");
+const current = localStorage.getItem("tb-theme") ?? "system";
+themeForm.querySelector(`[value="${current}"]`).checked = true;
+themeForm.addEventListener("change", (event) => setTheme(event.target.value));
+
+const totp = document.getElementById("totp");
+const codeField = () => h("label", {}, "Code from the app",
+  h("input", { name: "code", required: true, pattern: "[0-9]{6}", maxlength: 6, inputmode: "numeric", autocomplete: "one-time-code" }));
+
+async function loadTotp() {
+  const me = await api("GET", "/me");
+  if (me.totp_enabled) {
+    const form = h("form", { class: "stack" }, h("p", {}, badge("on"), " Log-ins ask for a code from your authenticator app."),
+      codeField(), h("p", { class: "error", role: "alert", hidden: true }), h("button", { type: "submit" }, "Turn it off"));
+    onSubmit(form, async ({ code }) => {
+      await api("POST", "/me/totp/disable", { code });
+      toast("Two-step log-in is off.");
+      loadTotp();
+    });
+    show(totp, form);
+  } else {
+    const start = h("button", { type: "button" }, "Turn it on");
+    start.addEventListener("click", async () => {
+      const enrolment = await api("POST", "/me/totp");
+      const form = h("form", { class: "stack" },
+        h("p", {}, "Add this key to your authenticator app, then type the code it shows."),
+        h("code", { class: "secret" }, enrolment.secret),
+        h("a", { href: enrolment.otpauth_uri }, "Open in an authenticator app on this device"),
+        codeField(), h("p", { class: "error", role: "alert", hidden: true }), h("button", { type: "submit", class: "primary" }, "Confirm"));
+      onSubmit(form, async ({ code }) => {
+        await api("POST", "/me/totp/confirm", { code });
+        toast("Two-step log-in is on.");
+        loadTotp();
+      });
+      show(totp, form);
+    });
+    show(totp, h("p", {}, "Ask for a code from an authenticator app at every log-in."), start);
+  }
+}
+loadTotp().catch((error) => show(totp, failed(error)));
+
+(async () => {
+  const target = document.getElementById("health");
+  const answer = await fetch("/api/v1/health").then((r) => r.json()).catch(() => null);
+  if (!answer) show(target, failed(new Error("Tunebridge is not answering.")));
+  else {
+    show(target, h("ul", { class: "plain" }, Object.entries(answer.services).map(([name, s]) =>
+      h("li", { class: "spread" }, h("span", {}, name), badge(s.ready ? "ready" : "not_ready")))));
+  }
+  target.removeAttribute("aria-busy");
+})();
+
+const users = document.getElementById("users");
+async function loadUsers() {
+  try {
+    const all = await api("GET", "/users");
+    show(users, all.length ? h("ul", { class: "plain" }, all.map((u) => h("li", { class: "spread" },
+      h("span", {}, h("strong", {}, u.username), u.is_admin ? " · administrator" : "", " · since ", when(u.created_at)),
+      h("button", {
+        type: "button", class: "danger", onclick: async () => {
+          try {
+            await api("DELETE", `/users/${u.user_id}`);
+            toast(`${u.username} is removed.`);
+          } catch (error) {
+            toast(error.message, "bad");
+          }
+          loadUsers();
+        },
+      }, "Remove")))) : empty("No users."));
+  } catch (error) {
+    show(users, failed(error));
+  }
+}
+if (users) {
+  loadUsers();
+  onSubmit(document.getElementById("add-user"), async (v) => {
+    await api("POST", "/users", { username: v.username, password: v.password, is_admin: v.is_admin });
+    document.getElementById("add-user").reset();
+    toast(`${v.username} can log in now.`);
+    loadUsers();
+  });
+}
