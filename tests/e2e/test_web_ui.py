@@ -51,6 +51,10 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: A playlist name that would load ``/x`` (and try a script) if a page rendered it as HTML.
+HOSTILE_NAME = 'Road trip <img src=x onerror="alert(1)">'
+
+
 @dataclass
 class World:
     """``tunebridge up`` and the services behind it, as a person's browser sees them."""
@@ -81,7 +85,7 @@ def world(
     doubtful["isrc"] = "TBXOTHER0001"
     doubtful["duration"] += 25
     doubtful["title"] += " (Extended)"
-    spotify.new_playlist("Road trip", [s.spotify_uri for s in songs])
+    spotify.new_playlist(HOSTILE_NAME, [s.spotify_uri for s in songs])
     # The stand-in's uploads are seconds long; so is Deezer's Teardrop here, or no source fits.
     next(t for t in deezer.catalogue if t["title"] == "Teardrop")["duration"] = 4
     apps = {"spotify": spotify_app(spotify), "deezer": deezer_app(deezer)}
@@ -142,6 +146,8 @@ def test_a_person_sets_up_connects_syncs_reviews_and_downloads(
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    fetched: list[str] = []
+    context.on("request", lambda request: fetched.append(request.url))
 
     # First run: the installation asks for its administrator, then logs them in.
     page.goto("/")
@@ -189,6 +195,7 @@ def test_a_person_sets_up_connects_syncs_reviews_and_downloads(
     page.get_by_role("link", name="Browse").first.click()
     page.get_by_role("button", name=re.compile("Road trip")).click()
     expect(page.locator("#tracks tbody tr")).to_have_count(len(world.songs))
+    expect(page.locator("#tracks h3")).to_have_text(HOSTILE_NAME)  # shown as text, not run
     expect(page.locator("#tracks")).to_contain_text(world.songs[0].title)
     visit(page, shots, "05-library")
 
@@ -330,3 +337,4 @@ def test_a_person_sets_up_connects_syncs_reviews_and_downloads(
     assert width <= 390, f"the page is {width}px wide on a 390px phone"
     visit(small, shots, "20-phone-downloads")
     assert errors == []
+    assert not [url for url in fetched if url.endswith("/x")]  # the name stayed text
