@@ -64,6 +64,27 @@ export function toast(message, kind = "info") {
   setTimeout(() => item.remove(), 6000);
 }
 
+/** Shows what ``load`` makes in ``target``, or why it failed; the target is busy till then. */
+export async function fill(target, load) {
+  target.setAttribute("aria-busy", "true");
+  try {
+    show(target, await load());
+  } catch (error) {
+    show(target, failed(error));
+  } finally {
+    target.removeAttribute("aria-busy");
+  }
+}
+
+/** Does ``act``; a refusal is said in a toast (for buttons outside forms). */
+export async function attempt(act) {
+  try {
+    await act();
+  } catch (error) {
+    toast(error.message, "bad");
+  }
+}
+
 /** What to show when something is empty: what it is, and what to do next. */
 export function empty(message, action) {
   return h("div", { class: "empty" }, h("p", {}, message), action ?? null);
@@ -229,6 +250,19 @@ export function dialog(title, ...children) {
   document.body.append(box);
   box.showModal();
   return box;
+}
+
+/** Asks before something that cannot be undone; ``act`` runs on yes (its error is shown). */
+export function confirmDialog(title, text, yes, act) {
+  const box = dialog(title, h("p", {}, text),
+    h("div", { class: "row end" },
+      h("button", { type: "button", onclick: () => box.close() }, "Keep it"),
+      h("button", {
+        type: "button", class: "danger", onclick: async () => {
+          await attempt(act);
+          box.close();
+        },
+      }, yes)));
 }
 
 // The header: menu on a phone, theme, log out.

@@ -1,21 +1,18 @@
 import {
-  api, badge, connectionLabel, dialog, empty, failed, h, onSubmit, show, toast, when,
+  api, badge, confirmDialog, connectionLabel, empty, fill, h, onSubmit, toast, when,
 } from "../app.js";
 
 const list = document.getElementById("connections");
 const callback = `${location.origin}/connections/callback`;
 document.getElementById("redirect-uri").textContent = callback;
 
-async function load() {
-  try {
+function load() {
+  return fill(list, async () => {
     const connections = await api("GET", "/connections");
-    show(list, connections.length
+    return connections.length
       ? h("ul", { class: "plain" }, connections.map(row))
-      : empty("Nothing is connected yet: connect a service below."));
-  } catch (error) {
-    show(list, failed(error));
-  }
-  list.removeAttribute("aria-busy");
+      : empty("Nothing is connected yet: connect a service below.");
+  });
 }
 
 function row(c) {
@@ -33,22 +30,13 @@ function row(c) {
 }
 
 function disconnect(c) {
-  const box = dialog(`Disconnect ${connectionLabel(c)}?`,
-    h("p", {}, "Its tokens are erased. Sync jobs that use it stop working until you connect it again."),
-    h("div", { class: "row end" },
-      h("button", { type: "button", onclick: () => box.close() }, "Keep it"),
-      h("button", {
-        type: "button", class: "danger", onclick: async () => {
-          try {
-            await api("DELETE", `/connections/${c.connection_id}`);
-            toast(`${connectionLabel(c)} is disconnected.`);
-          } catch (error) {
-            toast(error.message, "bad");
-          }
-          box.close();
-          load();
-        },
-      }, "Disconnect")));
+  confirmDialog(`Disconnect ${connectionLabel(c)}?`,
+    "Its tokens are erased. Sync jobs that use it stop working until you connect it again.",
+    "Disconnect", async () => {
+      await api("DELETE", `/connections/${c.connection_id}`);
+      toast(`${connectionLabel(c)} is disconnected.`);
+      load();
+    });
 }
 
 async function consent(fields) {

@@ -1,21 +1,8 @@
 import {
-  api, badge, connectionLabel, empty, failed, h, progressBar, show, when,
+  api, badge, connectionLabel, empty, fill, h, progressBar, when,
 } from "../app.js";
 
-const $ = (id) => document.getElementById(id);
-
-async function fill(id, load) {
-  const target = $(id);
-  try {
-    show(target, await load());
-  } catch (error) {
-    show(target, failed(error));
-  } finally {
-    target.removeAttribute("aria-busy");
-  }
-}
-
-fill("connections", async () => {
+fill(document.getElementById("connections"), async () => {
   const connections = await api("GET", "/connections");
   if (!connections.length) {
     return empty("Nothing is connected yet.", h("a", { class: "button primary", href: "/connections" }, "Connect a service"));
@@ -24,7 +11,7 @@ fill("connections", async () => {
     h("li", { class: "spread" }, h("span", {}, connectionLabel(c)), badge(c.status))));
 });
 
-fill("reviews", async () => {
+fill(document.getElementById("reviews"), async () => {
   const reviews = await api("GET", "/reviews");
   if (!reviews.length) return empty("Nothing to review: every match was sure enough.");
   return h("div", {},
@@ -33,7 +20,7 @@ fill("reviews", async () => {
     h("a", { class: "button primary", href: "/reviews" }, "Review them"));
 });
 
-fill("downloads", async () => {
+fill(document.getElementById("downloads"), async () => {
   const downloads = await api("GET", "/downloads");
   const active = downloads.filter((d) => ["queued", "searching", "downloading"].includes(d.status));
   if (!active.length) {
@@ -45,7 +32,7 @@ fill("downloads", async () => {
       progressBar(`Downloading ${d.title}`, d.percent === null ? null : d.percent / 100))));
 });
 
-fill("runs", async () => {
+fill(document.getElementById("runs"), async () => {
   const jobs = await api("GET", "/sync/jobs");
   if (!jobs.length) {
     return empty("No sync job yet.", h("a", { class: "button primary", href: "/jobs/new" }, "Create a sync job"));

@@ -1,5 +1,6 @@
 import {
-  api, artwork, badge, dialog, empty, failed, h, onSubmit, progressBar, setProgress, show, toast,
+  api, artwork, attempt, badge, dialog, empty, failed, h, onSubmit, progressBar, setProgress, show,
+  toast,
 } from "../app.js";
 
 const list = document.getElementById("downloads");
@@ -31,12 +32,10 @@ function row(d) {
 }
 
 async function act(view, action) {
-  try {
+  await attempt(async () => {
     await api("POST", `/downloads/${view.download_id}/${action}`, {});
     toast(action === "cancel" ? `Cancelling ${view.title}…` : `${view.title} is queued again.`);
-  } catch (error) {
-    toast(error.message, "bad");
-  }
+  });
   refresh();
 }
 

@@ -1,5 +1,5 @@
 import {
-  api, badge, connectionLabel, dialog, empty, failed, h, onSubmit, show, toast, values, when,
+  api, badge, confirmDialog, connectionLabel, empty, failed, h, onSubmit, show, toast, values, when,
 } from "../app.js";
 import { followRun, liveBox, planTable, report } from "../runs.js";
 
@@ -150,21 +150,11 @@ onSubmit(form, async () => {
 });
 
 form.querySelector('[data-action="delete"]').addEventListener("click", () => {
-  const box = dialog(`Delete “${job.name}”?`,
-    h("p", {}, "Its schedules stop. Nothing on either account is changed."),
-    h("div", { class: "row end" },
-      h("button", { type: "button", onclick: () => box.close() }, "Keep it"),
-      h("button", {
-        type: "button", class: "danger", onclick: async () => {
-          try {
-            await api("DELETE", `/sync/jobs/${jobId}`);
-            location.assign("/jobs");
-          } catch (error) {
-            toast(error.message, "bad");
-            box.close();
-          }
-        },
-      }, "Delete")));
+  confirmDialog(`Delete “${job.name}”?`, "Its schedules stop. Nothing on either account is changed.",
+    "Delete", async () => {
+      await api("DELETE", `/sync/jobs/${jobId}`);
+      location.assign("/jobs");
+    });
 });
 
 async function startRun(dryRun) {

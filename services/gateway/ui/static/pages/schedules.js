@@ -1,4 +1,4 @@
-import { api, badge, empty, failed, h, onSubmit, show, toast, when } from "../app.js";
+import { api, attempt, badge, empty, fill, h, onSubmit, show, toast, when } from "../app.js";
 
 const form = document.getElementById("new");
 const list = document.getElementById("schedules");
@@ -11,19 +11,18 @@ mode.addEventListener("change", () => {
 form.elements.namedItem("timezone").value = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 show(document.getElementById("zones"), (Intl.supportedValuesOf?.("timeZone") ?? []).map((z) => h("option", { value: z })));
 
-async function load() {
-  try {
+function load() {
+  return fill(list, async () => {
     jobs = await api("GET", "/sync/jobs");
     const schedules = await api("GET", "/schedules");
     const names = Object.fromEntries(jobs.map((j) => [j.job_id, j.name]));
     show(form.elements.namedItem("job_id"), jobs.map((j) => h("option", { value: j.job_id }, j.name)));
     form.hidden = !jobs.length;
     if (!jobs.length) {
-      show(list, empty("Make a sync job first, then schedule it here.", h("a", { class: "button primary", href: "/jobs/new" }, "New sync job")));
-    } else if (!schedules.length) {
-      show(list, empty("Nothing is scheduled: jobs run when you start them."));
-    } else {
-      show(list, h("ul", { class: "plain" }, schedules.map((s) => h("li", { class: "spread" },
+      return empty("Make a sync job first, then schedule it here.", h("a", { class: "button primary", href: "/jobs/new" }, "New sync job"));
+    }
+    if (!schedules.length) return empty("Nothing is scheduled: jobs run when you start them.");
+    return h("ul", { class: "plain" }, schedules.map((s) => h("li", { class: "spread" },
         h("div", {},
           h("strong", {}, names[s.job_id] ?? s.job_id), " · ", s.description, " ",
           s.paused ? badge("paused") : null,
@@ -31,20 +30,12 @@ async function load() {
             s.last_fired_at ? [" · last: ", when(s.last_fired_at)] : "", s.last_note ? ` · ${s.last_note}` : "")),
         h("div", { class: "row" },
           h("button", { type: "button", onclick: () => act(`/schedules/${s.schedule_id}/${s.paused ? "resume" : "pause"}`, "POST") }, s.paused ? "Resume" : "Pause"),
-          h("button", { type: "button", class: "danger", onclick: () => act(`/schedules/${s.schedule_id}`, "DELETE") }, "Delete"))))));
-    }
-  } catch (error) {
-    show(list, failed(error));
-  }
-  list.removeAttribute("aria-busy");
+          h("button", { type: "button", class: "danger", onclick: () => act(`/schedules/${s.schedule_id}`, "DELETE") }, "Delete")))));
+  });
 }
 
 async function act(path, method) {
-  try {
-    await api(method, path);
-  } catch (error) {
-    toast(error.message, "bad");
-  }
+  await attempt(() => api(method, path));
   load();
 }
 

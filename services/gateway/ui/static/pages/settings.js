@@ -1,4 +1,6 @@
-import { api, badge, empty, failed, h, onSubmit, setTheme, show, toast, when } from "../app.js";
+import {
+  api, attempt, badge, empty, failed, fill, h, onSubmit, setTheme, show, toast, when,
+} from "../app.js";
 
 const themeForm = document.getElementById("theme");
 const current = localStorage.getItem("tb-theme") ?? "system";
@@ -53,25 +55,21 @@ loadTotp().catch((error) => show(totp, failed(error)));
 })();
 
 const users = document.getElementById("users");
-async function loadUsers() {
-  try {
+function loadUsers() {
+  return fill(users, async () => {
     const all = await api("GET", "/users");
-    show(users, all.length ? h("ul", { class: "plain" }, all.map((u) => h("li", { class: "spread" },
+    return all.length ? h("ul", { class: "plain" }, all.map((u) => h("li", { class: "spread" },
       h("span", {}, h("strong", {}, u.username), u.is_admin ? " · administrator" : "", " · since ", when(u.created_at)),
       h("button", {
         type: "button", class: "danger", onclick: async () => {
-          try {
+          await attempt(async () => {
             await api("DELETE", `/users/${u.user_id}`);
             toast(`${u.username} is removed.`);
-          } catch (error) {
-            toast(error.message, "bad");
-          }
+          });
           loadUsers();
         },
-      }, "Remove")))) : empty("No users."));
-  } catch (error) {
-    show(users, failed(error));
-  }
+      }, "Remove")))) : empty("No users.");
+  });
 }
 if (users) {
   loadUsers();

@@ -1,29 +1,24 @@
-import { api, empty, failed, h, onSubmit, show, toast, when } from "../app.js";
+import { api, attempt, empty, fill, h, onSubmit, show, toast, when } from "../app.js";
 
 const form = document.getElementById("new");
 const list = document.getElementById("tokens");
 
-async function load() {
-  try {
+function load() {
+  return fill(list, async () => {
     const tokens = await api("GET", "/tokens");
-    show(list, tokens.length
+    return tokens.length
       ? h("ul", { class: "plain" }, tokens.map((t) => h("li", { class: "spread" },
         h("div", {}, h("strong", {}, t.name), h("p", { class: "muted" }, t.scopes.join(", "), " · made ", when(t.created_at))),
         h("button", { type: "button", class: "danger", onclick: () => revoke(t) }, "Revoke"))))
-      : empty("No API token yet."));
-  } catch (error) {
-    show(list, failed(error));
-  }
-  list.removeAttribute("aria-busy");
+      : empty("No API token yet.");
+  });
 }
 
 async function revoke(t) {
-  try {
+  await attempt(async () => {
     await api("DELETE", `/tokens/${t.token_id}`);
     toast(`“${t.name}” is revoked.`);
-  } catch (error) {
-    toast(error.message, "bad");
-  }
+  });
   load();
 }
 

@@ -1,4 +1,4 @@
-import { api, dialog, empty, failed, h, onSubmit, show, toast, when } from "../app.js";
+import { api, attempt, dialog, empty, fill, h, onSubmit, show, toast, when } from "../app.js";
 
 const form = document.getElementById("new");
 const list = document.getElementById("webhooks");
@@ -14,43 +14,36 @@ function revealed(secret) {
       : null);
 }
 
-async function load() {
-  try {
+function load() {
+  return fill(list, async () => {
     const [jobs, webhooks] = await Promise.all([api("GET", "/sync/jobs"), api("GET", "/webhooks")]);
     const names = Object.fromEntries(jobs.map((j) => [j.job_id, j.name]));
     show(document.getElementById("jobs"), jobs.length
       ? jobs.map((j) => h("label", { class: "inline" }, h("input", { type: "checkbox", "data-job": j.job_id }), j.name))
       : h("p", { class: "muted" }, "Make a sync job first."));
-    show(list, webhooks.length
+    return webhooks.length
       ? h("ul", { class: "plain" }, webhooks.map((w) => h("li", { class: "spread" },
         h("div", {}, h("strong", {}, w.kind), ` · starts ${w.job_ids.map((id) => names[id] ?? id).join(", ")}`,
           h("p", { class: "muted" }, `${w.deliveries} deliveries`, w.last_delivery_at ? [" · last ", when(w.last_delivery_at)] : "")),
         h("div", { class: "row" },
           h("button", { type: "button", onclick: () => rotate(w) }, "New secret"),
           h("button", { type: "button", class: "danger", onclick: () => remove(w) }, "Delete")))))
-      : empty("No webhook yet."));
-  } catch (error) {
-    show(list, failed(error));
-  }
-  list.removeAttribute("aria-busy");
+      : empty("No webhook yet.");
+  });
 }
 
-async function rotate(w) {
-  try {
+function rotate(w) {
+  return attempt(async () => {
     const secret = await api("POST", `/webhooks/${w.webhook_id}/rotate`);
     dialog("New secret", h("p", {}, "The old one stops working now."), revealed(secret));
-  } catch (error) {
-    toast(error.message, "bad");
-  }
+  });
 }
 
 async function remove(w) {
-  try {
+  await attempt(async () => {
     await api("DELETE", `/webhooks/${w.webhook_id}`);
     toast("Webhook deleted.");
-  } catch (error) {
-    toast(error.message, "bad");
-  }
+  });
   load();
 }
 
