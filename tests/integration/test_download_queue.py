@@ -131,3 +131,27 @@ async def test_a_cancelled_download_ends_cancelled_with_nothing_filed(
     (ended,) = await finished(installation, 1)
     assert ended.status == "cancelled"
     assert not library.exists() or not any(library.rglob("*.flac"))
+
+
+async def test_a_download_resumed_after_it_filed_its_file_ends_done(
+    world: tuple[Installation, LocalYouTube, Path],
+) -> None:
+    installation, youtube, library = world
+    # An earlier delivery began, filed the file, and stopped before it could say so.
+    filed = library / "Massive Attack" / "Massive Attack - Mezzanine" / "03 Teardrop.opus"
+    make_audio(filed, seconds=4, title="Teardrop", artist="Massive Attack")
+    store = installation.runtimes["scheduler"].context.store
+    begun = DownloadRecord(
+        download_id="d2",
+        user_id="local",
+        title="Teardrop",
+        target_path=str(filed.relative_to(library)),
+        status="downloading",
+    )
+    await store.put("downloads", "local.d2", begun)
+    await installation.runtimes["scheduler"].context.bus.publish(request("d2"))
+    (done,) = await finished(installation, 1)
+    assert (done.status, done.path) == ("done", str(filed.relative_to(library)))
+    assert youtube.searches == []  # nothing fetched again
+    record = await store.get("downloads", "local.d2", DownloadRecord)
+    assert record is not None and record.status == "done"

@@ -113,6 +113,8 @@ class DownloadQueue:
                 ),
             )
             return
+        # An earlier delivery began this download (and stopped before saying how it ended).
+        resumed = record is not None and record.status != "queued"
         # The gateway may have recorded it as queued before it was planned.
         await self._set(request, status="searching", target_path=request.item.target_path)
         await self._progress(request, "searching", None)
@@ -143,10 +145,12 @@ class DownloadQueue:
                 plain_into=self.downloads if request.plain else None,
             )
             root = self.downloads if request.plain else self.library
+            # What an earlier delivery of this very download filed was not "already there".
+            status = "done" if resumed and outcome.status == "already_there" else outcome.status
             finished = DownloadFinished(
                 **reply_to(request),
                 download_id=request.download_id,
-                status=outcome.status,
+                status=status,
                 path=str(outcome.path.relative_to(root)) if outcome.path else None,
                 place="downloads" if request.plain else "library",
                 source_url=outcome.source_url,
