@@ -46,7 +46,7 @@ async function refresh() {
     const downloads = await api("GET", "/downloads");
     if (!downloads.length) {
       rows.clear();
-      show(list, empty("Nothing downloaded yet. Download a track above, or the missing tracks of a playlist from its run."));
+      show(list, empty("Nothing downloaded yet: paste a title above to download a track."));
     } else {
       let ul = list.querySelector("ul");
       if (!ul) {
