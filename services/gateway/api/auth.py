@@ -52,6 +52,8 @@ from services.kernel.records import (
 )
 
 SESSION_COOKIE = "tb_session"
+#: The key, among user names, that marks an installation as set up (its first admin made).
+SETUP_DONE = "_setup_done"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 #: Paths that need no log-in (regular expressions, as Litestar matches them).
@@ -256,7 +258,7 @@ class AuthController(Controller):
         self, gateway: NamedDependency[Gateway], data: JSONBody[Credentials]
     ) -> UserView:
         # One marker, created once: of two set-ups racing, one wins.
-        if not await gateway.ctx.store.create("usernames", "_setup_done", NameRecord(user_id="")):
+        if not await gateway.ctx.store.create("usernames", SETUP_DONE, NameRecord(user_id="")):
             raise ClientException("this installation is set up already: log in", status_code=409)
         return _user_view(await _add_user(gateway, data, is_admin=True))
 

@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 
-from services.gateway.api.auth import identify
+from services.gateway.api.auth import SETUP_DONE, identify
 from services.gateway.api.dependencies import Gateway
 from services.kernel.records import NameRecord, UserRecord
 
@@ -53,7 +53,7 @@ HEADERS = {
 
 
 async def _is_set_up(gateway: Gateway) -> bool:
-    return await gateway.ctx.store.get("usernames", "_setup_done", NameRecord) is not None
+    return await gateway.ctx.store.get("usernames", SETUP_DONE, NameRecord) is not None
 
 
 def _page(name: str, title: str, **context: Any) -> Template:

@@ -111,7 +111,7 @@ function chosenPairs() {
   });
 }
 
-function document_() {
+function jobDocument() {
   const v = values(form);
   return {
     name: v.name,
@@ -134,7 +134,7 @@ function document_() {
 }
 
 onSubmit(form, async () => {
-  const body = document_();
+  const body = jobDocument();
   if (body.a_connection_id === body.b_connection_id) throw new Error("Side A and side B must be different accounts.");
   if (!body.all_playlists && !body.playlists.length && !body.liked && !body.recently_played) {
     throw new Error("Choose what to sync: playlists, liked songs or history.");
