@@ -162,26 +162,18 @@ class Accounts:
 
     async def _reauthorised(self, pending: OAuthState, body: dict[str, Any]) -> ConnectionRecord:
         """New tokens (and perhaps a new app) for a connection that keeps its id."""
-        connection_id = pending.connection_id or ""
         tokens = StoredTokens(
             body["access_token"],
             body.get("refresh_token"),
             self.clock() + float(body.get("expires_in", 3600)),
         )
-        sealed = self._seal(connection_id, tokens)
-        updated = await self.store.update(
-            "connections",
-            connection_key(pending.user_id, connection_id),
-            ConnectionRecord,
-            lambda r: msgspec.structs.replace(
-                r,
-                tokens=sealed,
-                client_id=pending.client_id,
-                scopes=str(body.get("scope", "")).split() or r.scopes,
-                status="connected",
-                message=None,
-                updated_at=utcnow(),
-            ),
+        scopes = str(body.get("scope", "")).split()
+        updated = await self.save_tokens(
+            pending.user_id,
+            pending.connection_id or "",
+            tokens,
+            client_id=pending.client_id,
+            **({"scopes": scopes} if scopes else {}),
         )
         if updated is None:
             raise OAuthError("the connection was removed while it was being re-authorised")
@@ -254,15 +246,18 @@ class Accounts:
         plain = self.box.decrypt(record.tokens, context=record.connection_id)
         return msgspec.json.decode(plain, type=StoredTokens)
 
-    async def save_tokens(self, user_id: str, connection_id: str, tokens: StoredTokens) -> None:
-        """Store rotated tokens (a refresh token may be single-use: the new one must stick)."""
+    async def save_tokens(
+        self, user_id: str, connection_id: str, tokens: StoredTokens, **changes: Any
+    ) -> ConnectionRecord | None:
+        """Store new tokens (a refresh token may be single-use: the new one must stick), and
+        any other ``changes`` to the connection; it is connected again. None if it is gone."""
         sealed = self._seal(connection_id, tokens)
-        await self.store.update(
+        return await self.store.update(
             "connections",
             connection_key(user_id, connection_id),
             ConnectionRecord,
             lambda r: msgspec.structs.replace(
-                r, tokens=sealed, status="connected", message=None, updated_at=utcnow()
+                r, tokens=sealed, status="connected", message=None, updated_at=utcnow(), **changes
             ),
         )
 

@@ -3,7 +3,7 @@ import { api, badge, empty, failed, h, providerName, show } from "../app.js";
 const target = document.getElementById("jobs");
 const ARROWS = { a_to_b: "→", b_to_a: "←", both: "⇄" };
 
-export function scope(job) {
+function scope(job) {
   const parts = [];
   if (job.all_playlists) parts.push("all playlists");
   if (job.playlists.length) parts.push(`${job.playlists.length} playlist${job.playlists.length > 1 ? "s" : ""}`);
