@@ -24,6 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDERS = ROOT / "tests" / "data" / "providers"
 OUTPUT = ROOT / "tests" / "data" / "matcher" / "devset.jsonl"
+#: Payloads recorded by spotDL's tests: kept out, so spotDL's data stays an outside yardstick.
+SPOTDL_DERIVED = frozenset({"search_isrc_query.json", "search_songs_filter.json"})
 
 Track = dict[str, Any]
 
@@ -92,6 +94,8 @@ def _seconds(text: str) -> int | None:
 def ytmusic_tracks() -> list[Track]:
     found = []
     for path in sorted((PROVIDERS / "ytmusic").glob("*.json")):
+        if path.name in SPOTDL_DERIVED:
+            continue
         for node in _walk(json.loads(path.read_text())):
             item = node.get("musicResponsiveListItemRenderer")
             if not item:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from services.kernel.natsserver import NatsServer
+from tests.support import nats_auth
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,8 +32,7 @@ def nats_server(
         return
     directory = tmp_path_factory.mktemp("nats")
     server = NatsServer(directory)
-    url = server.start()
-    yield url, directory
+    yield nats_auth.start(server).admin_url, directory
     server.stop()
 
 

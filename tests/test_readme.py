@@ -8,17 +8,14 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from services.connectors.settings import (
-    ConnectorsSettings,
-    DeezerSettings,
-    PlexSettings,
-    SpotifySettings,
-)
+from services.connectors.registry import SPECS
+from services.connectors.settings import ConnectorsSettings
 from services.downloader.settings import DownloaderSettings
 from services.gateway.settings import GatewaySettings
 from services.kernel.bus import BusSettings
 from services.kernel.crypto import SecretsSettings
-from services.kernel.settings import env_name
+from services.kernel.library import LibrarySettings
+from services.kernel.settings import TransportSettings, env_name
 from services.matcher.settings import MatcherSettings
 from services.scheduler.settings import SchedulerSettings
 
@@ -30,10 +27,10 @@ SETTINGS = [
     (MatcherSettings, "matcher"),
     (DownloaderSettings, "downloader"),
     (SchedulerSettings, "scheduler"),
-    (DeezerSettings, "deezer"),
-    (SpotifySettings, "spotify"),
-    (PlexSettings, "plex"),
+    *((spec.settings, spec.name) for spec in SPECS),
     (SecretsSettings, "secrets"),
+    (LibrarySettings, "library"),
+    (TransportSettings, "transport"),
 ]
 
 

@@ -23,12 +23,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     up.add_argument("--port", type=int, default=8080, help="gateway HTTP port (default 8080)")
     up.add_argument("--host", default="127.0.0.1", help="gateway interface (default 127.0.0.1)")
+    up.add_argument(
+        "--nats-url",
+        default="",
+        help="a NATS with JetStream instead of the embedded one (default $NATS_URL); "
+        "a cluster's servers comma-separated",
+    )
 
-    from services.cli.client import add_commands as add_client_commands
+    credentials = commands.add_parser(
+        "credentials",
+        help="make the internal transports' credentials for compose or Kubernetes",
+    )
+    credentials.add_argument(
+        "--out", type=Path, default=Path("credentials"), help="where (default ./credentials)"
+    )
+
     from services.matcher.api.cli import add_commands as add_match_commands
 
     add_match_commands(commands)
-    add_client_commands(commands)
+    # `tunebridge match ...` is timed whole-process: it skips the HTTP client's imports.
+    if (sys.argv[1:] if argv is None else argv)[:1] != ["match"]:
+        from services.cli.client import add_commands as add_client_commands
+
+        add_client_commands(commands)
 
     options = parser.parse_args(argv)
     if options.command == "match":
@@ -37,10 +54,16 @@ def main(argv: list[str] | None = None) -> int:
         from services.cli.client import run_client
 
         return run_client(options)
+    if options.command == "credentials":
+        from services.cli.up import write_credentials
+
+        for path in write_credentials(options.out):
+            print(path)
+        return 0
     if options.command == "up":
         from services.cli.up import run_up
 
-        return run_up(options.data_dir, options.host, options.port)
+        return run_up(options.data_dir, options.host, options.port, options.nats_url)
     parser.error(f"unknown command {options.command}")
     return 2
 

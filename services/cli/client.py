@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 DEFAULT_URL = "http://127.0.0.1:8080"
-ENDED = ("planned", "completed", "failed", "cancelled")
+ENDED = ("planned", "completed", "partial", "failed", "cancelled")
 BAR_WIDTH = 30
 
 
@@ -142,6 +142,10 @@ def command_connect(api: Api, options: argparse.Namespace) -> Any:
         "server_url": options.server_url,
     }
     return api.call("POST", "/api/v1/connections", json={k: v for k, v in body.items() if v})
+
+
+def command_providers(api: Api, options: argparse.Namespace) -> Any:
+    return api.call("GET", "/api/v1/providers")
 
 
 def command_connections(api: Api, options: argparse.Namespace) -> Any:
@@ -294,12 +298,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
             )
 
     connect = command("connect", "connect an account from tokens you have", command_connect)
-    connect.add_argument("provider", choices=["spotify", "deezer", "plex"])
+    # The connectors' registry decides which providers take accounts: `providers` lists
+    # them with how each connects, and a name they do not know is refused with the list.
+    connect.add_argument("provider", help="a provider's name, as `tunebridge providers` lists")
     connect.add_argument("--access-token", required=True)
     connect.add_argument("--refresh-token")
     connect.add_argument("--expires-in", type=float, default=0, help="seconds (0: never)")
     connect.add_argument("--client-id", help="your Spotify app's client id")
     connect.add_argument("--server-url", help="a Plex server's address")
+    command("providers", "the providers, what each can do and how it connects", command_providers)
     command("connections", "your connections and their state", command_connections)
     command("jobs", "your sync jobs", command_jobs)
     job = command("job", "create a sync job", command_job_create)

@@ -3,15 +3,24 @@
 Starts a private ``nats-server`` with JetStream under the data directory (unless
 ``NATS_URL`` names one), then each service as its own child process, waits until the
 gateway's health says all are ready, and prints the URL. A child that dies is reported
-and restarted with back-off. SIGINT/SIGTERM stop everything; children are also tied to
-this process's life (``PR_SET_PDEATHSIG``), so even a killed supervisor leaves nothing.
+and restarted with back-off; so is the NATS server, on the same port and the same data,
+and the services reconnect to it. SIGINT/SIGTERM stop everything; children are also tied
+to this process's life (``PR_SET_PDEATHSIG``), so even a killed supervisor leaves nothing.
+
+Nothing inside trusts a stranger: on first start each service gets its own NATS user
+(held to the subjects and buckets ``subjects.ACCESS`` gives it) and its own gRPC token,
+kept in ``credentials.json`` (0600, in the 0700 data directory) and reused on restart.
+Each child is handed only its own credentials, and only the gateway and the connectors the
+sealing key.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -23,14 +32,25 @@ from pathlib import Path
 import httpx
 
 from services.kernel.crypto import generate_key_spec
-from services.kernel.natsserver import NatsServer
+from services.kernel.grpcwire import token_digest
+from services.kernel.natsserver import (
+    NatsServer,
+    NatsUser,
+    authorization,
+    server_config,
+    write_private,
+)
 from services.kernel.runtime import SERVICE_NAMES
+from services.kernel.subjects import ADMIN, Topology, nats_permissions
 
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 MAX_BACKOFF_S = 30.0
 #: A child that ran this long without dying has its back-off reset.
 STABLE_AFTER_S = 60.0
+#: The services that seal and open stored secrets (provider tokens, webhook and TOTP
+#: secrets); no other is given the key.
+SEALING_SERVICES = frozenset({"gateway", "connectors"})
 
 
 def default_data_dir() -> Path:
@@ -71,6 +91,62 @@ def secret_keys(data_dir: Path) -> str:
     return key_file.read_text().strip()
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """Every identity's NATS password and every service's gRPC token."""
+
+    nats: dict[str, str]
+    grpc: dict[str, str]
+
+    @classmethod
+    def load_or_make(cls, data_dir: Path) -> Credentials:
+        """The installation's credentials, made on first start and kept (0600)."""
+        path = data_dir / "credentials.json"
+        if path.exists():
+            stored = json.loads(path.read_text())
+            made = cls(nats=dict(stored["nats"]), grpc=dict(stored["grpc"]))
+        else:
+            made = cls(nats={}, grpc={})
+        missing = [n for n in (*SERVICE_NAMES, ADMIN) if n not in made.nats]
+        missing += [n for n in SERVICE_NAMES if n not in made.grpc]
+        for name in (*SERVICE_NAMES, ADMIN):
+            made.nats.setdefault(name, secrets.token_urlsafe(32))
+        for name in SERVICE_NAMES:
+            made.grpc.setdefault(name, secrets.token_urlsafe(32))
+        if missing or not path.exists():
+            fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump({"nats": made.nats, "grpc": made.grpc}, handle, indent=2)
+            os.replace(path.with_suffix(".tmp"), path)
+        path.chmod(0o600)
+        return made
+
+    def nats_users(self, topology: Topology) -> list[NatsUser]:
+        return [
+            NatsUser(name, self.nats[name], nats_permissions(name, topology))
+            for name in (*SERVICE_NAMES, ADMIN)
+        ]
+
+    def settings(self, service: str) -> dict[str, object]:
+        """``service``'s ``TransportSettings`` as the JSON of its credentials file."""
+        return {
+            "nats_user": service,
+            "nats_password": self.nats[service],
+            "grpc_token": self.grpc[service],
+            "grpc_peers": [f"{n}=sha256:{token_digest(t)}" for n, t in sorted(self.grpc.items())],
+        }
+
+    def environment(self, service: str, with_nats: bool) -> dict[str, str]:
+        """``service``'s own credentials as its settings (no one else's)."""
+        peers = ",".join(f"{n}=sha256:{token_digest(t)}" for n, t in sorted(self.grpc.items()))
+        env = {"TUNEBRIDGE_TRANSPORT__GRPC_TOKEN": self.grpc[service]}
+        env["TUNEBRIDGE_TRANSPORT__GRPC_PEERS"] = peers
+        if with_nats:
+            env["TUNEBRIDGE_TRANSPORT__NATS_USER"] = service
+            env["TUNEBRIDGE_TRANSPORT__NATS_PASSWORD"] = self.nats[service]
+        return env
+
+
 @dataclass
 class Child:
     """One supervised service process."""
@@ -102,21 +178,25 @@ class Child:
 class Supervisor:
     """Starts, watches and stops the embedded installation."""
 
-    def __init__(self, data_dir: Path, host: str, port: int) -> None:
+    def __init__(self, data_dir: Path, host: str, port: int, nats_url: str = "") -> None:
         self.data_dir = data_dir
+        #: A NATS of the operator's (one server, or a cluster's comma-separated list).
+        self.nats_url = nats_url
         self.host = host
         self.port = port
         self.nats: NatsServer | None = None
         self.children: list[Child] = []
         self.stopping = False
+        self.nats_backoff = 1.0
+        self.nats_next_start = 0.0
+        self.nats_started_at = 0.0
 
     def _environment(self, nats_url: str) -> dict[str, str]:
-        matcher_port, catalog_port = free_port(), free_port()
+        matcher_port, catalog_port, downloader_port = free_port(), free_port(), free_port()
         env = dict(os.environ)
         env.update(
             {
                 "NATS_URL": nats_url,
-                "TUNEBRIDGE_SECRETS__KEYS": secret_keys(self.data_dir),
                 "TUNEBRIDGE_GATEWAY__HOST": self.host,
                 "TUNEBRIDGE_GATEWAY__PORT": str(self.port),
                 "TUNEBRIDGE_GATEWAY__MATCHER_ADDRESS": f"127.0.0.1:{matcher_port}",
@@ -124,6 +204,8 @@ class Supervisor:
                 "TUNEBRIDGE_MATCHER__GRPC_PORT": str(matcher_port),
                 "TUNEBRIDGE_DOWNLOADER__MATCHER_ADDRESS": f"127.0.0.1:{matcher_port}",
                 "TUNEBRIDGE_CONNECTORS__GRPC_PORT": str(catalog_port),
+                "TUNEBRIDGE_GATEWAY__DOWNLOADER_ADDRESS": f"127.0.0.1:{downloader_port}",
+                "TUNEBRIDGE_DOWNLOADER__GRPC_PORT": str(downloader_port),
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -132,8 +214,22 @@ class Supervisor:
             env.setdefault(f"TUNEBRIDGE_{name.upper()}__OPS_PORT", "0")
         return env
 
+    def _child_environment(
+        self, env: dict[str, str], name: str, credentials: Credentials
+    ) -> dict[str, str]:
+        """The shared settings, this service's own credentials, and the sealing key only
+        where it is used."""
+        own = dict(env)
+        own.pop("TUNEBRIDGE_SECRETS__KEYS", None)
+        if name in SEALING_SERVICES:
+            own["TUNEBRIDGE_SECRETS__KEYS"] = secret_keys(self.data_dir)
+        own.update(credentials.environment(name, with_nats=self.nats is not None))
+        return own
+
     def start(self) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)  # keys, credentials and the NATS store are ours alone
+        credentials = Credentials.load_or_make(self.data_dir)
         with socket.socket() as probe:
             try:
                 probe.bind((self.host, self.port))
@@ -142,13 +238,17 @@ class Supervisor:
                     f"tunebridge: port {self.port} on {self.host} is taken ({error.strerror}); "
                     "choose another with --port"
                 ) from None
-        nats_url = os.environ.get("NATS_URL", "")
+        nats_url = self.nats_url or os.environ.get("NATS_URL", "")
         if not nats_url:
-            self.nats = NatsServer(self.data_dir / "nats")
+            topology = Topology(os.environ.get("TUNEBRIDGE_BUS__NAMESPACE", ""))
+            self.nats = NatsServer(self.data_dir / "nats", credentials.nats_users(topology))
             nats_url = self.nats.start(preexec_fn=_die_with_parent)
+            self.nats_started_at = time.monotonic()
             _say(f"embedded NATS with JetStream on {nats_url}")
         env = self._environment(nats_url)
-        self.children = [Child(name, env) for name in SERVICE_NAMES]
+        self.children = [
+            Child(name, self._child_environment(env, name, credentials)) for name in SERVICE_NAMES
+        ]
         for child in self.children:
             child.start()
         return f"http://{self.host}:{self.port}"
@@ -163,8 +263,38 @@ class Supervisor:
             time.sleep(0.25)
         return False
 
+    def watch_nats(self) -> None:
+        """Report a dead NATS server and start it again, on the same port and data, after
+        its back-off; the services reconnect by themselves."""
+        nats = self.nats
+        if nats is None or self.stopping:
+            return
+        now = time.monotonic()
+        if nats.alive():
+            if now - self.nats_started_at > STABLE_AFTER_S:
+                self.nats_backoff = 1.0
+            return
+        if nats.process is not None:
+            code = nats.process.returncode
+            why = f"killed by signal {-code}" if code < 0 else f"exited with status {code}"
+            _say(f"NATS {why}; restarting it on {nats.url} in {self.nats_backoff:.0f}s")
+            nats.process = None
+            self.nats_next_start = now + self.nats_backoff
+            self.nats_backoff = min(self.nats_backoff * 2, MAX_BACKOFF_S)
+        elif now >= self.nats_next_start:
+            try:
+                nats.start(preexec_fn=_die_with_parent)
+            except (RuntimeError, TimeoutError, OSError) as error:
+                _say(f"NATS did not start again ({error}); retrying in {self.nats_backoff:.0f}s")
+                self.nats_next_start = now + self.nats_backoff
+                self.nats_backoff = min(self.nats_backoff * 2, MAX_BACKOFF_S)
+                return
+            self.nats_started_at = time.monotonic()
+            _say(f"NATS is back on {nats.url}")
+
     def watch(self) -> None:
-        """Report dead children and restart them after their back-off."""
+        """Report dead children (and NATS) and restart them after their back-off."""
+        self.watch_nats()
         now = time.monotonic()
         for child in self.children:
             if child.alive():
@@ -202,9 +332,28 @@ class Supervisor:
             self.nats.stop()
 
 
-def run_up(data_dir: Path | None, host: str, port: int) -> int:
+def write_credentials(out: Path, namespace: str = "") -> list[Path]:
+    """Credentials for a deployment (compose secrets, a Kubernetes Secret): one file per
+    service with only its own, and the NATS server's config with every user's permissions.
+    Kept in ``out`` (0700, files 0600); run again, it keeps what it made and rewrites the
+    configs (so new permissions reach the server)."""
+    out.mkdir(parents=True, exist_ok=True)
+    out.chmod(0o700)
+    credentials = Credentials.load_or_make(out)
+    users = credentials.nats_users(Topology(namespace))
+    written = [out / "nats-server.conf", out / "nats-auth.conf"]
+    write_private(written[0], server_config("0.0.0.0:4222", "/data", users))
+    write_private(written[1], authorization(users))
+    for name in SERVICE_NAMES:
+        path = out / f"{name}.json"
+        write_private(path, json.dumps(credentials.settings(name), indent=2) + "\n")
+        written.append(path)
+    return written
+
+
+def run_up(data_dir: Path | None, host: str, port: int, nats_url: str = "") -> int:
     """Run until SIGINT or SIGTERM; returns the exit status."""
-    supervisor = Supervisor(data_dir or default_data_dir(), host, port)
+    supervisor = Supervisor(data_dir or default_data_dir(), host, port, nats_url)
 
     def request_stop(signum: int, frame: object) -> None:
         supervisor.stopping = True

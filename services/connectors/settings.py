@@ -1,8 +1,12 @@
-"""The connectors' settings (section ``CONNECTORS``, and one section per provider)."""
+"""The connectors' settings (section ``CONNECTORS``; each provider's own section is declared
+by its adapter module, see ``services/connectors/registry.py``)."""
 
 from __future__ import annotations
 
 import msgspec
+
+from services.connectors.registry import ACCOUNT_PROVIDERS
+from services.kernel.addresses import AddressPolicy
 
 
 class ConnectorsSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -12,52 +16,24 @@ class ConnectorsSettings(msgspec.Struct, frozen=True, kw_only=True):
     ops_host: Interface of the probes-and-metrics port.
     ops_port: Its port (0 picks a free one).
     providers: Whose work queues this process serves (Helm runs one process per provider).
+    allowed_server_hosts: Host names, addresses and ranges (CIDR) that a user-given server
+        URL (Plex) may reach although they are not public: a household's Plex on the LAN
+        (``192.168.1.20``, ``192.168.1.0/24``, ``plex.lan``). Loopback, private, link-local
+        and metadata addresses are refused otherwise.
     """
 
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 50052
     ops_host: str = "127.0.0.1"
     ops_port: int = 9090
-    providers: tuple[str, ...] = ("spotify", "deezer", "plex")
+    providers: tuple[str, ...] = msgspec.field(default_factory=lambda: ACCOUNT_PROVIDERS)
+    allowed_server_hosts: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # A bad entry stops the service at start, naming the variable.
+        AddressPolicy.from_entries(self.allowed_server_hosts)
 
-class DeezerSettings(msgspec.Struct, frozen=True, kw_only=True):
-    """Section ``DEEZER``.
-
-    Attributes:
-        api_url: Deezer's API (an emulator's in tests).
-        connect_url: Deezer's consent pages and token endpoint.
-        calls_per_5s: Deezer's allowance per 5 seconds (50, as documented by users).
-    """
-
-    api_url: str = "https://api.deezer.com"
-    connect_url: str = "https://connect.deezer.com"
-    calls_per_5s: int = 50
-
-
-class SpotifySettings(msgspec.Struct, frozen=True, kw_only=True):
-    """Section ``SPOTIFY``.
-
-    Attributes:
-        api_url: The Web API (an emulator's in tests).
-        accounts_url: Where consent and tokens are (an emulator's in tests).
-        client_id: The installation's own Spotify app, for users who bring none.
-        calls_per_30s: This app's allowance per rolling 30 seconds (unpublished; a guess).
-    """
-
-    api_url: str = "https://api.spotify.com"
-    accounts_url: str = "https://accounts.spotify.com"
-    client_id: str | None = None
-    calls_per_30s: int = 150
-
-
-class PlexSettings(msgspec.Struct, frozen=True, kw_only=True):
-    """Section ``PLEX``.
-
-    Attributes:
-        url: The Plex server used when a connection names none.
-        client_identifier: How Tunebridge names itself to Plex.
-    """
-
-    url: str = "http://127.0.0.1:32400"
-    client_identifier: str = "tunebridge"
+    @property
+    def server_addresses(self) -> AddressPolicy:
+        """Where a user-given server URL may connect."""
+        return AddressPolicy.from_entries(self.allowed_server_hosts)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
 import msgspec
 
@@ -33,6 +33,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class ArtistAlbum(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One album an artist's catalog page lists: what tells two artists of one name apart.
+
+    Attributes:
+        title: The album's title as the provider spells it.
+        release_date: ISO date or year, where given.
+        upc: Its Universal Product Code, where the listing gives one.
+    """
+
+    title: str
+    release_date: str | None = None
+    upc: str | None = None
+
+
 class Track(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A provider-neutral track: what the matcher and the tagger need to know.
 
@@ -43,6 +57,9 @@ class Track(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         album_artists: The album's credited artists.
         track_number: Position on its disc.
         disc_number: Disc of a multi-disc release.
+        track_total: How many tracks its release has (for ``3/12`` numbering tags).
+        disc_total: How many discs its release has.
+        label: The record label that released it.
         duration_ms: Length in milliseconds.
         isrc: International Standard Recording Code.
         explicit: True for explicit, False for clean, None when unknown.
@@ -53,6 +70,22 @@ class Track(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         views: Play or view count, where the provider gives one.
         genres: Genres, where the provider gives them.
         artwork_urls: Cover art, largest first.
+        artist_ids: The provider's ids of ``artists``, in the same order ("" where it has
+            none): YouTube Music's channel ids.
+        entry_id: This entry's own id in the playlist it was read from, where the provider
+            has one (YouTube Music's ``setVideoId``, which its removals and moves name).
+        path: The file's path, where its media server says: relative to its music folder
+            (Subsonic's ``path``) or whole, as the server sees it (Jellyfin's ``Path``,
+            Plex's ``Media``/``Part`` ``file``);
+            what a playlist file of the library lists.
+        entity: What the record stands for: None (or ``track``) a recording; ``album`` a
+            release (``title`` its title, ``artists`` its artists, ``track_total`` its
+            track count, ``upc``), saved in a library; ``artist`` an artist followed
+            (``title`` its name). Saved albums and followed artists travel as these
+            records, so that reads, matching, review and writes are the tracks' own.
+        upc: An album's Universal Product Code, where the provider gives one.
+        albums: An artist record's albums (a few, from its catalog), read only when
+            another artist of its name has to be told apart from it.
     """
 
     title: str
@@ -71,6 +104,15 @@ class Track(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     views: int | None = None
     genres: tuple[str, ...] = ()
     artwork_urls: tuple[str, ...] = ()
+    track_total: int | None = None
+    disc_total: int | None = None
+    label: str | None = None
+    artist_ids: tuple[str, ...] = ()
+    entry_id: str | None = None
+    path: str | None = None
+    entity: Literal["track", "album", "artist"] | None = None
+    upc: str | None = None
+    albums: tuple[ArtistAlbum, ...] = ()
 
 
 class TrackDocument(msgspec.Struct, kw_only=True):
@@ -112,14 +154,22 @@ class SnapshotRef(msgspec.Struct, frozen=True, kw_only=True):
         snapshot_id: Object name in the snapshot store.
         track_count: Number of tracks in it.
         checksum: SHA-256 of the stored bytes, to detect change without reading it.
+        removals_refused: Why tracks cannot be taken out of this collection at its
+            service, in a person's words ("Apple Music cannot remove tracks from a
+            playlist"); None where they can. The sync planner plans no such removal.
+        parts: A library made of snapshots (a music folder and media servers; none: an
+            empty library), read one after the other as one; then ``snapshot_id`` names
+            the whole and no object of that name is stored. None: a stored snapshot.
     """
 
     snapshot_id: str
     track_count: int
     checksum: str
+    removals_refused: str | None = None
+    parts: tuple[SnapshotRef, ...] | None = None
 
 
-CollectionKind = Literal["playlist", "liked", "library"]
+CollectionKind = Literal["playlist", "liked", "library", "albums", "artists"]
 
 
 class Collection(msgspec.Struct, frozen=True, kw_only=True):
@@ -174,6 +224,36 @@ class PlannedDownload(msgspec.Struct, frozen=True, kw_only=True):
     target_path: str
 
 
+#: The flows a request can belong to: a sync run, a missing-tracks run, a matched album
+#: handed to a service that imports albums.
+FlowName = Literal["sync", "missing", "album"]
+
+
+class Correlation(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Where a request belongs: which flow, which run, which step of it. The service
+    asked copies it into its reply (``reply_to``) without reading it; the asker routes the
+    reply by it alone (never by parsing an id). ``request_id``, where a request has one,
+    stays what duplicates are recognised by.
+
+    Attributes:
+        flow: The kind of run.
+        run_id: The run.
+        step: The step of the run that asked (``list``, ``read``, ``match``, ``write``,
+            ``import``, ``scan``, ``library``, ``plan``, ``handoff``).
+        index: Which one of the step's requests: a pair, a batch, a track's position.
+        side: The side of a sync job it is for.
+        part: Anything else that names the request within its step (a write's number
+            in its chain, the media server a library was read from).
+    """
+
+    flow: FlowName
+    run_id: str
+    step: str
+    index: int | None = None
+    side: Literal["a", "b"] | None = None
+    part: str = ""
+
+
 class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     """Base of every bus message.
 
@@ -181,11 +261,14 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
         user_id: The user the message belongs to.
         event_id: Unique id; also the ``Nats-Msg-Id`` so a retried publish is stored once.
         occurred_at: When the producer emitted it.
+        correlation: The flow step a request was sent by; its reply carries the same
+            (None: a message no flow waits for).
     """
 
     user_id: str
     event_id: str = msgspec.field(default_factory=new_id)
     occurred_at: datetime = msgspec.field(default_factory=utcnow)
+    correlation: Correlation | None = None
 
 
 class ReplyFields(TypedDict):
@@ -193,12 +276,43 @@ class ReplyFields(TypedDict):
 
     user_id: str
     event_id: str
+    correlation: Correlation | None
 
 
 def reply_to(request: Event) -> ReplyFields:
-    """A reply's user and id: the id derives from the request's, so a redelivered request
-    yields a reply that JetStream stores once."""
-    return {"user_id": request.user_id, "event_id": f"{request.event_id}.done"}
+    """A reply's user, id and correlation: the id derives from the request's, so a
+    redelivered request yields a reply that JetStream stores once; the correlation is the
+    request's, so the asker knows what it answers."""
+    return {
+        "user_id": request.user_id,
+        "event_id": f"{request.event_id}.done",
+        "correlation": request.correlation,
+    }
+
+
+def fields_of(message: bytes) -> dict[str, Any] | None:
+    """The fields of an encoded message that names its user (a dead letter's original,
+    which may not decode as its type), or None."""
+    try:
+        payload = msgspec.json.decode(message)
+    except msgspec.DecodeError:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("user_id"), str):
+        return None
+    return payload
+
+
+def correlation_of(message: bytes) -> tuple[str, Correlation] | None:
+    """``(user_id, correlation)`` of an encoded message (a dead letter's original), or
+    None when it has none or does not decode."""
+    payload = fields_of(message)
+    if payload is None:
+        return None
+    try:
+        correlation = msgspec.convert(payload.get("correlation"), Correlation | None)
+    except msgspec.ValidationError:
+        return None
+    return (payload["user_id"], correlation) if correlation is not None else None
 
 
 # --- runs -----------------------------------------------------------------------------------
@@ -222,6 +336,22 @@ class MissingTracksCheckRequested(Event, tag="runs.missing_check_requested", fro
     folder: str
     library_connection_id: str | None = None
     library_provider: str | None = None
+
+
+class RunProgressed(Event, tag="runs.progressed", frozen=True):
+    """A run's record changed (the scheduler publishes it after each change it stores):
+    what live views follow, reading the run once per notice instead of polling it.
+
+    Attributes:
+        run_id: The run.
+        kind: ``missing`` for a missing-tracks run (bucket ``runs``), ``sync`` for a sync
+            run (``sync_runs``).
+        status: The run's status after the change.
+    """
+
+    run_id: str
+    kind: Literal["missing", "sync"]
+    status: str = ""
 
 
 class RunCompleted(Event, tag="runs.completed", frozen=True):
@@ -296,6 +426,33 @@ class FolderScanned(Event, tag="library.folder_scanned", frozen=True):
     unchanged_files: int = 0
 
 
+class MediaScanRequested(Event, tag="library.media_scan_requested", frozen=True):
+    """Scheduler asks the connectors to have each of the user's media servers (Subsonic,
+    Jellyfin, Plex connections) scan its folders, and to answer once every scan has ended.
+
+    Attributes:
+        scan_id: Identifies this scan; the reply carries it.
+        downloads: How many downloads landed since the last scan (for the servers' notes).
+    """
+
+    scan_id: str
+    downloads: int = 0
+
+
+class MediaScanned(Event, tag="library.media_scanned", frozen=True):
+    """Every media server of the user has scanned (or could not: ``notes`` say why, in a
+    person's words); what was filed before ``scan_id`` was asked is in their libraries.
+
+    Attributes:
+        servers: The connections asked to scan, by id.
+        notes: A server that could not scan, or was still scanning when given up on.
+    """
+
+    scan_id: str
+    servers: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
 # --- matching -------------------------------------------------------------------------------
 
 
@@ -349,6 +506,39 @@ class DownloadPlanned(Event, tag="downloads.planned", frozen=True):
     items: tuple[PlannedDownload, ...]
 
 
+MissKind = Literal["not_found", "quality", "unsure", "refused", "network"]
+
+
+class QualityProfileSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A user's quality profile as a download carries it.
+
+    Attributes:
+        name: What the user called it ("FLAC, else MP3 320").
+        targets: Acceptable files, best first, written ``format[:kbps[:Hz[:bits]]]``
+            (``flac``, ``mp3:320``, ``any``).
+        accept_lower: Whether a later target may be taken (else only the first counts).
+        lower_after_s: How long after a download is asked for a later target may be
+            taken (until then only the first is looked for; 0: at once).
+        lossy_copy: Also keep a lossy copy of a lossless download (``mp3:320``,
+            ``opus:128``), in the downloader's copies folder.
+    """
+
+    name: str
+    targets: tuple[str, ...]
+    accept_lower: bool = True
+    lower_after_s: float = 0.0
+    lossy_copy: str | None = None
+
+
+class PickedResult(msgspec.Struct, frozen=True, kw_only=True):
+    """One result of a person's audio search (``DownloaderService.SearchAudio``): the
+    search's id and the result's index in it. The downloader fetches that very upload or
+    shared file, as it found it (never an address the request itself carries)."""
+
+    search_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$")]
+    index: Annotated[int, msgspec.Meta(ge=0, le=10_000)]
+
+
 class DownloadRequested(Event, tag="downloads.requested", frozen=True):
     """Fetch, tag and file one planned track into the library.
 
@@ -359,12 +549,61 @@ class DownloadRequested(Event, tag="downloads.requested", frozen=True):
         audio_format: Convert to this format (None keeps the source's container).
         plain: A plain download (no artist was chosen for it): the best source is saved
             as it is, untagged and under its own title, in the downloads folder.
+        profile: The quality every source is held to (None: the downloader's default).
+        query: A search a person wrote, used by every source instead of its own.
+        album_folder: Take this track from the same album folder of one share as the other
+            tracks of its album in the run (album mode), not wherever it is best alone.
+        pick: Fetch this result of the person's audio search, not the best source found.
     """
 
     download_id: str
     item: PlannedDownload
     audio_format: str | None = None
     plain: bool = False
+    profile: QualityProfileSpec | None = None
+    query: str | None = None
+    album_folder: bool = False
+    pick: PickedResult | None = None
+
+
+class DownloadQueueRequested(Event, tag="downloads.queue_requested", frozen=True):
+    """Gateway asks the downloader, who owns downloads, to take one: it records it queued
+    (a download recorded before keeps its record), then puts ``request`` in its work
+    queue; one handed over with an album (``handoff``, the hand-off's id) is recorded only.
+    """
+
+    request: DownloadRequested
+    handoff: str | None = None
+
+
+class DownloadRetryRequested(Event, tag="downloads.retry_requested", frozen=True):
+    """Gateway asks the downloader to try a failed, cancelled or reviewed download again.
+
+    Attributes:
+        attempt: The try this makes (the record's tries + 1 when it was asked): asked
+            twice, or redelivered, it is made once.
+        profile: Another quality profile to hold it to (None: the one it had).
+        query: Another search to find it by (None: none).
+    """
+
+    download_id: str
+    attempt: int
+    profile: QualityProfileSpec | None = None
+    query: str | None = None
+
+
+class DownloadCancelRequested(Event, tag="downloads.cancel_requested", frozen=True):
+    """Gateway asks the downloader to stop a download (at once if on its way, else when
+    its turn comes)."""
+
+    download_id: str
+
+
+class DownloadQueued(Event, tag="downloads.queued", frozen=True):
+    """The downloader recorded a download as queued (new, or tried again): live views
+    show it waiting."""
+
+    download_id: str
 
 
 class PlaylistFileItem(msgspec.Struct, frozen=True, kw_only=True):
@@ -381,21 +620,42 @@ class PlaylistFileItem(msgspec.Struct, frozen=True, kw_only=True):
 
 class PlaylistFileRequested(Event, tag="downloads.playlist_requested", frozen=True):
     """Keep an M3U8 of a run's playlist in the library, in the playlist's order; it is
-    written at once and again as each of its downloads lands."""
+    written at once and again as each of its downloads lands.
+
+    Attributes:
+        owner: Whose playlist it is (the user's name): each user's M3U8s are kept in a
+            folder of their own, so two users' "Party" never overwrite each other (the
+            user id when empty).
+        part: Which of a run's playlists this is, when a run has several (a sync run's
+            pairs); each part is a file of its own.
+    """
 
     run_id: str
     name: str
     items: tuple[PlaylistFileItem, ...]
+    owner: str = ""
+    part: str = ""
 
 
 class DownloadProgressed(Event, tag="downloads.progressed", frozen=True):
-    """Live progress of a download (at most about once a second)."""
+    """Live progress of a download (at most about once a second), published after the
+    downloader stored it: everything a live view shows of a download on its way.
+
+    Attributes:
+        phase: ``searching`` (a try begins: no source yet), ``downloading``.
+        size_bytes: The file's size, where its source says.
+        source: The audio source chosen (``youtube``, ``soulseek``), once chosen.
+        source_url: Where it comes from, once chosen.
+    """
 
     download_id: str
     phase: Literal["searching", "downloading", "tagging"]
     percent: float | None = None
     downloaded_bytes: int = 0
     speed_bps: float | None = None
+    size_bytes: int | None = None
+    source: str | None = None
+    source_url: str | None = None
 
 
 class DownloadFinished(Event, tag="downloads.finished", frozen=True):
@@ -406,6 +666,9 @@ class DownloadFinished(Event, tag="downloads.finished", frozen=True):
             a person chooses among ``candidates``), ``failed`` or ``cancelled``.
         path: Where the file is, relative to the library (or to the downloads folder,
             for a plain download: ``place``).
+        miss: Why it was not downloaded, grouped: ``not_found`` (no source had it),
+            ``quality`` (nothing met the profile), ``unsure`` (the match was unsure),
+            ``refused`` (a source refused), ``network`` (a source could not be reached).
     """
 
     download_id: str
@@ -416,6 +679,21 @@ class DownloadFinished(Event, tag="downloads.finished", frozen=True):
     confidence: float | None = None
     reason: str | None = None
     candidates: tuple[tuple[str, float], ...] = ()
+    miss: MissKind | None = None
+
+    def ended(self) -> dict[str, Any]:
+        """What this end makes of its download (the downloader's record of it, and the
+        views of that record): the fields it sets, by name."""
+        return {
+            "status": self.status,
+            "path": self.path,
+            "place": self.place,
+            "source_url": self.source_url,
+            "reason": self.reason,
+            "miss": self.miss,
+            "percent": 100.0 if self.status == "done" else None,
+            "speed_bps": None,  # no longer on its way
+        }
 
 
 # --- providers (per-provider work queues: the subject's last token is the provider) ------
@@ -437,14 +715,15 @@ class ProviderReadRequested(Event, tag="providers.read_requested", frozen=True):
     Attributes:
         request_id: Identifies the request; the reply carries it.
         collection: ``playlist`` (with ``playlist_id``), ``liked``, ``recent``,
-            ``playlists`` (the list of playlists, not their tracks) or ``library`` (a media
-            server's whole music library).
+            ``playlists`` (the list of playlists, not their tracks), ``library`` (a media
+            server's whole music library), ``albums`` (saved albums) or ``artists``
+            (followed artists), the last two as records with their ``entity``.
     """
 
     request_id: str
     connection_id: str
     provider: str
-    collection: Literal["playlist", "liked", "recent", "playlists", "library"]
+    collection: Literal["playlist", "liked", "recent", "playlists", "library", "albums", "artists"]
     playlist_id: str | None = None
 
 
@@ -462,7 +741,8 @@ class ProviderRead(Event, tag="providers.read", frozen=True):
 
 class ProviderWriteRequested(Event, tag="providers.write_requested", frozen=True):
     """Change a playlist: create it (``create_name``), append ``add``, remove ``remove``;
-    or, with ``collection="liked"``, like ``add`` and unlike ``remove``.
+    or, with ``collection="liked"``, like ``add`` and unlike ``remove``; with ``albums``,
+    save and unsave albums; with ``artists``, follow and unfollow artists.
 
     ``request_id`` makes the write idempotent: a request seen before is answered again
     from its recorded outcome, never written twice. Tracks travel at most ``MAX_BATCH``
@@ -476,7 +756,10 @@ class ProviderWriteRequested(Event, tag="providers.write_requested", frozen=True
     create_name: str | None = None
     add: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
-    collection: Literal["playlist", "liked"] = "playlist"
+    collection: Literal["playlist", "liked", "albums", "artists"] = "playlist"
+    #: Then put the playlist's tracks in this order (its ids, each once): a library's
+    #: playlist after its adds, so that they land in their places.
+    order: tuple[str, ...] = ()
 
 
 class ProviderWritten(Event, tag="providers.written", frozen=True):
@@ -490,6 +773,56 @@ class ProviderWritten(Event, tag="providers.written", frozen=True):
     removed: int = 0
     error: str | None = None
     needs_reauthorisation: bool = False
+    #: What a person should know about a write that went through (sent in smaller
+    #: batches than asked, say), in their words.
+    notes: tuple[str, ...] = ()
+
+
+class AlbumHandoffRequested(Event, tag="providers.album_handoff_requested", frozen=True):
+    """Hand a whole album to a service that finds and imports albums itself (Lidarr)
+    instead of downloading its tracks one by one: added monitored, searched, followed
+    until imported; ``AlbumHandoffProgressed`` says how it goes.
+
+    Attributes:
+        request_id: The hand-off (its progress carries it).
+        connection_id: The connection to that service.
+        artist: The album's artist.
+        album: The album's title.
+        download_ids: The run's downloads of its tracks, which the hand-off stands for.
+        quality_profile: The service's own quality profile, by name (None: its first).
+        metadata_profile: Its metadata profile, by name (None: its first).
+        root_folder: Its root folder, by path (None: its first).
+        monitor: How the other albums of an artist new to it are monitored.
+    """
+
+    request_id: str
+    connection_id: str
+    provider: str
+    artist: str
+    album: str
+    download_ids: tuple[str, ...] = ()
+    quality_profile: str | None = None
+    metadata_profile: str | None = None
+    root_folder: str | None = None
+    monitor: Literal["all", "future", "missing", "existing", "latest", "first", "none"] = "none"
+
+
+class AlbumHandoffProgressed(Event, tag="downloads.album_handoff_progressed", frozen=True):
+    """Where an album handed over stands: ``searching`` (added, its search started), then
+    ``imported``, or ``not_found``, ``failed``, ``timed_out`` with ``reason`` in a
+    person's words. The downloader records it on the downloads it stands for.
+
+    Attributes:
+        album_id: The service's id of the album (0: none).
+    """
+
+    request_id: str
+    connection_id: str
+    provider: str
+    download_ids: tuple[str, ...]
+    status: Literal["searching", "imported", "not_found", "failed", "timed_out"]
+    reason: str | None = None
+    album_id: int = 0
 
 
 class CandidatesRequested(Event, tag="providers.candidates_requested", frozen=True):
@@ -544,6 +877,66 @@ class SyncRunRequested(Event, tag="sync.run_requested", frozen=True):
     trigger: str = "manual"
 
 
+#: How a person answers a review item: a match (accept the best candidate, choose another,
+#: skip, or say the track is not on the service) or a conflict (keep or remove).
+ReviewDecision = Literal["accept", "choose", "skip", "not_on_service", "keep", "remove"]
+
+
+class ReviewDecided(Event, tag="sync.review_decided", frozen=True):
+    """Gateway tells the scheduler, who owns review items and mappings, what a person
+    decided; the scheduler records the mapping (a match) and the item's answer. Applying it
+    twice changes nothing.
+
+    Attributes:
+        review_id: The item decided.
+        decision: The answer.
+        chosen_id: The target track now mapped to (``"-"``: not on the service; None for
+            skip and conflict answers).
+        decided_at: When the person decided (the item's record carries it back).
+    """
+
+    review_id: str
+    decision: ReviewDecision
+    chosen_id: str | None = None
+    decided_at: datetime = msgspec.field(default_factory=utcnow)
+
+
+class SyncJobDeleted(Event, tag="sync.job_deleted", frozen=True):
+    """Gateway tells the scheduler a sync job is gone: the scheduler forgets the state it
+    kept of the job's pairs (what makes the next run exact has no next run).
+
+    Attributes:
+        job_id: The deleted job.
+    """
+
+    job_id: str
+
+
+class SyncDownloadsQueued(Event, tag="sync.downloads_queued", frozen=True):
+    """Gateway tells the scheduler it queued downloads of a sync run's tracks that are not
+    in the user's library: the next runs of the user's jobs with a media server wait until
+    they have landed and the servers have scanned them (nothing is downloaded twice).
+
+    Attributes:
+        run_id: The sync run whose report listed them.
+        download_ids: The downloads queued.
+    """
+
+    run_id: str
+    download_ids: tuple[str, ...]
+
+
+class SyncRunCancelRequested(Event, tag="sync.run_cancel_requested", frozen=True):
+    """Gateway asks the scheduler to stop a run at its next step (a run not started yet
+    never starts).
+
+    Attributes:
+        run_id: The run to stop.
+    """
+
+    run_id: str
+
+
 class ScoredCandidate(msgspec.Struct, frozen=True, kw_only=True):
     """A candidate and the matcher's confidence that it is the same recording."""
 
@@ -576,18 +969,36 @@ class Ranked(Event, tag="matching.ranked", frozen=True):
 # --- dead letters ---------------------------------------------------------------------------
 
 
-class DeadLettered(msgspec.Struct, frozen=True, kw_only=True):
-    """A message a consumer gave up on, kept whole for a person or a replay tool.
-
-    Not an ``Event``: it wraps bytes that may not decode, so it names no user of its own.
+class UserRemoved(Event, tag="users.removed", frozen=True):
+    """An admin removed a user (``user_id``): every service that keeps something of theirs
+    deletes it, or stops it, so nothing of that user acts any more (their schedules do not
+    fire, their runs and downloads stop). The gateway has ended their sessions, tokens,
+    connections and webhooks before it says so.
 
     Attributes:
+        removed_by: The admin who removed them.
+    """
+
+    removed_by: str = ""
+
+
+class DeadLettered(msgspec.Struct, frozen=True, kw_only=True):
+    """A message a consumer gave up on, by reference: the message itself stays in its
+    stream (``stream`` at ``sequence``) and is never copied, so a message of any size can
+    be dead-lettered. Readers fetch what they need from there (``Bus.DeadLetter.payload``).
+
+    Not an ``Event``: the message it names may not decode, so it names no user of its own.
+    Letters written before this shape (with ``data`` and ``headers``) still decode; their
+    ``stream`` is empty.
+
+    Attributes:
+        stream: The stream holding the original.
+        sequence: The original's sequence in that stream.
         subject: Where the message was published.
         consumer: The durable consumer that gave up.
         deliveries: How many times it was tried.
-        reason: The decode error or the last exception, for a person to read.
-        headers: The original headers (trace context, ``Nats-Msg-Id``).
-        data: The original payload, byte for byte.
+        reason: The decode error or the last exception, for a person to read (bounded).
+        msg_id: The original's ``Nats-Msg-Id`` (its event id), when it had one.
         dead_at: When it was given up.
     """
 
@@ -595,19 +1006,23 @@ class DeadLettered(msgspec.Struct, frozen=True, kw_only=True):
     consumer: str
     deliveries: int
     reason: str
-    headers: dict[str, str]
-    data: bytes
+    stream: str = ""
+    sequence: int = 0
+    msg_id: str | None = None
     dead_at: datetime = msgspec.field(default_factory=utcnow)
 
 
 #: Every event type, for the subjects module and for the compatibility tests.
 EVENT_TYPES: tuple[type[Event], ...] = (
     MissingTracksCheckRequested,
+    RunProgressed,
     RunCompleted,
     PlaylistImportRequested,
     PlaylistImported,
     FolderScanRequested,
     FolderScanned,
+    MediaScanRequested,
+    MediaScanned,
     MatchBatchRequested,
     MatchBatchCompleted,
     DownloadPlanRequested,
@@ -616,7 +1031,13 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ProviderRead,
     ProviderWriteRequested,
     ProviderWritten,
+    AlbumHandoffRequested,
+    AlbumHandoffProgressed,
     DownloadRequested,
+    DownloadQueueRequested,
+    DownloadRetryRequested,
+    DownloadCancelRequested,
+    DownloadQueued,
     DownloadProgressed,
     DownloadFinished,
     PlaylistFileRequested,
@@ -625,4 +1046,9 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     SyncRunRequested,
     RankRequested,
     Ranked,
+    UserRemoved,
+    ReviewDecided,
+    SyncJobDeleted,
+    SyncRunCancelRequested,
+    SyncDownloadsQueued,
 )

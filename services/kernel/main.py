@@ -23,6 +23,7 @@ def run_service(
     """Load settings (exiting on a bad value), then run the service until SIGINT/SIGTERM."""
     configure_logging(section, os.environ.get("TUNEBRIDGE_LOG_LEVEL", "INFO"))
     bus_settings = settings_loader.load_or_exit(BusSettings, "bus")
+    transport = settings_loader.load_or_exit(settings_loader.TransportSettings, "transport")
     service_settings = settings_loader.load_or_exit(settings_type, section)
     ops: Any = service_settings
     runtime = Runtime(
@@ -30,5 +31,6 @@ def run_service(
         bus_settings,
         ops_host=getattr(ops, "ops_host", "127.0.0.1"),
         ops_port=getattr(ops, "ops_port", None),
+        transport=transport,
     )
     asyncio.run(runtime.serve_forever())

@@ -24,15 +24,26 @@ from typing import ClassVar, Protocol
 from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.nats.prometheus import NatsPrometheusMiddleware
+from faststream.security import SASLPlaintext
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from services.kernel import telemetry
-from services.kernel.bus import Bus, BusSettings, declare_streams, jetstream
+from services.kernel.aio import cancelled
+from services.kernel.bus import (
+    NOT_YET,
+    Bus,
+    BusSettings,
+    declare_streams,
+    jetstream,
+    patiently,
+)
 from services.kernel.contracts import utcnow
+from services.kernel.grpcwire import GrpcAuth
 from services.kernel.records import ServiceStatus
+from services.kernel.settings import TransportSettings
 from services.kernel.store import Store
-from services.kernel.subjects import Topology
+from services.kernel.subjects import Topology, buckets_of, inbox_prefix
 
 log = logging.getLogger("tunebridge.runtime")
 
@@ -54,6 +65,8 @@ class ServiceContext:
     tracer_provider: TracerProvider
     registry: CollectorRegistry
     detail: dict[str, str] = field(default_factory=dict)
+    #: This service's gRPC token and its peers: what its channels and servers use.
+    grpc_auth: GrpcAuth = field(default_factory=GrpcAuth)
 
 
 class ServiceApp(Protocol):
@@ -71,6 +84,22 @@ class ServiceApp(Protocol):
         """Stop accepting work and finish what is in hand."""
 
 
+async def _start_consuming(broker: NatsBroker) -> None:
+    """Start the broker's consumers; if JetStream fails one, stop those already started,
+    so that the next try starts each once (FastStream's start is not made to be repeated)."""
+    try:
+        await broker.start()
+    except NOT_YET:
+        for subscriber in broker.subscribers:
+            with contextlib.suppress(Exception):
+                await subscriber.stop()
+        raise
+
+
+#: How long a stopping service waits for the work in hand (seconds).
+STOP_GRACE_S = 30.0
+
+
 class Runtime:
     """Runs one ``ServiceApp`` against NATS until stopped."""
 
@@ -82,9 +111,11 @@ class Runtime:
         ops_host: str = "127.0.0.1",
         ops_port: int | None = None,
         span_processors: Sequence[SpanProcessor] = (),
+        transport: TransportSettings | None = None,
     ) -> None:
         self.app = app
         self.bus_settings = bus_settings
+        self.transport = transport or TransportSettings()
         self.ops_address = (ops_host, ops_port)
         self.instance = f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
         self.ready = False
@@ -107,9 +138,24 @@ class Runtime:
         provider = telemetry.tracer_provider(name, self._span_processors)
         registry = CollectorRegistry()
         bus_logger = logging.getLogger(f"tunebridge.{name}.bus")
+        transport = self.transport
+        identity = transport.nats_user or name
+        credentials: dict[str, object] = {}
+        if transport.nats_user:
+            credentials = {
+                "security": SASLPlaintext(
+                    username=transport.nats_user, password=transport.nats_password
+                ),
+                # Replies to this identity arrive where only it may subscribe.
+                "inbox_prefix": inbox_prefix(transport.nats_user),
+            }
         broker = NatsBroker(
-            self.bus_settings.nats_url,
+            self.bus_settings.servers,  # one server, or any of a cluster's
             name=f"tunebridge-{name}",
+            # A restarted NATS comes back on the same address: wait for it however long.
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
+            **credentials,  # type: ignore[arg-type]
             middlewares=[
                 NatsTelemetryMiddleware(tracer_provider=provider),
                 NatsPrometheusMiddleware(registry=registry, app_name=name),
@@ -119,26 +165,38 @@ class Runtime:
             graceful_timeout=10.0,
         )
         await broker.connect()
-        await declare_streams(broker, topology)
-        store = Store(jetstream(broker), topology)
-        await store.open()
+        replicas = self.bus_settings.replicas
+        # A replica (re)started while its cluster recovers from a lost node meets seconds
+        # of silence from JetStream: each step below waits it out instead of failing.
+        await patiently("declaring streams", lambda: declare_streams(broker, topology, replicas))
+        store = Store(jetstream(broker), topology, replicas)
+        names = buckets_of(identity) if transport.nats_user else None
+        await patiently("opening its buckets", lambda: store.open(names))
         ctx = ServiceContext(
             name=name,
-            bus=Bus(broker, topology, name, self.bus_settings),
+            bus=Bus(
+                broker,
+                topology,
+                name,
+                self.bus_settings,
+                inbox=inbox_prefix(transport.nats_user) if transport.nats_user else "_INBOX",
+            ),
             store=store,
             topology=topology,
             bus_settings=self.bus_settings,
             tracer_provider=provider,
             registry=registry,
+            grpc_auth=GrpcAuth.parse(transport.grpc_token, transport.grpc_peers),
         )
         self._ctx = ctx
         self.app.subscribe(ctx)
-        await broker.start()
+        await ctx.bus.declare_consumers()
+        await patiently("starting its consumers", lambda: _start_consuming(broker))
         await self.app.start(ctx)
         if self.ops_address[1] is not None:
             self._start_ops_server()
         self.ready = True
-        await self._beat()
+        await patiently("writing its first heartbeat", self._beat)
         self._heartbeat = asyncio.create_task(self._beat_forever())
         log.info("service ready", extra={"instance": self.instance, **ctx.detail})
 
@@ -146,9 +204,7 @@ class Runtime:
         """Stop beating, stop the service, drain the broker; safe to call twice."""
         self.ready = False
         if self._heartbeat:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
+            await cancelled(self._heartbeat)  # a beat's store write may lose one cancel
             self._heartbeat = None
         if self._ops:
             self._ops.shutdown()
@@ -161,7 +217,19 @@ class Runtime:
         with contextlib.suppress(Exception):
             await ctx.store.delete("services", self._heartbeat_key)
         try:
-            await ctx.bus.broker.stop()
+            # Handlers in hand get a while to finish; one that does not (a download stuck on
+            # its source) must not hold the stop for ever: its message, never acknowledged,
+            # is simply delivered again to whoever runs next.
+            await asyncio.wait_for(ctx.bus.broker.stop(), STOP_GRACE_S)
+        except TimeoutError:
+            log.warning(
+                "work in hand did not finish within %.0f s of stopping; it will be done again",
+                STOP_GRACE_S,
+            )
+            connection = getattr(ctx.bus.broker, "_connection", None)
+            with contextlib.suppress(Exception):
+                if connection is not None:
+                    await connection.close()
         except Exception as error:  # NATS already gone: nothing left to drain
             log.warning("bus did not drain", extra={"error": repr(error)})
         ctx.tracer_provider.shutdown()

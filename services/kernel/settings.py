@@ -11,6 +11,7 @@ import os
 import sys
 import typing
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TypeVar
 
 import msgspec
@@ -63,7 +64,55 @@ def load(cls: type[S], section: str, environ: Mapping[str, str] | None = None) -
 def load_or_exit(cls: type[S], section: str) -> S:
     """``load`` for ``__main__``: print the bad variable and exit with status 2."""
     try:
-        return load(cls, section)
+        loaded = load(cls, section)
+        return loaded.with_file() if isinstance(loaded, TransportSettings) else loaded  # type: ignore[return-value]
     except SettingsError as error:
         print(f"tunebridge: invalid setting {error}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+class TransportSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """This service's own credentials on the internal transports (section ``TRANSPORT``).
+
+    ``tunebridge up`` makes them on first start; compose and Helm take them from secrets.
+
+    Attributes:
+        nats_user: Its NATS user (``gateway``, ``connectors``...); empty connects without
+            credentials, which a server with authentication refuses.
+        nats_password: That user's password.
+        grpc_token: Presented on every gRPC call this service makes.
+        grpc_peers: Who may call this service's gRPC servers: ``name=sha256:<hex of the
+            token>`` (or ``name=<token>``), comma-separated. None: every call is refused.
+        file: A JSON file holding the fields above (a mounted secret, as compose and Helm
+            do it; ``tunebridge credentials`` writes one per service); variables set as
+            well take precedence.
+    """
+
+    nats_user: str = ""
+    nats_password: str = ""
+    grpc_token: str = ""
+    grpc_peers: tuple[str, ...] = ()
+    file: str = ""
+
+    def with_file(self) -> TransportSettings:
+        """These settings completed from ``file`` (if any)."""
+        if not self.file:
+            return self
+        try:
+            stored = msgspec.json.decode(Path(self.file).read_bytes(), type=dict[str, object])
+        except (OSError, msgspec.DecodeError) as error:
+            raise SettingsError(
+                f"{env_name('transport', 'file')}: cannot read it ({error})"
+            ) from None
+        given = {
+            f.name: getattr(self, f.name)
+            for f in msgspec.structs.fields(self)
+            if getattr(self, f.name) != f.default
+        }
+        try:
+            return msgspec.convert({**stored, **given, "file": ""}, TransportSettings)
+        except msgspec.ValidationError as error:
+            raise SettingsError(f"{env_name('transport', 'file')}: {error}") from None
+
+    def __repr__(self) -> str:  # passwords and tokens never reach a log
+        return f"TransportSettings(nats_user={self.nats_user!r}, grpc_peers={len(self.grpc_peers)})"

@@ -6,9 +6,13 @@ writers can meet on.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
-from collections.abc import Callable
-from typing import TypeVar
+import io
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import msgspec
 from nats.js.client import JetStreamContext
@@ -16,10 +20,33 @@ from nats.js.errors import InvalidKeyError, KeyWrongLastSequenceError, NotFoundE
 from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
+from services.kernel.aio import cancelled
 from services.kernel.contracts import Collection, SnapshotRef
 from services.kernel.subjects import KV_BUCKETS, OBJECT_STORES, Topology
 
 T = TypeVar("T", bound=msgspec.Struct)
+
+
+#: Seconds without a chunk after which an object read is given up on (and retried).
+OBJECT_STALL_S = 15.0
+
+
+class _Received(io.BufferedIOBase):
+    """Where nats-py writes a document's chunks (from its executor's threads), noting
+    when the last one came."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chunks: list[bytes] = []
+        self.last = time.monotonic()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, chunk: Any) -> int:
+        self.chunks.append(bytes(chunk))
+        self.last = time.monotonic()
+        return len(self.chunks[-1])
 
 
 class Conflict(Exception):
@@ -29,22 +56,32 @@ class Conflict(Exception):
 class Store:
     """Typed access to the installation's buckets and object stores."""
 
-    def __init__(self, js: JetStreamContext, topology: Topology) -> None:
+    def __init__(self, js: JetStreamContext, topology: Topology, replicas: int = 1) -> None:
         self._js = js
         self._topology = topology
+        self._replicas = replicas  # copies of each bucket: 3 on a three-node cluster
         self._kv: dict[str, KeyValue] = {}
         self._objects: dict[str, ObjectStore] = {}
 
-    async def open(self) -> None:
-        """Create (or bind to) every bucket; safe to run from every service at start."""
+    async def open(self, names: Iterable[str] | None = None) -> None:
+        """Create (or bind to) the named buckets and object stores (all when None); safe
+        to run from every service at start. A service opens only those it may touch."""
+        wanted = set(KV_BUCKETS) | set(OBJECT_STORES) if names is None else set(names)
         for name, ttl in KV_BUCKETS.items():
-            self._kv[name] = await self._js.create_key_value(
-                bucket=self._topology.bucket(name), ttl=float(ttl) or None, history=1
-            )
+            if name in wanted:
+                self._kv[name] = await self._js.create_key_value(
+                    bucket=self._topology.bucket(name),
+                    ttl=float(ttl) or None,
+                    history=1,
+                    replicas=self._replicas,
+                )
         for name, ttl in OBJECT_STORES.items():
-            self._objects[name] = await self._js.create_object_store(
-                bucket=self._topology.bucket(name), ttl=float(ttl) or None
-            )
+            if name in wanted:
+                self._objects[name] = await self._js.create_object_store(
+                    bucket=self._topology.bucket(name),
+                    ttl=float(ttl) or None,
+                    replicas=self._replicas,
+                )
 
     async def get(self, bucket: str, key: str, type_: type[T]) -> T | None:
         """The record at ``key``, or None."""
@@ -103,6 +140,22 @@ class Store:
             return changed
         raise Conflict(f"{bucket}/{key}: too many concurrent writers")
 
+    async def change(
+        self, bucket: str, key: str, type_: type[T], change: Callable[[T], T | None]
+    ) -> tuple[T | None, bool]:
+        """``update``, also saying whether this call changed the record (False: ``change``
+        left it as it was, e.g. made already by an earlier delivery)."""
+        applied = False
+
+        def tracked(current: T) -> T | None:
+            nonlocal applied
+            changed = change(current)
+            applied = changed is not None
+            return changed
+
+        record = await self.update(bucket, key, type_, tracked)
+        return record, applied and record is not None
+
     async def take(self, bucket: str, key: str, type_: type[T]) -> T | None:
         """Read and delete ``key`` atomically: of several takers, only one gets the value."""
         found = await self.get_with_revision(bucket, key, type_)
@@ -154,12 +207,27 @@ class Store:
         await self._objects[store].put(name, data)
 
     async def get_object(self, store: str, name: str) -> bytes | None:
-        """A stored document, or None if it is gone (expired or never stored)."""
+        """A stored document, or None if it is gone (expired or never stored).
+
+        Raises ``TimeoutError`` when no chunk has come for ``OBJECT_STALL_S``: nats-py reads
+        the chunks through an ordered consumer with no timeout, and one lost with a NATS
+        node (a cluster's failover) would leave the read, and the message its handler
+        keeps marking in progress, waiting for ever. Failing lets the message be retried.
+        """
+        received = _Received()
+        reading = asyncio.ensure_future(self._objects[store].get(name, writeinto=received))
         try:
-            result = await self._objects[store].get(name)
+            while not (await asyncio.wait({reading}, timeout=1.0))[0]:
+                if time.monotonic() - received.last > OBJECT_STALL_S:
+                    raise TimeoutError(f"reading a document of {store} stalled")
+            reading.result()
         except NotFoundError:
             return None
-        return result.data
+        finally:
+            if not reading.done():
+                with contextlib.suppress(Exception):  # whatever it ended with, it has ended
+                    await cancelled(reading)
+        return b"".join(received.chunks)
 
 
 def encode_collection(collection: Collection) -> tuple[bytes, str]:
@@ -179,7 +247,27 @@ async def save_collection(store: Store, user_id: str, collection: Collection) ->
     )
 
 
+def combined(user_id: str, parts: Sequence[SnapshotRef]) -> SnapshotRef:
+    """One library made of ``parts`` (a folder and media servers), stored as nothing more:
+    its name and checksum are derived from theirs, so the same parts make the same whole."""
+    checksum = hashlib.sha256("".join(p.checksum for p in parts).encode()).hexdigest()
+    return SnapshotRef(
+        snapshot_id=f"{user_id}.parts.{checksum[:32]}",
+        track_count=sum(p.track_count for p in parts),
+        checksum=checksum,
+        parts=tuple(parts),
+    )
+
+
 async def load_collection(store: Store, ref: SnapshotRef) -> Collection | None:
-    """A stored collection snapshot, or None if it has expired."""
+    """A stored collection snapshot (its parts' tracks one after the other, for a library
+    of parts), or None if it, or any of its parts, has expired."""
+    if ref.parts is not None:
+        loaded = [await load_collection(store, part) for part in ref.parts]
+        if any(part is None for part in loaded):
+            return None
+        tracks = tuple(t for part in loaded if part is not None for t in part.tracks)
+        user_id = ref.snapshot_id.split(".", 1)[0]
+        return Collection(user_id=user_id, kind="library", tracks=tracks)
     data = await store.get_object("snapshots", ref.snapshot_id)
     return None if data is None else msgspec.msgpack.decode(data, type=Collection)

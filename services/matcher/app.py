@@ -38,6 +38,7 @@ class MatcherApp:
             ctx.tracer_provider,
             lambda server: matcher_pb2_grpc.add_MatcherServiceServicer_to_server(servicer, server),
             ["tunebridge.matcher.v1.MatcherService"],
+            ctx.grpc_auth,
         )
         ctx.detail["grpc_port"] = str(port)
 

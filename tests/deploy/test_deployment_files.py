@@ -3,7 +3,9 @@ compose, chart and ``services/`` name the same services."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,10 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from services.cli import main
+from services.kernel.natsserver import find_binary
 from services.kernel.runtime import SERVICE_NAMES
+from services.kernel.settings import TransportSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "tunebridge"
@@ -46,7 +51,9 @@ def test_chart_renders_valid_kubernetes_objects_for_every_service() -> None:
     deployments = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Deployment"}
     services = {d["metadata"]["name"] for d in documents if d["kind"] == "Service"}
     expected = {f"release-name-{name}" for name in SERVICE_NAMES}
-    workers = {f"release-name-connectors-{p}" for p in ("spotify", "deezer", "plex")}
+    from services.connectors.registry import ACCOUNT_PROVIDERS
+
+    workers = {f"release-name-connectors-{p}" for p in ACCOUNT_PROVIDERS}
     assert set(deployments) == expected | workers and services == expected
     for name, deployment in deployments.items():
         pod = deployment["spec"]["template"]["spec"]
@@ -70,11 +77,13 @@ def test_each_provider_has_a_deployment_serving_only_its_queues() -> None:
                 for e in document["spec"]["template"]["spec"]["containers"][0]["env"]
             }
             served[document["metadata"]["name"]] = env["TUNEBRIDGE_CONNECTORS__PROVIDERS"]
+    # The chart's providers are the registry's: a provider added there and not here (or
+    # the other way round) fails this test.
+    from services.connectors.registry import ACCOUNT_PROVIDERS
+
     assert served == {
         "release-name-connectors": "none",
-        "release-name-connectors-spotify": "spotify",
-        "release-name-connectors-deezer": "deezer",
-        "release-name-connectors-plex": "plex",
+        **{f"release-name-connectors-{name}": name for name in ACCOUNT_PROVIDERS},
     }
 
 
@@ -97,7 +106,12 @@ def test_secrets_are_referenced_never_inlined() -> None:
     for document in documents:
         if document["kind"] == "Deployment":
             container = document["spec"]["template"]["spec"]["containers"][0]
-            assert container["envFrom"] == [{"secretRef": {"name": "tunebridge-keys"}}]
+            service = document["metadata"]["name"].removeprefix("release-name-").split("-")[0]
+            # Only the two services that seal and open stored secrets get the key.
+            if service in ("gateway", "connectors"):
+                assert container["envFrom"] == [{"secretRef": {"name": "tunebridge-keys"}}]
+            else:
+                assert "envFrom" not in container, service
             assert not any("SECRETS" in e["name"] for e in container["env"])
     assigned = re.compile(r"SECRETS__KEYS\s*[:=]")
     assert not assigned.search((CHART / "values.yaml").read_text())
@@ -136,3 +150,81 @@ def test_the_library_is_mounted_where_it_is_scanned_and_filled() -> None:
                 mounts[document["metadata"]["name"]] = mount.get("readOnly", False)
     assert mounts["release-name-downloader"] is False
     assert mounts["release-name-connectors"] is True
+
+
+def test_each_pod_mounts_only_its_own_transport_credentials() -> None:
+    for document in render(OFFLINE):
+        if document["kind"] != "Deployment":
+            continue
+        pod = document["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        service = container["args"][-1].removeprefix("services.")
+        volume = next(v for v in pod["volumes"] if v["name"] == "transport")["secret"]
+        assert volume["secretName"] == "tunebridge-transport"
+        assert volume["items"] == [{"key": f"{service}.json", "path": "transport.json"}]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        mount = next(m for m in container["volumeMounts"] if m["name"] == "transport")
+        assert env["TUNEBRIDGE_TRANSPORT__FILE"] == f"{mount['mountPath']}/transport.json"
+        assert mount["readOnly"] is True
+
+
+def test_the_nats_chart_requires_the_transport_users_and_exposes_no_monitoring() -> None:
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    nats = values["nats"]
+    assert nats["config"]["monitor"]["enabled"] is False
+    assert nats["natsBox"]["enabled"] is False  # it would connect without credentials
+    include = nats["config"]["merge"]["$include"]
+    (mount,) = [p["value"] for p in nats["container"]["patch"] if p["path"] == "/volumeMounts/-"]
+    (volume,) = [p["value"] for p in nats["podTemplate"]["patch"] if p["path"] == "/spec/volumes/-"]
+    assert mount["name"] == volume["name"]
+    # The chart's config lives in /etc/nats-config: the include is the mounted Secret's key.
+    assert f"/etc/nats-config/{include.removeprefix('./')}" == (
+        f"{mount['mountPath']}/{volume['secret']['items'][0]['path']}"
+    )
+    assert volume["secret"]["items"][0]["key"] == "nats-auth.conf"
+    assert volume["secret"]["secretName"] == values["transport"]["existingSecret"]
+
+
+def test_compose_gives_each_container_only_its_own_credentials_and_nats_no_open_door() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    nats = compose["services"]["nats"]
+    command = " ".join(nats["command"])
+    assert "-m" not in nats["command"] and "8222" not in command and "ports" not in nats
+    assert command == "-c /run/secrets/nats-server.conf" and nats["secrets"] == ["nats-server.conf"]
+    for name in SERVICE_NAMES:
+        service = compose["services"][name]
+        assert service["secrets"] == [{"source": name, "target": "transport"}]
+        assert compose["secrets"][name] == {"file": f"./credentials/{name}.json"}
+        assert service["environment"]["TUNEBRIDGE_TRANSPORT__FILE"] == "/run/secrets/transport"
+        # .env holds the sealing key: only for the gateway and the connectors.
+        assert ("env_file" in service) == (name in ("gateway", "connectors")), name
+    assert compose["secrets"]["nats-server.conf"] == {"file": "./credentials/nats-server.conf"}
+
+
+def test_tunebridge_credentials_writes_a_valid_locked_server_config_and_one_file_each(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "credentials"
+    assert main(["credentials", "--out", str(out)]) == 0
+    assert out.stat().st_mode & 0o777 == 0o700
+    checked = subprocess.run(
+        [find_binary(), "-c", str(out / "nats-server.conf"), "-t"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
+    config = (out / "nats-server.conf").read_text()
+    assert "authorization" in config and "monitor" not in config and "http" not in config
+    stored = json.loads((out / "credentials.json").read_text())
+    for name in SERVICE_NAMES:
+        path = out / f"{name}.json"
+        assert path.stat().st_mode & 0o777 == 0o600
+        own = TransportSettings(file=str(path)).with_file()
+        assert own.nats_user == name and own.nats_password == stored["nats"][name]
+        assert own.grpc_token == stored["grpc"][name]
+        others = [p for n, p in stored["nats"].items() if n != name]
+        assert not any(secret in path.read_text() for secret in others)
+    # Run again: the same credentials (the deployment keeps working).
+    assert main(["credentials", "--out", str(out)]) == 0
+    assert json.loads((out / "credentials.json").read_text()) == stored

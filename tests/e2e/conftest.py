@@ -63,6 +63,8 @@ def start_up(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Started]]:
     def start(extra_env: dict[str, str]) -> Started:
         port = free_port()
         env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "REDIS_URL")}
+        # The tests' music folders are under the temporary directory: the library root.
+        env["TUNEBRIDGE_LIBRARY__ROOTS"] = str(tmp_path)
         env.update(extra_env)
         log = (tmp_path / "up.log").open("w")
         logs.append(log)

@@ -135,7 +135,7 @@ def test_a_review_decision_survives_the_next_scheduled_run(up: Up) -> None:
     songs = shared_recordings(up.spotify, up.deezer, 3)
     # Deezer knows song 1 only under another ISRC and a longer edit: not sure enough.
     doubtful = next(t for t in up.deezer.catalogue if t["id"] == songs[1].deezer_id)
-    doubtful.update(isrc="TBXOTHER0001", duration=doubtful["duration"] + 25)
+    doubtful.update(isrc="TBXOTHER0001", duration=doubtful["duration"] + 8)
     doubtful["title"] += " (Extended)"
     source = up.spotify.new_playlist("Doubt", uris(songs))
     job_id = up.job(playlists=[{"a_playlist_id": source}], options={"review_threshold": 0.01})

@@ -45,6 +45,11 @@ def test_up_runs_the_thin_flow_and_sigterm_leaves_nothing_running(
     assert set(body["services"]) == {"gateway", "connectors", "matcher", "downloader", "scheduler"}
     assert all(service["ready"] for service in body["services"].values())
     assert body["nats"]["ready"] is True
+    # API answers and Swagger carry the pages' headers; Swagger's scripts are the gateway's.
+    assert "script-src 'self'" in health.headers["content-security-policy"]
+    swagger = httpx.get(f"{url}/schema/swagger", timeout=5)
+    assert swagger.headers["x-frame-options"] == "DENY" and "cdn." not in swagger.text
+    assert "<script src='/ui/static/swagger/swagger-ui-bundle.js'>" in swagger.text
 
     # Nothing but health answers before someone signs in.
     refused = httpx.post(f"{url}/api/v1/runs/missing-tracks", json={}, timeout=5)
@@ -79,6 +84,7 @@ def test_up_runs_the_thin_flow_and_sigterm_leaves_nothing_running(
     assert run["status"] == "completed", run
     assert sorted(item["track"]["title"] for item in run["present"]) == ["Get Lucky", "Hello"]
     assert [item["track"]["title"] for item in run["missing"]] == ["Rolling in the Deep"]
+    assert run["next_cursor"] is None  # one page holds it all
 
     family = descendants(process.pid)
     assert len(family) >= 6  # nats-server and five services

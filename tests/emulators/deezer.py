@@ -3,7 +3,12 @@
 Serves the real recorded payloads of ``tests/data/providers/deezer`` as its catalogue:
 ``index``/``limit`` paging with ``next`` (carrying the access token, as Deezer does),
 errors inside HTTP 200 (``OAuthException`` for a missing or wrong token, ``DataException``
-800 for unknown ids), and fault injection: the quota error (code 4) every N calls.
+800 for unknown ids), limits other than ours on demand (``max_write``: tracks one write
+takes, else ``Items limit exceeded``, code 100, and nothing written), playlist deletion,
+favourite albums and artists (``/user/me/albums``, ``/user/me/artists``: listed, added
+and removed one id a call, bare ``true``), ``/search/album``, ``/search/artist``, an
+artist's albums (``/artist/{id}/albums``), an album by its UPC (``/album/upc:…``), and
+fault injection: the quota error (code 4) every N calls.
 
 Run it alone for a demo: ``python -m tests.emulators.deezer --port 8765``.
 """
@@ -27,6 +32,25 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "providers" / "deezer"
 TOKEN = "emulator-token"
 APP_ID = "123456"
 APP_SECRET = "emulated-app-secret"
+#: The fields of an album in an artist's album listing (``/artist/{id}/albums``).
+ARTIST_ALBUM_FIELDS = (
+    "id",
+    "title",
+    "link",
+    "cover",
+    "cover_small",
+    "cover_medium",
+    "cover_big",
+    "cover_xl",
+    "md5_image",
+    "genre_id",
+    "fans",
+    "release_date",
+    "record_type",
+    "tracklist",
+    "explicit_lyrics",
+    "type",
+)
 
 
 def _load(name: str) -> Any:
@@ -58,12 +82,36 @@ class DeezerState:
     titles: dict[int, str] = field(default_factory=dict)
     liked: list[int] = field(default_factory=list)
     max_limit: int = 100
+    #: Most tracks one playlist write takes (0: no limit).
+    max_write: int = 0
+    #: Writes refused for their size.
+    refused_writes: int = 0
     quota_error_every: int = 0
     calls: int = 0
     tokens: set[str] = field(default_factory=lambda: {TOKEN})
     #: The next N writes are carried out, then answered with a 502 (a lost response).
     lost_write_responses: int = 0
     codes: set[str] = field(default_factory=set)
+    #: Album records by id (label, ``nb_tracks``); their tracks are the catalogue's.
+    albums: dict[int, dict[str, Any]] = field(
+        default_factory=lambda: {(album := _load("album.json"))["id"]: album}
+    )
+
+    #: Favourite albums (ids, in the order added), artists by id and the followed ones.
+    saved_albums: list[int] = field(default_factory=lambda: [_load("album.json")["id"]])
+    artists: dict[int, dict[str, Any]] = field(
+        default_factory=lambda: {(artist := _load("artist.json"))["id"]: artist}
+    )
+    followed: list[int] = field(default_factory=list)
+    #: The artists whose albums were asked for, in order.
+    albums_asked: list[int] = field(default_factory=list)
+
+    def album_tracks(self, album_id: int) -> list[dict[str, Any]]:
+        """An album's tracks in the catalogue, by disc and position (else its record's)."""
+        found = [t for t in self.catalogue if (t.get("album") or {}).get("id") == album_id]
+        if not found:
+            return list(((self.albums.get(album_id) or {}).get("tracks") or {}).get("data", []))
+        return sorted(found, key=lambda t: (t.get("disk_number", 1), t.get("track_position", 0)))
 
     def consent(self, authorize_url: str) -> str:
         """The person says yes on Deezer's consent page: the code the redirect carries."""
@@ -152,6 +200,63 @@ def deezer_app(state: DeezerState) -> Litestar:
             found = state.track(int(ref)) if ref.isdigit() else None
         return found or _error("DataException", "no data", 800)
 
+    @get("/album/{ref:str}")
+    async def album(request: Request[Any, Any, Any], ref: FromPath[str]) -> Any:
+        if (refused := gate(request, False)) is not None:
+            return refused
+        if ref.startswith("upc:"):
+            found = next((a for a in state.albums.values() if str(a.get("upc")) == ref[4:]), None)
+        else:
+            found = state.albums.get(int(ref)) if ref.isdigit() else None
+        return found or _error("DataException", "no data", 800)
+
+    @get("/search/album")
+    async def search_album(request: Request[Any, Any, Any], q: FromQuery[str] = "") -> Any:
+        if (refused := gate(request, False)) is not None:
+            return refused
+        wanted = {k: v.casefold() for k, v in _fields(q).items()}
+        found = [
+            listed(a)
+            for a in state.albums.values()
+            if wanted.get("album", "") in a["title"].casefold()
+            and wanted.get("artist", "") in a["artist"]["name"].casefold()
+            and all(
+                w in f"{a['title']} {a['artist']['name']}".casefold()
+                for w in wanted.get("free", "").split()
+            )
+        ]
+        return page(request, found)
+
+    @get("/search/artist")
+    async def search_artist(request: Request[Any, Any, Any], q: FromQuery[str] = "") -> Any:
+        if (refused := gate(request, False)) is not None:
+            return refused
+        wanted = q.casefold().strip()
+        return page(request, [a for a in state.artists.values() if wanted in a["name"].casefold()])
+
+    @get("/artist/{artist_id:int}/albums")
+    async def artist_albums(request: Request[Any, Any, Any], artist_id: FromPath[int]) -> Any:
+        # An artist's albums as Deezer lists them: no artist, UPC, label or tracks.
+        if (refused := gate(request, False)) is not None:
+            return refused
+        state.albums_asked.append(artist_id)
+        if artist_id not in state.artists:
+            return _error("DataException", "no data", 800)
+        found = [
+            {k: v for k, v in a.items() if k in ARTIST_ALBUM_FIELDS}
+            for a in state.albums.values()
+            if (a.get("artist") or {}).get("id") == artist_id
+        ]
+        return page(request, found)
+
+    @get("/album/{album_id:int}/tracks")
+    async def album_tracks(request: Request[Any, Any, Any], album_id: FromPath[int]) -> Any:
+        if (refused := gate(request, False)) is not None:
+            return refused
+        if album_id not in state.albums:
+            return _error("DataException", "no data", 800)
+        return page(request, state.album_tracks(album_id))
+
     @get("/user/me")
     async def me(request: Request[Any, Any, Any]) -> Any:
         return gate(request, True) or _load("user_me.json")
@@ -200,27 +305,70 @@ def deezer_app(state: DeezerState) -> Litestar:
                 return _error("ParameterException", "Wrong parameter", 500)
             state.playlists[playlist_id] = wanted
             return True
-        state.playlists[playlist_id] += [int(s) for s in (songs or "").split(",") if s]
+        adding = [int(s) for s in (songs or "").split(",") if s]
+        if state.max_write and len(adding) > state.max_write:
+            state.refused_writes += 1
+            return _error("Exception", "Items limit exceeded", 100)
+        state.playlists[playlist_id] += adding
         if state.lost_write_responses > 0:
             state.lost_write_responses -= 1
             return Response({"error": "Bad Gateway"}, status_code=502)
+        return True
+
+    @delete("/playlist/{playlist_id:int}", status_code=200)
+    async def delete_playlist(request: Request[Any, Any, Any], playlist_id: FromPath[int]) -> Any:
+        if (refused := gate(request, True)) is not None:
+            return refused
+        if state.playlists.pop(playlist_id, None) is None:
+            return _error("DataException", "no data", 800)
+        state.titles.pop(playlist_id, None)
         return True
 
     @get("/user/me/albums")
     async def my_albums(request: Request[Any, Any, Any]) -> Any:
         if (refused := gate(request, True)) is not None:
             return refused
-        album = _load("album.json")
-        return page(
-            request,
-            [
-                {
-                    key: album[key]
-                    for key in ("id", "title", "cover_xl", "nb_tracks", "release_date", "artist")
-                    if key in album
-                }
-            ],
-        )
+        return page(request, [listed(state.albums[a]) for a in state.saved_albums])
+
+    @post("/user/me/albums", status_code=200)
+    async def save_album(request: Request[Any, Any, Any], album_id: FromQuery[int]) -> Any:
+        if (refused := gate(request, True)) is not None:
+            return refused
+        if album_id not in state.albums:
+            return _error("DataException", "no data", 800)
+        if album_id not in state.saved_albums:
+            state.saved_albums.append(album_id)
+        return True
+
+    @delete("/user/me/albums", status_code=200)
+    async def unsave_album(request: Request[Any, Any, Any], album_id: FromQuery[int]) -> Any:
+        if (refused := gate(request, True)) is not None:
+            return refused
+        state.saved_albums = [a for a in state.saved_albums if a != album_id]
+        return True
+
+    @get("/user/me/artists")
+    async def my_artists(request: Request[Any, Any, Any]) -> Any:
+        if (refused := gate(request, True)) is not None:
+            return refused
+        return page(request, [state.artists[a] for a in state.followed])
+
+    @post("/user/me/artists", status_code=200)
+    async def follow(request: Request[Any, Any, Any], artist_id: FromQuery[int]) -> Any:
+        if (refused := gate(request, True)) is not None:
+            return refused
+        if artist_id not in state.artists:
+            return _error("DataException", "no data", 800)
+        if artist_id not in state.followed:
+            state.followed.append(artist_id)
+        return True
+
+    @delete("/user/me/artists", status_code=200)
+    async def unfollow(request: Request[Any, Any, Any], artist_id: FromQuery[int]) -> Any:
+        if (refused := gate(request, True)) is not None:
+            return refused
+        state.followed = [a for a in state.followed if a != artist_id]
+        return True
 
     @delete("/playlist/{playlist_id:int}/tracks", status_code=200)
     async def remove(
@@ -270,20 +418,37 @@ def deezer_app(state: DeezerState) -> Litestar:
         [
             search,
             track,
+            album,
+            album_tracks,
             me,
             my_playlists,
             create,
             playlist_tracks,
             add,
+            delete_playlist,
             remove,
             liked,
             like,
             unlike,
             access_token,
             my_albums,
+            save_album,
+            unsave_album,
+            my_artists,
+            follow,
+            unfollow,
+            search_album,
+            search_artist,
+            artist_albums,
         ],
         logging_config=None,
     )
+
+
+def listed(album: dict[str, Any]) -> dict[str, Any]:
+    """An album as a listing or a search holds it: no tracks, UPC or label."""
+    keys = ("id", "title", "cover_xl", "nb_tracks", "release_date", "artist", "record_type")
+    return {key: album[key] for key in keys if key in album}
 
 
 def _fields(q: str) -> dict[str, str]:

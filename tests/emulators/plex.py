@@ -1,10 +1,14 @@
 """A Plex Media Server emulator for the calls Tunebridge makes.
 
 Serves the recorded payloads of ``tests/data/providers/plex`` (JSON when asked with
-``Accept: application/json``): a music section, its tracks paged by
-``X-Plex-Container-Start``/``-Size``, hub search, audio playlists that are created from a
+``Accept: application/json``): a music section, its tracks, albums (``type=9``),
+artists (``type=8``) and an artist's albums (``/library/metadata/{key}/children``), paged
+by ``X-Plex-Container-Start``/``-Size``, hub search, audio playlists that are created from a
 ``server://`` URI, appended to, and emptied item by item by ``playlistItemID``; ratings.
-A missing or wrong ``X-Plex-Token`` gets 401, as Plex answers.
+A missing or wrong ``X-Plex-Token`` gets 401, as Plex answers. Given a ``folder``, the
+music section also holds its tagged audio files, each listed like the recorded tracks with
+its ``Media``/``Part`` ``file`` (its path as the server sees it); a section refresh takes in
+files that arrived since.
 
 Run it alone for a demo: ``python -m tests.emulators.plex --port 8767``.
 """
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import mutagen
 import uvicorn
 from litestar import Litestar, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery
@@ -25,6 +30,25 @@ from litestar.params import FromPath, FromQuery
 DATA = Path(__file__).resolve().parents[1] / "data" / "providers" / "plex"
 TOKEN = "emulator-plex-token"
 MACHINE = "emulated-machine-identifier"
+
+
+def _recorded(name: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = json.loads((DATA / name).read_text())["MediaContainer"][
+        "Metadata"
+    ]
+    return items
+
+
+def recorded_artists() -> list[dict[str, Any]]:
+    """The recorded music section's artists (Skrillex, System of a Down)."""
+    return _recorded("library_section_all_artists.json")
+
+
+def recorded_albums() -> list[dict[str, Any]]:
+    """The recorded album (Skrillex's "Try It Out", as the library search gave it, with
+    its year), its ``leafCount`` the recorded tracks' count: album listings carry it."""
+    album = _recorded("search_albums.json")[0]
+    return [{**album, "leafCount": len(recorded_tracks())}]
 
 
 def recorded_tracks() -> list[dict[str, Any]]:
@@ -39,10 +63,96 @@ class PlexState:
     tracks: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {str(t["ratingKey"]): t for t in recorded_tracks()}
     )
+    #: The music section's artists and albums by key.
+    artists: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {str(a["ratingKey"]): a for a in recorded_artists()}
+    )
+    albums: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {str(a["ratingKey"]): a for a in recorded_albums()}
+    )
     playlists: dict[str, dict[str, Any]] = field(default_factory=dict)
     ratings: dict[str, int] = field(default_factory=dict)
     next_key: int = 50_000
     next_item: int = 1
+    #: Tracks whose files arrived and that the next section refresh takes in.
+    unscanned: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Answers of ``/library/sections`` still to say the music section is refreshing.
+    refresh_polls_left: int = 0
+    refreshes: int = 0
+    #: A folder of audio files the music section holds (scanned on refresh), if any.
+    folder: Path | None = None
+    #: Files scanned already: their track's key.
+    scanned_files: dict[str, str] = field(default_factory=dict)
+
+    def scan_folder(self) -> int:
+        """Add the audio files of ``folder`` not in the section yet, each a clone of a
+        recorded track with its title, artist, album and length from the file's tags (as
+        mutagen reads them) and its path as the part's ``file``; how many were added."""
+        if self.folder is None:
+            return 0
+        base = recorded_tracks()[0]
+        added = 0
+        for path in sorted(self.folder.rglob("*")):
+            if not path.is_file() or str(path) in self.scanned_files:
+                continue
+            audio = mutagen.File(path, easy=True)
+            if audio is None or audio.info is None:
+                continue
+            tags = audio.tags or {}
+
+            def tag(name: str, tags: Any = tags) -> str:
+                return str((tags.get(name) or [""])[0])
+
+            track = copy.deepcopy(base)
+            self.next_key += 1
+            track["ratingKey"] = str(self.next_key)
+            track["key"] = f"/library/metadata/{self.next_key}"
+            track["title"] = tag("title") or path.stem
+            track["grandparentTitle"] = tag("artist")
+            track["parentTitle"] = tag("album")
+            track["duration"] = round(audio.info.length * 1000)
+            media = track["Media"][0]
+            media["duration"] = track["duration"]
+            media["Part"][0].update(file=str(path), duration=track["duration"])
+            self.tracks[track["ratingKey"]] = track
+            self.scanned_files[str(path)] = track["ratingKey"]
+            added += 1
+        return added
+
+    def add_albums(self, count: int, start: int = 0) -> list[dict[str, Any]]:
+        """``count`` more albums cloned from the recorded one, each with its own title,
+        artist (added to the section's artists too) and key; the new albums."""
+        base = recorded_albums()[0]
+        made = []
+        for number in range(start, start + count):
+            self.next_key += 1
+            artist_key = str(self.next_key)
+            name = f"Plex Artist {number}"
+            self.artists[artist_key] = {
+                **copy.deepcopy(recorded_artists()[0]),
+                "ratingKey": artist_key,
+                "key": f"/library/metadata/{artist_key}/children",
+                "title": name,
+            }
+            self.next_key += 1
+            album = {
+                **copy.deepcopy(base),
+                "ratingKey": str(self.next_key),
+                "key": f"/library/metadata/{self.next_key}/children",
+                "title": f"Plex Album {number}",
+                "parentRatingKey": artist_key,
+                "parentTitle": name,
+            }
+            self.albums[album["ratingKey"]] = album
+            made.append(album)
+        return made
+
+    def land(self, count: int) -> list[str]:
+        """``count`` tracks whose files arrived: in the library after the next refresh."""
+        keys = self.add_tracks(count)
+        for key in keys:
+            self.unscanned[key] = self.tracks.pop(key)
+        return keys
 
     def add_tracks(self, count: int) -> list[str]:
         """``count`` more tracks cloned from the recorded ones, with new keys."""
@@ -101,20 +211,56 @@ def plex_app(state: PlexState) -> Litestar:
 
     @get("/library/sections")
     async def sections(request: Request[Any, Any, Any]) -> Any:
-        return refused(request) or {
+        if (no := refused(request)) is not None:
+            return no
+        refreshing = state.refresh_polls_left > 0
+        state.refresh_polls_left = max(0, state.refresh_polls_left - 1)
+        return {
             "MediaContainer": {
                 "Directory": [
-                    {"key": "5", "type": "artist", "title": "Music"},
-                    {"key": "1", "type": "movie", "title": "Films"},
+                    {"key": "5", "type": "artist", "title": "Music", "refreshing": refreshing},
+                    {"key": "1", "type": "movie", "title": "Films", "refreshing": False},
                 ]
             }
         }
+
+    @get("/library/sections/{section:int}/refresh")
+    async def refresh(request: Request[Any, Any, Any], section: FromPath[int]) -> Any:
+        if (no := refused(request)) is not None:
+            return no
+        if section == 5:  # Plex answers at once and scans in the background
+            state.refreshes += 1
+            state.tracks.update(state.unscanned)
+            state.unscanned.clear()
+            state.scan_folder()
+            state.refresh_polls_left = 2
+        return Response(status_code=200, content=b"")
 
     @get("/library/sections/{section:int}/all")
     async def section_all(request: Request[Any, Any, Any], section: FromPath[int]) -> Any:
         if (no := refused(request)) is not None:
             return no
-        return container(request, list(state.tracks.values()) if section == 5 else [])
+        if section != 5:
+            return container(request, [])
+        kind = request.query_params.get("type")
+        if kind == "8":
+            return container(request, list(state.artists.values()))
+        if kind == "9":
+            return container(request, list(state.albums.values()))
+        return container(request, list(state.tracks.values()))
+
+    @get("/library/metadata/{key:str}/children")
+    async def children(request: Request[Any, Any, Any], key: FromPath[str]) -> Any:
+        # An artist's children are its albums; an album's, its tracks.
+        if (no := refused(request)) is not None:
+            return no
+        if key in state.artists:
+            kids = [a for a in state.albums.values() if str(a.get("parentRatingKey")) == key]
+            return container(request, kids, key=key, parentTitle=state.artists[key]["title"])
+        if key in state.albums:
+            kids = [t for t in state.tracks.values() if str(t.get("parentRatingKey")) == key]
+            return container(request, kids, key=key)
+        return Response(status_code=404, content=b"")
 
     @get("/hubs/search")
     async def search(request: Request[Any, Any, Any]) -> Any:
@@ -208,7 +354,21 @@ def plex_app(state: PlexState) -> Litestar:
         return None
 
     return Litestar(
-        [root, sections, section_all, search, playlists, create, items, add, remove, move, rate],
+        [
+            root,
+            sections,
+            refresh,
+            section_all,
+            search,
+            children,
+            playlists,
+            create,
+            items,
+            add,
+            remove,
+            move,
+            rate,
+        ],
         logging_config=None,
     )
 

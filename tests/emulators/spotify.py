@@ -3,11 +3,17 @@
 Serves the recorded tracks of ``tests/data/providers/spotify`` and honours what our
 connector relies on: ``/playlists/{id}/items`` (limit 1-50; the old ``/tracks`` answers
 403 as it now does for dev-mode apps), ``/me/playlists``, ``/me/tracks``,
-``/me/library`` (at most 40 URIs), search (limit at most 10, ``isrc:`` and field
-filters), ``snapshot_id`` on every playlist change, access tokens that expire, refresh
-tokens that are single-use (rotated on every refresh, as with PKCE) and an expired
-consent (``invalid_grant``). Faults on demand: 429 with ``Retry-After`` (a number, 0 or
-none), ``QUOTA_EXCEEDED``, 5xx, and writes whose answer is lost.
+``/me/library`` (at most 40 URIs: tracks and albums, no artists), ``/me/albums``,
+``/me/following?type=artist`` (cursor paging; follow and unfollow at most 50 ids),
+``/artists/{id}/albums`` (limit at most 10, ``include_groups``),
+search (limit at most 10, ``isrc:`` and field filters; albums by ``upc:``, artists),
+``snapshot_id`` on every playlist change, access tokens that expire, refresh tokens
+that are single-use (rotated on every refresh, as with PKCE) and an expired consent
+(``invalid_grant``). Limits other than Spotify's own on demand: shorter-lived tokens
+(``token_lifetime_s``), smaller pages (``page_limit``); playlists the user follows
+(``owner``) answer 403 to their items, as they do for development-mode apps. Faults on
+demand: 429 with ``Retry-After`` (a number, 0 or none), ``QUOTA_EXCEEDED``, 5xx, and
+writes whose answer is lost.
 
 Run it alone for a demo: ``python -m tests.emulators.spotify --port 8766``.
 """
@@ -23,6 +29,7 @@ import itertools
 import json
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +41,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "providers" / "spotify"
+#: What a full album object has and a simplified one (an artist's album listing) lacks.
+SIMPLIFIED_DROPS = ("tracks", "external_ids", "label", "popularity", "copyrights", "genres")
 USER_ID = "emulated-user"
 
 
@@ -57,6 +66,24 @@ def recorded_tracks() -> list[dict[str, Any]]:
     return list(found.values())
 
 
+def recorded_album() -> dict[str, Any]:
+    """The recorded album in today's shape: ``release_date`` a string (the recording has
+    its old object), ``total_tracks`` from its embedded tracks page."""
+    album = _load("album.json")
+    date = album.get("release_date")
+    if isinstance(date, dict):
+        album["release_date"] = str(date.get("year"))
+        album["release_date_precision"] = "year"
+    album["total_tracks"] = album.get("total_tracks") or album["tracks"]["total"]
+    return dict(album)
+
+
+def simplified(album: dict[str, Any]) -> dict[str, Any]:
+    """An album as a search or a listing holds it: no tracks, ids or label."""
+    left_out = ("tracks", "external_ids", "label", "genres", "popularity", "copyrights")
+    return {k: v for k, v in album.items() if k not in left_out}
+
+
 def _error(
     status: int, message: str, headers: dict[str, str] | None = None, reason: str | None = None
 ) -> Response[Any]:
@@ -75,10 +102,29 @@ class SpotifyState:
     )
     playlists: dict[str, dict[str, Any]] = field(default_factory=dict)
     library: list[str] = field(default_factory=list)
+    #: Album objects by id, and the ids of the saved ones (newest first).
+    albums: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {(album := recorded_album())["id"]: album}
+    )
+    saved_albums: list[str] = field(default_factory=lambda: [str(_load("album.json")["id"])])
+    #: Artist objects by id, and the ids of the followed ones (in the order followed).
+    artists: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {a["id"]: dict(a) for a in _load("album.json")["artists"]}
+    )
+    followed: list[str] = field(default_factory=list)
+    #: The artists whose albums were asked for, in order.
+    albums_asked: list[str] = field(default_factory=list)
     access_tokens: dict[str, int] = field(default_factory=dict)  # token -> calls left
     refresh_tokens: set[str] = field(default_factory=set)
     client_id: str = "emulated-client"
     token_lifetime_calls: int = 10_000
+    #: Seconds an access token lives (announced as ``expires_in`` and enforced).
+    token_lifetime_s: int = 3600
+    #: Most items one page holds, whatever ``limit`` asked (Spotify's own is 50).
+    page_limit: int = 50
+    #: Every refresh-token exchange, in order (a spent token shows up as ``refused``).
+    refreshes: list[str] = field(default_factory=list)
+    expiry: dict[str, float] = field(default_factory=dict)  # access token -> time
     consent_expired: bool = False
     rate_limit_every: int = 0
     retry_after: str | None = "1"
@@ -92,6 +138,7 @@ class SpotifyState:
         """A fresh access token and refresh token (what a completed consent gives)."""
         access, refresh = secrets.token_hex(8), secrets.token_hex(8)
         self.access_tokens[access] = self.token_lifetime_calls
+        self.expiry[access] = time.time() + self.token_lifetime_s
         self.refresh_tokens.add(refresh)
         return access, refresh
 
@@ -117,12 +164,15 @@ class SpotifyState:
             uris.append(track["uri"])
         return self.new_playlist(name, uris)
 
-    def new_playlist(self, name: str, uris: list[str] | None = None) -> str:
+    def new_playlist(self, name: str, uris: list[str] | None = None, owner: str = USER_ID) -> str:
+        """A playlist in the user's list; one ``owner``ed by someone else is one they
+        follow, which a development-mode app may not read (403)."""
         playlist_id = secrets.token_hex(11)
         self.playlists[playlist_id] = {
             "name": name,
             "items": list(uris or []),
             "snapshot": secrets.token_hex(8),
+            "owner": owner,
         }
         return playlist_id
 
@@ -133,7 +183,7 @@ def spotify_app(state: SpotifyState) -> Litestar:
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         if token not in state.access_tokens:
             return _error(401, "Invalid access token")
-        if state.access_tokens[token] <= 0:
+        if state.access_tokens[token] <= 0 or state.expiry.get(token, 0) < time.time():
             return _error(401, "The access token expired")
         state.access_tokens[token] -= 1
         if state.quota_exceeded:
@@ -150,6 +200,7 @@ def spotify_app(state: SpotifyState) -> Litestar:
         offset = int(request.query_params.get("offset", 0))
         if not 1 <= limit <= max_limit:
             return _error(400, f"Invalid limit, must be between 1 and {max_limit}")
+        limit = min(limit, state.page_limit)  # a smaller page than asked, with ``next``
         chunk = items[offset : offset + limit]
         base = str(request.url).split("?")[0]
         nxt = (
@@ -214,13 +265,14 @@ def spotify_app(state: SpotifyState) -> Litestar:
             return {
                 "access_token": access,
                 "token_type": "Bearer",
-                "expires_in": 3600,
+                "expires_in": state.token_lifetime_s,
                 "refresh_token": new_refresh,
                 "scope": "playlist-read-private",
             }
         if form.get("grant_type") != "refresh_token":
             return Response({"error": "unsupported_grant_type"}, status_code=400)
         refresh = str(form.get("refresh_token"))
+        state.refreshes.append(refresh if refresh in state.refresh_tokens else "refused")
         if state.consent_expired or refresh not in state.refresh_tokens:
             return Response(
                 {"error": "invalid_grant", "error_description": "Refresh token revoked"},
@@ -231,7 +283,7 @@ def spotify_app(state: SpotifyState) -> Litestar:
         return {
             "access_token": access,
             "token_type": "Bearer",
-            "expires_in": 3600,
+            "expires_in": state.token_lifetime_s,
             "refresh_token": new_refresh,
             "scope": "playlist-modify-private",
         }
@@ -249,7 +301,7 @@ def spotify_app(state: SpotifyState) -> Litestar:
                 "id": pid,
                 "name": p["name"],
                 "snapshot_id": p["snapshot"],
-                "owner": {"id": USER_ID},
+                "owner": {"id": p.get("owner", USER_ID)},
                 "items": {"total": len(p["items"])},
             }
             for pid, p in state.playlists.items()
@@ -281,6 +333,8 @@ def spotify_app(state: SpotifyState) -> Litestar:
             return refused
         if playlist_id not in state.playlists:
             return _error(404, "Resource not found")
+        if state.playlists[playlist_id].get("owner", USER_ID) != USER_ID:
+            return _error(403, "Forbidden")  # another's playlist, to a development-mode app
         entries = [
             {"added_at": "2026-01-01T00:00:00Z", "is_local": False, "item": state.catalogue[uri]}
             for uri in state.playlists[playlist_id]["items"]
@@ -342,8 +396,89 @@ def spotify_app(state: SpotifyState) -> Litestar:
     async def albums(request: Request[Any, Any, Any]) -> Any:
         if (refused := gate(request)) is not None:
             return refused
-        album = _load("album.json")
-        return page(request, [{"added_at": "2026-01-01T00:00:00Z", "album": album}])
+        entries = [
+            {"added_at": "2026-01-01T00:00:00Z", "album": state.albums[a]}
+            for a in state.saved_albums
+        ]
+        return page(request, entries)
+
+    @get("/v1/artists/{artist_id:str}/albums")
+    async def artist_albums(request: Request[Any, Any, Any], artist_id: FromPath[str]) -> Any:
+        # An artist's albums as simplified album objects with their ``album_group``
+        # (no ``tracks``, ``external_ids`` or ``label``); ``include_groups`` filters them.
+        if (refused := gate(request)) is not None:
+            return refused
+        state.albums_asked.append(artist_id)
+        if artist_id not in state.artists:
+            return _error(404, "Resource not found")
+        groups = str(request.query_params.get("include_groups") or "album,single")
+        wanted = {g.strip() for g in groups.split(",") if g.strip()}
+        listed = [
+            {
+                **{k: v for k, v in a.items() if k not in SIMPLIFIED_DROPS},
+                "album_group": a.get("album_type", "album"),
+            }
+            for a in state.albums.values()
+            if any(r.get("id") == artist_id for r in a.get("artists") or [])
+            and a.get("album_type", "album") in wanted
+        ]
+        return page(request, listed, max_limit=10)
+
+    @get("/v1/me/following")
+    async def following(request: Request[Any, Any, Any]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        if request.query_params.get("type") != "artist":
+            return _error(400, "Only valid type is artist")
+        limit = int(request.query_params.get("limit", 20))
+        if not 1 <= limit <= 50:
+            return _error(400, "Invalid limit, must be between 1 and 50")
+        limit = min(limit, state.page_limit)
+        after = request.query_params.get("after")
+        start = state.followed.index(after) + 1 if after in state.followed else 0
+        chunk = state.followed[start : start + limit]
+        more = start + limit < len(state.followed)
+        base = str(request.url).split("?")[0]
+        return {
+            "artists": {
+                "href": str(request.url),
+                "items": [state.artists[a] for a in chunk],
+                "limit": limit,
+                "next": f"{base}?type=artist&after={chunk[-1]}&limit={limit}" if more else None,
+                "cursors": {"after": chunk[-1] if more else None},
+                "total": len(state.followed),
+            }
+        }
+
+    def follow_ids(request: Request[Any, Any, Any]) -> list[str] | Response[Any]:
+        if request.query_params.get("type") not in ("artist", "user"):
+            return _error(400, "Invalid type")
+        ids = [i for i in str(request.query_params.get("ids", "")).split(",") if i]
+        if not ids or len(ids) > 50:
+            return _error(400, "Too many ids requested" if ids else "Missing ids")
+        if any(i not in state.artists for i in ids):
+            return _error(400, "Invalid base62 id")
+        return ids
+
+    @put("/v1/me/following", status_code=200)
+    async def follow(request: Request[Any, Any, Any]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        ids = follow_ids(request)
+        if isinstance(ids, Response):
+            return ids
+        state.followed += [i for i in dict.fromkeys(ids) if i not in state.followed]
+        return Response(None, status_code=204)
+
+    @delete("/v1/me/following", status_code=200)
+    async def unfollow(request: Request[Any, Any, Any]) -> Any:
+        if (refused := gate(request)) is not None:
+            return refused
+        ids = follow_ids(request)
+        if isinstance(ids, Response):
+            return ids
+        state.followed = [i for i in state.followed if i not in set(ids)]
+        return Response(None, status_code=204)
 
     @get("/v1/me/tracks")
     async def saved(request: Request[Any, Any, Any]) -> Any:
@@ -362,10 +497,25 @@ def spotify_app(state: SpotifyState) -> Litestar:
         wanted = [u for u in uris.split(",") if u]
         if len(wanted) > 40:
             return _error(400, "Too many ids requested")
+        if (refused := unsupported(wanted)) is not None:
+            return refused
         for uri in wanted:
-            if uri not in state.library:
+            if uri.startswith("spotify:album:"):
+                album_id = uri.removeprefix("spotify:album:")
+                if album_id not in state.saved_albums:
+                    state.saved_albums.insert(0, album_id)
+            elif uri not in state.library:
                 state.library.insert(0, uri)
         return Response(None, status_code=200)
+
+    def unsupported(uris: list[str]) -> Response[Any] | None:
+        for uri in uris:
+            if uri.startswith("spotify:album:"):
+                if uri.removeprefix("spotify:album:") not in state.albums:
+                    return _error(400, "Invalid base62 id")
+            elif not uri.startswith("spotify:track:"):
+                return _error(400, "Unsupported URI type")
+        return None
 
     @delete("/v1/me/library", status_code=200)
     async def unsave(request: Request[Any, Any, Any], uris: FromQuery[str]) -> Any:
@@ -374,7 +524,10 @@ def spotify_app(state: SpotifyState) -> Litestar:
         gone = {u for u in uris.split(",") if u}
         if len(gone) > 40:
             return _error(400, "Too many ids requested")
+        if (refused := unsupported(sorted(gone))) is not None:
+            return refused
         state.library = [uri for uri in state.library if uri not in gone]
+        state.saved_albums = [a for a in state.saved_albums if f"spotify:album:{a}" not in gone]
         return Response(None, status_code=200)
 
     @get("/v1/me/player/recently-played")
@@ -395,6 +548,30 @@ def spotify_app(state: SpotifyState) -> Litestar:
         if not 1 <= limit <= 10:
             return _error(400, "Invalid limit")
         filters = dict(re.findall(r'(\w+):"?([^"]*?)"?(?=\s+\w+:|$)', q.strip()))
+        kind = request.query_params.get("type", "track")
+        if kind == "album":
+            albums = [
+                simplified(a)
+                for a in state.albums.values()
+                if (
+                    not filters.get("upc") or a.get("external_ids", {}).get("upc") == filters["upc"]
+                )
+                and filters.get("album", "").casefold() in a["name"].casefold()
+                and (
+                    not filters.get("artist")
+                    or any(
+                        filters["artist"].casefold() in r["name"].casefold() for r in a["artists"]
+                    )
+                )
+            ]
+            return {"albums": page(request, albums, max_limit=10)}
+        if kind == "artist":
+            named = [
+                a
+                for a in state.artists.values()
+                if filters.get("artist", q).casefold() in a["name"].casefold()
+            ]
+            return {"artists": page(request, named, max_limit=10)}
         found = [
             t
             for t in state.catalogue.values()
@@ -421,6 +598,10 @@ def spotify_app(state: SpotifyState) -> Litestar:
             remove,
             reorder,
             albums,
+            following,
+            artist_albums,
+            follow,
+            unfollow,
             saved,
             save,
             unsave,

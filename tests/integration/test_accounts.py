@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import msgspec
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -215,6 +216,10 @@ async def test_deezer_consent_for_users_who_still_have_an_app(store: Store) -> N
         assert "manage_library" in query["perms"][0] and query["state"] == [oauth_state]
         raw = (await store._kv["oauth_states"].get(oauth_state)).value or b""
         assert DEEZER_SECRET.encode() not in raw  # the app secret is kept encrypted
+        # Typed per strategy: an app-secret consent, not a secret posing as a verifier.
+        kept = msgspec.json.decode(raw)["consent"]
+        assert kept["type"] == "app_secret" and kept["app_id"] == DEEZER_APP
+        assert "code_verifier" not in msgspec.json.decode(raw)
         record = await accounts.complete_consent(oauth_state, state.consent(consent_url))
         assert record.provider == "deezer" and accounts.tokens(record).access_token in state.tokens
         with pytest.raises(OAuthError):
@@ -224,4 +229,12 @@ async def test_deezer_consent_for_users_who_still_have_an_app(store: Store) -> N
         )
         with pytest.raises(OAuthError, match="Deezer refused"):
             await accounts.complete_consent(bad_state, state.consent(bad_url))
+        # A state stored before consents were typed (its secret in code_verifier) is
+        # taken as expired: the person starts again, and nothing is traded.
+        legacy = msgspec.json.decode(raw)
+        legacy.pop("consent")
+        legacy["code_verifier"] = "tb1.sealed"
+        await store._kv["oauth_states"].put("legacy-state", msgspec.json.encode(legacy))
+        with pytest.raises(OAuthError, match="start again"):
+            await accounts.complete_consent("legacy-state", "code1")
         await accounts.close()

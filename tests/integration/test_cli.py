@@ -90,6 +90,21 @@ async def test_refusals_are_told_with_the_apis_reason_and_status_1(
         world, capsys, "connect", "deezer", "--access-token", "not-a-token"
     )
     assert status == 1 and "refused" in err
+    # The registry decides which providers take accounts, and the refusal names them.
+    status, _, err = await tunebridge(
+        world, capsys, "connect", "nowhere", "--access-token", "anything"
+    )
+    assert status == 1 and "no accounts at 'nowhere'" in err and "spotify" in err
+    providers = await tunebridge_json(world, capsys, "providers")
+    # The registry's account providers, each with how it connects (no list kept here).
+    from services.connectors.registry import SPECS
+
+    assert {p["name"]: p["auth"] for p in providers if p["auth"] != "none"} == {
+        spec.name: spec.info.auth.value for spec in SPECS
+    }
+    assert {"spotify": "oauth_pkce", "subsonic": "subsonic_password"}.items() <= {
+        p["name"]: p["auth"] for p in providers
+    }.items()
     status, _, err = await tunebridge(world, capsys, "review", "1" * 32, "accept")
     assert status == 1 and "404" in err
 
@@ -99,7 +114,7 @@ async def test_the_review_queue_from_the_terminal(
 ) -> None:
     songs = shared_recordings(world.spotify, world.deezer, 2)
     doubtful = next(t for t in world.deezer.catalogue if t["id"] == songs[1].deezer_id)
-    doubtful.update(isrc="TBXOTHER0002", duration=doubtful["duration"] + 25)
+    doubtful.update(isrc="TBXOTHER0002", duration=doubtful["duration"] + 8)
     doubtful["title"] += " (Extended)"
     source = world.spotify.new_playlist("Unsure", [s.spotify_uri for s in songs])
     job = (

@@ -12,13 +12,17 @@ from prometheus_client import CollectorRegistry
 from services.connectors.adapters.cache import InProcessLookupCache
 from services.connectors.adapters.deezer import PAGE_SIZE, DeezerProvider
 from services.connectors.adapters.http import CallCounter, ProviderHttp, RetryPolicy, Unauthorized
+from services.connectors.adapters.provider import WriteLimits
 from services.connectors.adapters.ratelimit import InProcessTokenBuckets
 from services.connectors.domain.limits import classify_deezer
 from services.kernel.contracts import Track
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from services.kernel.rpc.tunebridge.music.v1 import track_pb2
+from services.kernel.store import Store
 from tests.emulators.deezer import TOKEN, DeezerState, deezer_app
 from tests.emulators.scripted import serving
+from tests.emulators.spotify import SpotifyState
+from tests.support.catalogues import shared_albums, shared_artists
 from tests.support.installation import installation_with_deezer
 
 pytestmark = pytest.mark.timeout(120)
@@ -140,26 +144,27 @@ async def test_library_calls_without_a_valid_token_say_so(deezer: Deezer) -> Non
 async def test_the_connectors_service_answers_catalog_questions_over_grpc(
     nats_url: str, namespace: str
 ) -> None:
-    async with installation_with_deezer(nats_url, namespace) as installation:
-        port = installation.runtimes["connectors"].context.detail["grpc_port"]
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = catalog_pb2_grpc.CatalogServiceStub(channel)
-            found = await stub.LookupIsrc(
-                catalog_pb2.LookupIsrcRequest(user_id="u1", provider="deezer", isrc="GBDUW0000059")
+    async with (
+        installation_with_deezer(nats_url, namespace) as installation,
+        installation.dial("connectors") as channel,
+    ):
+        stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+        found = await stub.LookupIsrc(
+            catalog_pb2.LookupIsrcRequest(user_id="u1", provider="deezer", isrc="GBDUW0000059")
+        )
+        searched = await stub.SearchTracks(
+            catalog_pb2.SearchTracksRequest(
+                user_id="u1",
+                provider="deezer",
+                query=track_pb2.Track(title="Teardrop", artists=["Massive Attack"]),
             )
-            searched = await stub.SearchTracks(
+        )
+        with pytest.raises(grpc.aio.AioRpcError) as unknown:
+            await stub.SearchTracks(
                 catalog_pb2.SearchTracksRequest(
-                    user_id="u1",
-                    provider="deezer",
-                    query=track_pb2.Track(title="Teardrop", artists=["Massive Attack"]),
+                    user_id="u1", provider="napster", query=track_pb2.Track(title="x")
                 )
             )
-            with pytest.raises(grpc.aio.AioRpcError) as unknown:
-                await stub.SearchTracks(
-                    catalog_pb2.SearchTracksRequest(
-                        user_id="u1", provider="napster", query=track_pb2.Track(title="x")
-                    )
-                )
     assert [(t.title, t.provider_id) for t in found.tracks] == [
         ("Harder Better Faster Stronger", "3135556")
     ]
@@ -224,3 +229,71 @@ async def test_the_gateway_suggests_artists_from_a_catalog_search(
     assert found["name"] == "Massive Attack" and found["image_url"].startswith("https://")
     assert first["image_url"] and first["image_url"].startswith("https://")
     assert unknown.status_code == 400
+
+
+async def test_a_write_refused_for_its_size_is_sent_in_smaller_batches_and_remembered(
+    deezer: Deezer, store: Store
+) -> None:
+    """A Deezer that takes at most 50 tracks per call ("Items limit exceeded") gets the
+    106 tracks in order, once each; the next adapter starts at the size that worked."""
+    deezer.state.max_write = 50
+    source = deezer.state.add_generated_playlist(106)
+    ids = [str(i) for i in deezer.state.playlists[source]]
+    target = deezer.state.new_playlist("Copy")
+    limits = WriteLimits(store)
+    deezer.provider.limits = limits
+    await deezer.provider.add_items(str(target), ids)
+    assert deezer.state.playlists[target] == [int(i) for i in ids]
+    assert deezer.state.refused_writes == 1  # one refusal, then 50 at a time
+    assert deezer.provider.notes == [
+        "Deezer took at most 50 tracks per request (100 were refused); sent in smaller batches"
+    ]
+    # A later run, in another process: it starts with what was learned, refused nothing.
+    later = DeezerProvider(deezer.http, InProcessLookupCache(), TOKEN)
+    later.limits = WriteLimits(store)
+    again = deezer.state.new_playlist("Again")
+    await later.add_items(str(again), ids)
+    assert deezer.state.playlists[again] == [int(i) for i in ids]
+    assert deezer.state.refused_writes == 1 and later.notes == []
+    assert deezer.calls("playlist_add", "too_large") == 1
+
+
+async def test_favourite_albums_and_artists_read_and_written(deezer: Deezer) -> None:
+    spotify = SpotifyState()
+    albums = shared_albums(spotify, deezer.state, 3)
+    artists = shared_artists(spotify, deezer.state, 3)
+    await deezer.provider.save_albums([str(a.deezer_id) for a in albums])
+    await deezer.provider.follow_artists([str(a.deezer_id) for a in artists])
+    saved = [a.album_id async for a in deezer.provider.saved_albums()]
+    assert saved[1:] == [str(a.deezer_id) for a in albums]  # after the recorded one
+    followed = [a async for a in deezer.provider.followed_artists()]
+    assert [a.name for a in followed] == [a.title for a in artists]
+    await deezer.provider.unsave_albums([str(albums[0].deezer_id)])
+    await deezer.provider.unfollow_artists([str(artists[0].deezer_id)])
+    assert albums[0].deezer_id not in deezer.state.saved_albums
+    assert artists[0].deezer_id not in deezer.state.followed
+    (by_upc,) = await deezer.provider.lookup_upc("4200000000002")
+    assert by_upc.provider_id == str(albums[2].deezer_id) and by_upc.track_total == 10
+    assert await deezer.provider.lookup_upc("1234567890123") == []
+    source = Track(title=albums[1].title, artists=(albums[1].artist,), entity="album")
+    (found,) = await deezer.provider.search_albums(source)
+    assert found.provider_id == str(albums[1].deezer_id) and found.upc is None
+    (named,) = await deezer.provider.search_artists(Track(title=artists[2].title))
+    assert named.provider_id == str(artists[2].deezer_id)
+
+
+async def test_an_artists_albums_are_read_one_page(deezer: Deezer) -> None:
+    (artist,) = shared_artists(SpotifyState(), deezer.state, 1, start=40)
+    albums = shared_albums(SpotifyState(), deezer.state, 12, start=40)
+    for album in albums:
+        deezer.state.albums[album.deezer_id]["artist"]["id"] = artist.deezer_id
+    record = Track(
+        title=artist.title, provider="deezer", provider_id=str(artist.deezer_id), entity="artist"
+    )
+    read = await deezer.provider.artist_albums(record)
+    # One call of ten; a listing's albums carry no UPC (only an album's record does).
+    assert [a.title for a in read.albums] == [a.title for a in albums[:10]]
+    assert read.albums[0].release_date == "2000-05-01" and read.albums[0].upc is None
+    assert deezer.calls("artist_albums") == 1
+    unknown = Track(title="Nobody", provider="deezer", provider_id="not-an-id", entity="artist")
+    assert (await deezer.provider.artist_albums(unknown)).albums == ()

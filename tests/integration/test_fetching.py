@@ -72,7 +72,7 @@ def test_a_cancelled_download_leaves_nothing_behind(
 def test_a_missing_source_is_explained(served: tuple[str, Path], tmp_path: Path) -> None:
     url, _ = served
     with pytest.raises(FetchError, match="404"):
-        fetch(f"{url}/nothing.opus", tmp_path / "out", "Nothing", retries=0)
+        fetch(f"{url}/nothing.opus", tmp_path / "out", "Nothing")
 
 
 def test_duration_checks_and_error_words() -> None:

@@ -1,4 +1,5 @@
-"""The gRPC APIs, on real servers over real channels, and through the gateway."""
+"""The gRPC APIs, on real servers over real channels, and through the gateway; only
+callers with their own token reach them, each only the services it may call."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import grpc
 import httpx
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from services.kernel.grpcwire import GrpcAuth
+from services.kernel.grpcwire import channel as traced_channel
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from services.kernel.rpc.tunebridge.matcher.v1 import matcher_pb2, matcher_pb2_grpc
 from services.kernel.rpc.tunebridge.music.v1 import track_pb2
@@ -21,10 +25,45 @@ def grpc_address(installation: Installation, service: str) -> str:
     return f"127.0.0.1:{installation.runtimes[service].context.detail['grpc_port']}"
 
 
+def dial(installation: Installation, service: str, caller: str = "gateway") -> grpc.aio.Channel:
+    return installation.dial(service, caller)
+
+
+async def test_a_caller_without_a_token_or_at_a_service_not_its_own_is_refused(
+    installation: Installation,
+) -> None:
+    """Any local process could call the matcher and the catalog with any user id."""
+    ask = catalog_pb2.ListProvidersRequest(user_id="u1")
+    async with grpc.aio.insecure_channel(grpc_address(installation, "connectors")) as anyone:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await catalog_pb2_grpc.CatalogServiceStub(anyone).ListProviders(ask)
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        # Health says only "serving", to anyone (probes carry no token).
+        status = await health_pb2_grpc.HealthStub(anyone).Check(health_pb2.HealthCheckRequest())
+        assert status.status == health_pb2.HealthCheckResponse.SERVING
+    forged = traced_channel(
+        grpc_address(installation, "connectors"), TracerProvider(), GrpcAuth("not-a-token")
+    )
+    async with forged:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await catalog_pb2_grpc.CatalogServiceStub(forged).ListProviders(ask)
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    # The downloader may ask the matcher, never the catalog (connections, tokens).
+    async with dial(installation, "connectors", caller="downloader") as downloader:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await catalog_pb2_grpc.CatalogServiceStub(downloader).ListProviders(ask)
+        assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    async with dial(installation, "matcher", caller="downloader") as downloader:
+        stub = matcher_pb2_grpc.MatcherServiceStub(downloader)
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.RankCandidates(matcher_pb2.RankCandidatesRequest(user_id="u1"))
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT  # let in, then judged
+
+
 async def test_matcher_ranks_the_same_recording_first_and_reports_health(
     installation: Installation,
 ) -> None:
-    async with grpc.aio.insecure_channel(grpc_address(installation, "matcher")) as channel:
+    async with dial(installation, "matcher") as channel:
         stub = matcher_pb2_grpc.MatcherServiceStub(channel)
         response = await stub.RankCandidates(
             matcher_pb2.RankCandidatesRequest(
@@ -55,7 +94,7 @@ async def test_matcher_ranks_the_same_recording_first_and_reports_health(
 async def test_catalog_lists_providers_directly_and_through_the_gateway(
     installation: Installation, api: httpx.AsyncClient
 ) -> None:
-    async with grpc.aio.insecure_channel(grpc_address(installation, "connectors")) as channel:
+    async with dial(installation, "connectors") as channel:
         stub = catalog_pb2_grpc.CatalogServiceStub(channel)
         response = await stub.ListProviders(catalog_pb2.ListProvidersRequest(user_id="u1"))
     names = [p.name for p in response.providers]
@@ -84,7 +123,9 @@ async def test_gateway_ranks_through_the_matcher_and_rejects_bad_input(
         json={"source": {"title": "x"}, "candidates": [{"title": "x"}] * 501},
     )
     assert too_many.status_code == 400
-    assert "at most 500" in too_many.text
+    # The gateway now refuses it at its edge (a field error on "candidates" naming the
+    # limit) before the matcher's own "at most 500" would.
+    assert "candidates" in too_many.text and "500" in too_many.text
 
 
 async def test_trace_context_crosses_grpc_from_gateway_to_matcher(
@@ -113,7 +154,7 @@ async def test_trace_context_crosses_grpc_from_gateway_to_matcher(
 
 
 async def test_matcher_suggests_and_searches_artists_over_grpc(installation: Installation) -> None:
-    async with grpc.aio.insecure_channel(grpc_address(installation, "matcher")) as channel:
+    async with dial(installation, "matcher") as channel:
         stub = matcher_pb2_grpc.MatcherServiceStub(channel)
         suggested = await stub.SuggestArtists(
             matcher_pb2.SuggestArtistsRequest(

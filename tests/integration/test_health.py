@@ -72,7 +72,7 @@ async def test_each_service_serves_probes_and_metrics_even_when_its_port_is_take
         taken.listen()
         port = taken.getsockname()[1]
         runtime = Runtime(
-            DownloaderApp(DownloaderSettings()),
+            DownloaderApp(DownloaderSettings(grpc_port=0)),
             fast_bus_settings(nats_url, namespace),
             ops_port=port,
         )

@@ -33,8 +33,8 @@ async def test_replayed_batch_events_change_nothing(
     )
     run_id = response.json()["run_id"]
     before = await wait_for_run(api, run_id)
-    store = installation.runtimes["scheduler"].context.store
-    bus = installation.runtimes["scheduler"].context.bus
+    store = installation.store
+    bus = installation.bus
     batch = await store.get("results", batch_key(installation.user_id, run_id, 0), BatchRecord)
     assert batch is not None and batch.plan is not None
     # The same facts again, under new event ids so JetStream cannot drop them as

@@ -217,7 +217,8 @@ async def test_a_download_that_found_nothing_can_be_retried_once_it_can_be_found
         assert first["status"] == "review" and first["reason"] == "no source found", first
         monkeypatch.setitem(UPLOADS, "Teardrop", ("hbfs.opus", "Massive Attack - Topic"))
         retried = await api.post(f"/api/v1/downloads/{download_id}/retry")
-        assert retried.status_code == 202 and retried.json()["status"] == "queued", retried.text
+        assert retried.status_code == 202, retried.text
+        assert retried.json()["status"] in ("queued", "searching"), retried.text  # tried again
         second = await finished(api, download_id)
         again = await api.post(f"/api/v1/downloads/{download_id}/retry")
     assert second["status"] == "done", second

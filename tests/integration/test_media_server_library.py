@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.connectors.adapters.accounts import Accounts
-from services.connectors.app import ProviderSettings
+from services.connectors.registry import ProviderSettings
 from services.kernel.crypto import SecretBox, SecretsSettings, generate_key_spec
 from tests.emulators.plex import TOKEN, PlexState, plex_app
 from tests.emulators.scripted import serving
@@ -37,7 +37,7 @@ async def installation_with_plex(
     settings = ProviderSettings(secrets=SecretsSettings(keys=(KEY,)))
     async with running_installation(nats_url, namespace, providers=settings) as installation:
         accounts = Accounts(
-            installation.runtimes["connectors"].context.store,
+            installation.store,
             SecretBox([KEY]),
             "http://127.0.0.1:9",
         )
@@ -145,7 +145,7 @@ async def test_a_library_connection_must_exist_and_hold_a_library(
             json={"library_connection_id": "0" * 32, "tracks": PLAYLIST},
         )
         neither = await client.post("/api/v1/runs/missing-tracks", json={"tracks": PLAYLIST})
-        store = installation.runtimes["gateway"].context.store
+        store = installation.store
         runs = await store.keys("runs")
 
     assert unknown.status_code == 400 and "no connection" in unknown.text

@@ -107,6 +107,8 @@ async def test_large_playlist_is_split_into_batches_and_every_track_reported_onc
     )
     run = await wait_for_run(api, response.json()["run_id"])
     assert run["progress"]["batches"] == 3
+    # "matched 250 of 250": every track compared with the library, each counted once.
+    assert run["progress"]["tracks_matched"] == run["progress"]["playlist_tracks"] == 250
     positions = sorted(item["position"] for item in run["present"] + run["missing"])
     assert positions == list(range(250)), {
         k: run[k] for k in ("status", "error", "progress", "summary")
@@ -146,7 +148,7 @@ async def test_bad_requests_get_a_clear_400_and_start_nothing(
     response = await api.post("/api/v1/runs/missing-tracks", json=body)
     assert response.status_code == 400, response.text
     assert expected in response.text
-    store = installation.runtimes["gateway"].context.store
+    store = installation.store
     assert await store.keys("runs") == []
     assert await store.keys("results") == []
 

@@ -10,15 +10,19 @@ import msgspec
 import pytest
 
 from services.connectors.adapters.accounts import Accounts
-from services.connectors.app import ProviderSettings
-from services.connectors.settings import SpotifySettings
+from services.connectors.adapters.spotify import SpotifySettings
+from services.connectors.registry import ProviderSettings
 from services.kernel.bus import jetstream
 from services.kernel.contracts import (
+    Correlation,
     Event,
     ProviderRead,
     ProviderReadRequested,
     ProviderWriteRequested,
     ProviderWritten,
+    Ranked,
+    RankRequested,
+    new_id,
 )
 from services.kernel.crypto import SecretBox, SecretsSettings, generate_key_spec
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
@@ -42,7 +46,7 @@ async def world(
             secrets=SecretsSettings(keys=(KEY,)),
         )
         async with running_installation(nats_url, namespace, providers=settings) as installation:
-            store = installation.runtimes["connectors"].context.store
+            store = installation.store
             accounts = Accounts(store, SecretBox([KEY]), url, state.client_id)
             access, refresh = state.grant()
             record = await accounts.add_from_tokens(
@@ -82,7 +86,7 @@ async def test_a_redelivered_write_is_answered_again_and_written_once(
     installation, state, connection_id = world
     source = state.add_generated_playlist(100)
     ids = tuple(uri.rsplit(":", 1)[1] for uri in state.playlists[source]["items"])
-    bus = installation.runtimes["scheduler"].context.bus
+    bus = installation.bus
     request = dict(
         user_id="u1",
         request_id="w1",
@@ -113,9 +117,7 @@ async def test_a_redelivered_write_is_answered_again_and_written_once(
     (raw,) = await replies(installation, ProviderRead, 1)
     read = msgspec.json.decode(raw, type=ProviderRead)
     assert read.snapshot is not None and read.snapshot.track_count == 100
-    collection = await load_collection(
-        installation.runtimes["scheduler"].context.store, read.snapshot
-    )
+    collection = await load_collection(installation.store, read.snapshot)
     assert collection is not None
     assert [t.provider_id for t in collection.tracks] == list(ids)
     await drained(installation, ProviderWriteRequested, "spotify")
@@ -130,7 +132,7 @@ async def test_a_refused_consent_is_reported_and_marks_the_connection(
     for token in state.access_tokens:
         state.access_tokens[token] = 0
     state.consent_expired = True
-    bus = installation.runtimes["scheduler"].context.bus
+    bus = installation.bus
     await bus.publish(
         ProviderReadRequested(
             user_id="u1",
@@ -144,7 +146,7 @@ async def test_a_refused_consent_is_reported_and_marks_the_connection(
     (raw,) = await replies(installation, ProviderRead, 1)
     read = msgspec.json.decode(raw, type=ProviderRead)
     assert read.needs_reauthorisation and read.error and "connect the account again" in read.error
-    store = installation.runtimes["connectors"].context.store
+    store = installation.store
     accounts = Accounts(store, SecretBox([KEY]), "http://127.0.0.1:1")
     record = await accounts.get("u1", connection_id)
     assert record is not None and record.status == "needs_reauthorisation"
@@ -155,8 +157,7 @@ async def test_catalog_search_as_a_users_spotify_connection_over_grpc(
     world: tuple[Installation, SpotifyState, str],
 ) -> None:
     installation, _, connection_id = world
-    port = installation.runtimes["connectors"].context.detail["grpc_port"]
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+    async with installation.dial("connectors") as channel:
         stub = catalog_pb2_grpc.CatalogServiceStub(channel)
         found = await stub.LookupIsrc(
             catalog_pb2.LookupIsrcRequest(
@@ -174,3 +175,43 @@ async def test_catalog_search_as_a_users_spotify_connection_over_grpc(
             )
     assert [t.title for t in found.tracks] == ["Mr. Brightside"]
     assert stranger.value.code() == grpc.StatusCode.NOT_FOUND  # not another user's connection
+
+
+async def test_the_connectors_and_the_matcher_answer_with_the_correlation_they_were_given(
+    world: tuple[Installation, SpotifyState, str],
+) -> None:
+    """They copy it without reading it: the scheduler routes every reply by it alone."""
+    installation, _, connection_id = world
+    bus = installation.bus
+    heard: dict[str, Event] = {}
+    arrived = asyncio.Event()
+
+    async def hear(event: Event) -> None:
+        heard[type(event).__name__] = event
+        if len(heard) == 2:
+            arrived.set()
+
+    stop = await bus.listen((ProviderRead, Ranked), hear)
+    try:
+        run = new_id()  # no such run: the scheduler hears the replies and leaves them
+        read = Correlation(flow="sync", run_id=run, step="read", index=4, side="b")
+        rank = Correlation(flow="sync", run_id=run, step="match", index=1, side="a")
+        await bus.publish(
+            ProviderReadRequested(
+                user_id="u1",
+                correlation=read,
+                request_id="an id nobody parses",
+                connection_id=connection_id,
+                provider="spotify",
+                collection="liked",
+            ),
+            qualifier="spotify",
+        )
+        await bus.publish(
+            RankRequested(user_id="u1", correlation=rank, request_id="another", items=())
+        )
+        await asyncio.wait_for(arrived.wait(), 30)
+    finally:
+        await stop()
+    assert heard["ProviderRead"].correlation == read
+    assert heard["Ranked"].correlation == rank

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator
 
 import pytest
 from prometheus_client import CollectorRegistry
 
+from services.connectors.adapters.accounts import Accounts
 from services.connectors.adapters.http import (
     CallCounter,
     ProviderHttp,
@@ -22,13 +24,18 @@ from services.connectors.adapters.spotify import (
     SpotifyAuth,
     SpotifyProvider,
     SpotifyToken,
+    refresh_margin,
 )
 from services.connectors.domain.limits import Bucket, classify_spotify
 from services.kernel.contracts import Track
+from services.kernel.crypto import SecretBox, generate_key_spec
+from services.kernel.store import Store
 from tests.emulators.scripted import serving
 from tests.emulators.spotify import SpotifyState, spotify_app
+from tests.support.catalogues import shared_albums, shared_artists
 
 pytestmark = pytest.mark.timeout(120)
+KEY = generate_key_spec("k1")
 
 
 class Spotify:
@@ -192,3 +199,96 @@ async def test_saved_albums_and_a_reorder_by_moves(spotify: Spotify) -> None:
     assert spotify.calls("playlist_reorder") == 7  # the last one is in place by then
     await spotify.provider.reorder(source, wanted)
     assert spotify.calls("playlist_reorder") == 7  # already in order: nothing to move
+
+
+def test_the_refresh_margin_scales_with_the_tokens_life() -> None:
+    assert refresh_margin(3600) == 60 and refresh_margin(30) == 3 and refresh_margin(0) == 0
+    assert not SpotifyToken("a", "r", expires_at=100, lifetime_s=30).due(96)
+    assert SpotifyToken("a", "r", expires_at=100, lifetime_s=30).due(97.5)
+
+
+async def test_short_lived_single_use_tokens_are_refreshed_once_for_parallel_reads(
+    store: Store,
+) -> None:
+    """Five playlists read at once, each through its own adapter (as the work queue makes
+    them), with a 2-second token whose refresh token works once: one refresh, every
+    read complete, and the rotated tokens stored. The adapters come from two ``Accounts``
+    (as two replicas would have): the store's lease keeps them to one refresh too."""
+    state = SpotifyState(token_lifetime_s=2)
+    playlists = [state.add_generated_playlist(60, name=f"P{n}") for n in range(5)]
+    async with serving(spotify_app(state)) as url:
+        accounts = Accounts(store, SecretBox([KEY]), url, state.client_id)
+        replica = Accounts(store, SecretBox([KEY]), url, state.client_id)
+        access, refresh = state.grant()
+        record = await accounts.add_from_tokens(
+            "u1", "spotify", access, refresh, 2, state.client_id
+        )
+        http = ProviderHttp(
+            "spotify",
+            url,
+            classify_spotify,
+            InProcessTokenBuckets(),
+            CallCounter(CollectorRegistry()),
+        )
+        await asyncio.sleep(2.1)  # the access token has expired everywhere
+
+        async def read(playlist_id: str, keeper: Accounts) -> list[str]:
+            adapter = SpotifyProvider(
+                http, keeper.spotify_auth(record), [Bucket("b", capacity=1000, per_second=1000)]
+            )
+            return [t.provider_id or "" async for t in adapter.playlist_items(playlist_id)]
+
+        keepers = [accounts, replica, accounts, replica, accounts]
+        found = await asyncio.gather(*(read(p, k) for p, k in zip(playlists, keepers, strict=True)))
+        assert [len(tracks) for tracks in found] == [60] * 5
+        assert len(state.refreshes) == 1 and "refused" not in state.refreshes
+        stored = await accounts.get("u1", record.connection_id)
+        assert stored is not None and stored.status == "connected"
+        assert accounts.tokens(stored).refresh_token in state.refresh_tokens
+        await http.close()
+        await accounts.close()
+        await replica.close()
+
+
+async def test_saved_albums_and_followed_artists_read_and_written(spotify: Spotify) -> None:
+    albums = shared_albums(spotify.state, None, 3)
+    artists = shared_artists(spotify.state, None, 60)
+    spotify.state.page_limit = 20  # the followed artists' cursor pages
+    await spotify.provider.save_albums([a.spotify_id for a in albums])
+    await spotify.provider.follow_artists([a.spotify_id for a in artists])
+    saved = [a async for a in spotify.provider.saved_albums()]
+    assert {a.album_id for a in saved} >= {a.spotify_id for a in albums}
+    first = next(a for a in saved if a.album_id == albums[0].spotify_id)
+    assert first.upc == "4200000000000" and first.track_count == 8
+    assert first.record().entity == "album" and first.record().upc == first.upc
+    followed = [a async for a in spotify.provider.followed_artists()]
+    assert [a.artist_id for a in followed] == [a.spotify_id for a in artists]
+    assert spotify.calls("followed_artists") == 3 and spotify.calls("follow") == 2  # 50 a call
+    await spotify.provider.unsave_albums([albums[0].spotify_id])
+    await spotify.provider.unfollow_artists([artists[0].spotify_id])
+    assert albums[0].spotify_id not in spotify.state.saved_albums
+    assert artists[0].spotify_id not in spotify.state.followed
+    (by_upc,) = await spotify.provider.lookup_upc("4200000000001")
+    assert by_upc.provider_id == albums[1].spotify_id and by_upc.upc == "4200000000001"
+    found = await spotify.provider.search_albums(by_upc)
+    assert [t.provider_id for t in found] == [albums[1].spotify_id]
+    (named,) = await spotify.provider.search_artists(Track(title=artists[5].title))
+    assert named.provider_id == artists[5].spotify_id and named.entity == "artist"
+
+
+async def test_an_artists_albums_are_read_one_page_without_upcs(spotify: Spotify) -> None:
+    (artist,) = shared_artists(spotify.state, None, 1, start=40)
+    albums = shared_albums(spotify.state, None, 12, start=40)
+    for album in albums:
+        spotify.state.albums[album.spotify_id]["artists"] = [
+            {"id": artist.spotify_id, "name": artist.title, "type": "artist"}
+        ]
+    record = Track(
+        title=artist.title, provider="spotify", provider_id=artist.spotify_id, entity="artist"
+    )
+    read = await spotify.provider.artist_albums(record)
+    # One call, the ten Spotify lists at most; a listing's albums carry no UPC.
+    assert [a.title for a in read.albums] == [a.title for a in albums[:10]]
+    assert read.albums[0].release_date == "2000-05-01" and read.albums[0].upc is None
+    assert spotify.calls("artist_albums") == 1
+    assert read.title == artist.title and read.provider_id == artist.spotify_id

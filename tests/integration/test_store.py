@@ -7,9 +7,9 @@ import asyncio
 import msgspec
 import pytest
 
-from services.kernel.contracts import Collection, Track
+from services.kernel.contracts import Collection, SnapshotRef, Track
 from services.kernel.records import RunRecord
-from services.kernel.store import Store, load_collection, save_collection
+from services.kernel.store import Store, combined, load_collection, save_collection
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -56,3 +56,17 @@ async def test_collections_are_stored_by_content(store: Store) -> None:
     second = await save_collection(store, "u1", collection)
     assert first == second and first.track_count == 300
     assert await load_collection(store, first) == collection
+
+
+async def test_a_library_of_parts_reads_as_one_and_is_gone_when_a_part_is(store: Store) -> None:
+    folder = Collection(user_id="u1", kind="library", tracks=(Track(title="Teardrop"),))
+    server = Collection(user_id="u1", kind="library", tracks=(Track(title="Angel"),))
+    parts = [await save_collection(store, "u1", c) for c in (folder, server)]
+    whole = combined("u1", parts)
+    assert whole == combined("u1", parts) and whole.track_count == 2
+    read = await load_collection(store, whole)
+    assert read is not None and [t.title for t in read.tracks] == ["Teardrop", "Angel"]
+    empty = await load_collection(store, combined("u1", []))
+    assert empty is not None and empty.tracks == ()
+    gone = SnapshotRef(snapshot_id="u1.expired", track_count=1, checksum="0" * 64)
+    assert await load_collection(store, combined("u1", [parts[0], gone])) is None

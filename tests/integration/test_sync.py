@@ -9,22 +9,21 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import msgspec
 import pytest
 
 from services.gateway.domain.webhooks import signature
-from services.kernel.contracts import Track, utcnow
-from services.kernel.records import ReviewRecord, ScheduleRecord
+from services.kernel.contracts import Track
+from services.kernel.records import ReviewRecord
 from services.kernel.runtime import Runtime
 from services.scheduler.app import SchedulerApp
 from services.scheduler.settings import SchedulerSettings
 from tests.emulators.deezer import TOKEN
 from tests.support.catalogues import Recording, shared_recordings
+from tests.support.schedules import make_due
 from tests.support.sync_world import World, sync_world
 
 pytestmark = pytest.mark.timeout(120)
@@ -79,10 +78,37 @@ async def test_one_way_copies_a_playlist_exactly_once_and_reports_what_it_could_
     assert dry["counts"]["add_to_b"] == 30
     assert [line["title"] for line in dry["not_synced"]] == [exclusive[0].title]
     assert world.deezer.playlists == {}, "a dry run wrote to Deezer"
+    # Its counts per phase: 1 playlist read of 1 (Deezer has none yet), 31 tracks matched
+    # of the 31 sent to Deezer's catalog (each counted once), nothing being worked on.
+    progress = dry["progress"]
+    assert {k: progress[k] for k in ("playlists_read", "playlists_to_read", "tracks_read")} == {
+        "playlists_read": 1,
+        "playlists_to_read": 1,
+        "tracks_read": 31,
+    }
+    assert progress["tracks_matched"] == progress["tracks_to_match"] == 31, progress
+    assert progress["working_on"] == []
 
     done = await run_job(world, job_id)
     assert done["status"] == "completed", done
-    assert done["progress"] == {"outstanding": 0, "writes_done": 1, "writes_total": 1}
+    assert {k: done["progress"][k] for k in ("outstanding", "writes_done", "writes_total")} == {
+        "outstanding": 0,
+        "writes_done": 1,
+        "writes_total": 1,
+    }
+    # The writes confirmed per playlist, in tracks; only the track Deezer had no match for
+    # was sent to be matched again (the others' matches are known from the dry run).
+    assert done["progress"]["playlists"] == [
+        {
+            "name": "Road trip",
+            "service": "Deezer",
+            "done": 1,
+            "total": 1,
+            "tracks_done": 30,
+            "tracks_total": 30,
+        }
+    ]
+    assert done["progress"]["tracks_to_match"] == 1
     assert world.deezer_titles() == {"Road trip": [r.deezer_id for r in shared]}
     (line,) = done["not_synced"]
     assert line["title"] == exclusive[0].title
@@ -155,7 +181,7 @@ async def test_a_review_decision_is_honoured_by_the_next_run(world: World) -> No
     # Deezer knows song 1 only under another ISRC and a longer edit: not sure enough.
     doubtful = next(t for t in world.deezer.catalogue if t["id"] == songs[1].deezer_id)
     doubtful["isrc"] = "TBXOTHER0001"
-    doubtful["duration"] += 25
+    doubtful["duration"] += 8
     doubtful["title"] += " (Extended)"
     source = world.spotify.new_playlist("Doubt", uris(songs))
     job_id = await make_job(
@@ -198,13 +224,8 @@ async def test_a_review_decision_is_honoured_by_the_next_run(world: World) -> No
         made = await world.api.post("/api/v1/schedules", json={"job_id": job_id, "every_s": 3600})
         assert made.status_code == 201, made.text
         schedule_id = made.json()["schedule_id"]
-        store = installation.runtimes["scheduler"].context.store
-        await store.update(
-            "schedules",
-            f"{world.installation.user_id}.{schedule_id}",
-            ScheduleRecord,
-            lambda s: msgspec.structs.replace(s, next_fire_at=utcnow() - timedelta(seconds=1)),
-        )
+        store = installation.store
+        await make_due(store, world.installation.user_id, schedule_id)
         for _ in range(300):
             runs = (await world.api.get(f"/api/v1/sync/jobs/{job_id}/runs")).json()
             scheduled = [r for r in runs if r["trigger"] == "schedule"]
@@ -468,7 +489,7 @@ async def test_a_cancelled_run_stops_cleanly_and_the_next_run_finishes_the_job(
 
 
 async def test_a_conflict_takes_keep_or_remove_and_nothing_else(world: World) -> None:
-    store = world.installation.runtimes["gateway"].context.store
+    store = world.installation.store
     conflict = ReviewRecord(
         review_id="c" * 32,
         user_id=world.installation.user_id,

@@ -3,16 +3,21 @@ gateway, with everything else running behind it."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import httpx
 import pyotp
 import pytest
 
+from services.gateway.domain.webhooks import signature
 from services.kernel.contracts import Track
-from services.kernel.records import ReviewRecord
+from services.kernel.records import DownloadRecord, ReviewRecord
+from services.scheduler.mappings import save_mapping
+from tests.emulators.deezer import TOKEN as DEEZER_TOKEN
 from tests.support.catalogues import shared_recordings
-from tests.support.sync_world import World, sync_world
+from tests.support.sync_world import World, connect, sync_world
 from tests.support.users import ADMIN, sign_in
 
 pytestmark = pytest.mark.timeout(120)
@@ -45,6 +50,16 @@ async def test_set_up_happens_once_and_log_in_is_guarded(world: World) -> None:
         assert answers == [401] * 5 + [429]
         short = await anonymous.post("/api/v1/login", json={"username": "x", "password": "short"})
         assert short.status_code == 400 and short.json()["errors"][0]["field"] == "password"
+
+
+async def test_an_e_mail_address_is_a_name_like_any_other(world: World) -> None:
+    carol = {"username": "Carol@Example.org", "password": "carol's long passphrase"}
+    made = await world.api.post("/api/v1/users", json=carol)
+    assert made.status_code == 201, made.text
+    taken = await world.api.post("/api/v1/users", json={**carol, "username": "carol@example.ORG"})
+    assert taken.status_code == 409, taken.text  # names are unique whatever their case
+    async with httpx.AsyncClient(base_url=world.installation.base_url) as browser:
+        assert await sign_in(browser, {**carol, "username": "carol@example.org"})
 
 
 async def test_a_browser_session_needs_its_csrf_token_to_change_anything(world: World) -> None:
@@ -109,7 +124,7 @@ async def test_one_user_can_neither_see_nor_change_anothers_things(world: World)
         to_provider="deezer",
         source=Track(title="Mine", provider_id=songs[0].spotify_id),
     )
-    store = world.installation.runtimes["gateway"].context.store
+    store = world.installation.store
     await store.put("reviews", f"{review.user_id}.{review.review_id}", review)
     added = await admin.post("/api/v1/users", json=BOB)
     assert added.status_code == 201 and added.json()["is_admin"] is False
@@ -213,3 +228,72 @@ async def test_a_second_factor_guards_log_in_once_it_is_confirmed(world: World) 
         assert with_code.status_code == 200
     off = await admin.post("/api/v1/me/totp/disable", json={"code": app.now()})
     assert off.status_code == 200 and off.json()["totp_enabled"] is False
+
+
+async def test_removing_a_user_ends_their_webhooks_schedules_and_downloads(world: World) -> None:
+    admin, installation = world.api, world.installation
+    store = installation.store
+    assert (await admin.post("/api/v1/users", json=BOB)).status_code == 201
+    async with httpx.AsyncClient(base_url=installation.base_url, timeout=20) as bob:
+        bob_id = await sign_in(bob, BOB)
+        access, refresh = world.spotify.grant()
+        spotify = await connect(
+            bob,
+            provider="spotify",
+            access_token=access,
+            refresh_token=refresh,
+            expires_in_s=3600,
+            client_id=world.spotify.client_id,
+        )
+        deezer = await connect(bob, provider="deezer", access_token=DEEZER_TOKEN)
+        job = {"name": "Bob's", "a_connection_id": spotify, "b_connection_id": deezer}
+        made = await bob.post("/api/v1/sync/jobs", json={**job, "liked": True})
+        job_id = made.json()["job_id"]
+        schedule = await bob.post("/api/v1/schedules", json={"job_id": job_id, "every_s": 3600})
+        schedule_id = schedule.json()["schedule_id"]
+        for _ in range(100):  # the scheduler takes it up: it keeps where its firing stands
+            if await store.keys("schedule_fires", f"{bob_id}.{schedule_id}"):
+                break
+            await asyncio.sleep(0.1)
+        hook = (
+            await bob.post("/api/v1/webhooks", json={"kind": "generic", "job_ids": [job_id]})
+        ).json()
+        download = (await bob.post("/api/v1/downloads", json={"track": {"title": "x"}})).json()
+        await save_mapping(store, bob_id, "spotify", "sp1", "deezer", "dz1", "review")
+
+        assert (await admin.delete(f"/api/v1/users/{bob_id}")).status_code == 204
+
+        # The webhook is gone with its owner: a genuine, signed delivery starts nothing.
+        body, stamp = b"{}", str(int(time.time()))
+        delivered = await bob.post(
+            hook["webhook"]["url"],
+            content=body,
+            headers={
+                "X-Tunebridge-Timestamp": stamp,
+                "X-Tunebridge-Signature": signature(hook["secret"], stamp, body),
+                "X-Tunebridge-Delivery": "after-removal",
+            },
+        )
+        assert delivered.status_code == 404, delivered.text
+        assert await store.keys("schedules", f"{bob_id}.>") == []
+        assert await store.keys("jobs", f"{bob_id}.>") == []
+        # The scheduler hears of it on the bus and erases what it keeps of bob, where his
+        # schedule's firing stood included.
+        for _ in range(100):
+            left = await store.keys("mappings", f"{bob_id}.>")
+            left += await store.keys("schedule_fires", f"{bob_id}.>")
+            if not left:
+                break
+            await asyncio.sleep(0.1)
+        assert left == []
+        await asyncio.sleep(1.5)  # the scheduler ticks every 0.2 s here
+        assert await store.keys("sync_runs", f"{bob_id}.>") == []
+        # The download is cancelled (kept until it has stopped) or, finished, deleted.
+        for _ in range(100):
+            record = await store.get(
+                "downloads", f"{bob_id}.{download['download_id']}", DownloadRecord
+            )
+            if record is None or record.cancel_requested:
+                break
+            await asyncio.sleep(0.1)
+        assert record is None or record.cancel_requested

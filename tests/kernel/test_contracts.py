@@ -8,7 +8,16 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from services.kernel.contracts import EVENT_TYPES, Event, RunCompleted
+from services.kernel.contracts import (
+    EVENT_TYPES,
+    CandidatesFound,
+    CandidatesRequested,
+    Correlation,
+    Event,
+    RunCompleted,
+    correlation_of,
+    reply_to,
+)
 from services.kernel.subjects import Topology, all_domains, tag_of
 
 SAMPLES = Path(__file__).parent.parent / "data" / "contracts"
@@ -32,6 +41,22 @@ def test_newer_producers_extra_fields_are_ignored() -> None:
     payload["added_in_a_later_minor_version"] = {"anything": [1, 2]}
     event = msgspec.convert(payload, RunCompleted)
     assert event.run_id == "r1"
+
+
+def test_a_reply_carries_its_requests_correlation_and_a_dead_letter_gives_it_back() -> None:
+    asked = Correlation(flow="sync", run_id="r1", step="match", index=2, side="b")
+    request = CandidatesRequested(
+        user_id="u1", correlation=asked, request_id="q1", connection_id="k", provider="p", tracks=()
+    )
+    reply = CandidatesFound(**reply_to(request), request_id="q1", connection_id="k", provider="p")
+    assert reply.correlation == asked
+    decoded = msgspec.json.decode(msgspec.json.encode(reply), type=CandidatesFound)
+    assert decoded.correlation == asked
+    assert correlation_of(msgspec.json.encode(request)) == ("u1", asked)
+    # A message sent before correlations, or not a message at all, has none.
+    assert correlation_of((SAMPLES / "providers.candidates_requested.json").read_bytes()) is None
+    assert correlation_of(b"not json") is None
+    assert correlation_of(b'{"user_id": "u1", "correlation": {"flow": "nope"}}') is None
 
 
 def test_tags_are_unique_and_subjects_follow_the_scheme() -> None:

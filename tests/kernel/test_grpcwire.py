@@ -31,3 +31,19 @@ def test_every_field_of_a_track_survives_the_wire() -> None:
 def test_unknown_fields_stay_unknown() -> None:
     track = Track(title="Untitled")
     assert track_from_proto(track_to_proto(track)) == track
+
+
+def test_an_album_and_an_artist_survive_the_wire_as_such() -> None:
+    album = Track(
+        title="Discovery",
+        artists=("Daft Punk",),
+        release_date="2001-03-07",
+        track_total=14,
+        provider="deezer",
+        provider_id="302127",
+        entity="album",
+        upc="724384960650",
+    )
+    artist = Track(title="Daft Punk", provider="deezer", provider_id="27", entity="artist")
+    assert track_from_proto(track_to_proto(album)) == album
+    assert track_from_proto(track_to_proto(artist)) == artist

@@ -28,8 +28,9 @@ def test_repeated_events_change_nothing() -> None:
     assert runs.with_playlist(run, REF, None, 0, NOW) is None
     counted = runs.with_batch_count(run, 2, NOW)
     assert counted is not None and runs.with_batch_count(counted, 5, NOW) is None
-    matched = runs.with_matched(counted, 1, NOW)
-    assert matched is not None and runs.with_matched(matched, 1, NOW) is None
+    matched = runs.with_matched(counted, 1, 100, NOW)
+    assert matched is not None and runs.with_matched(matched, 1, 100, NOW) is None
+    assert matched.tracks_matched == 100  # a batch's tracks are counted once
 
 
 def test_last_planned_batch_completes_the_run() -> None:
@@ -103,6 +104,7 @@ def test_an_unreadable_media_server_is_noted_and_leaves_the_rest_of_the_library(
 
 
 def test_only_a_runs_library_read_is_taken_from_the_dead_letters() -> None:
+    """The upgrade fallback: a read asked before requests carried a correlation."""
     read = msgspec.json.encode(
         {
             "type": "providers.read_requested",

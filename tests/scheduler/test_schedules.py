@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.kernel.records import ScheduleRecord
-from services.scheduler.domain.schedules import next_fire, run_id_for, tick
+from services.kernel.records import ScheduleFire, ScheduleRecord
+from services.scheduler.domain.schedules import Tick, next_fire, run_id_for, tick
 
 NOW = datetime(2026, 11, 22, 10, 0, 30, tzinfo=UTC)
 
 
+SINCE = NOW - timedelta(seconds=10)
+
+
 def schedule(**fields: object) -> ScheduleRecord:
+    fields.setdefault("since", SINCE)
     return ScheduleRecord(schedule_id="s1", user_id="u", job_id="j", **fields)  # type: ignore[arg-type]
 
 
@@ -22,33 +26,52 @@ def test_intervals_and_cron_expressions_in_their_timezone() -> None:
     assert next_fire(schedule(cron="*/5 * * * *"), NOW) == datetime(2026, 11, 22, 10, 5, tzinfo=UTC)
 
 
+def fire(next_fire_at: datetime) -> ScheduleFire:
+    return ScheduleFire(since=SINCE, next_fire_at=next_fire_at)
+
+
 def test_a_new_schedule_is_given_its_first_time_and_fires_when_due() -> None:
-    first = tick(schedule(interval_s=60), NOW)
-    assert first.fire_at is None and first.schedule is not None
-    assert first.schedule.next_fire_at == NOW + timedelta(seconds=60)
-    due = tick(first.schedule, NOW + timedelta(seconds=61))
-    assert due.fire_at == NOW + timedelta(seconds=60)
-    assert due.schedule is not None and due.schedule.last_run_id == run_id_for("s1", due.fire_at)
-    assert tick(due.schedule, NOW + timedelta(seconds=62)) == tick(due.schedule, NOW)
+    first = tick(schedule(interval_s=60), None, NOW)
+    assert first.fire_at is None and first.fire is not None
+    assert first.fire.next_fire_at == SINCE + timedelta(seconds=60)
+    later = NOW + timedelta(seconds=61)
+    due = tick(schedule(interval_s=60), first.fire, later)
+    assert due.fire_at == SINCE + timedelta(seconds=60)
+    assert due.fire is not None and due.fire.last_run_id == run_id_for("s1", due.fire_at)
+    assert tick(schedule(interval_s=60), due.fire, later) == Tick(None, None)
+
+
+def test_every_replica_works_out_the_same_first_time_whenever_it_looks() -> None:
+    one = tick(schedule(interval_s=600), None, NOW)
+    other = tick(schedule(interval_s=600), None, NOW + timedelta(seconds=40))
+    assert one.fire == other.fire
+
+
+def test_a_resumed_schedule_starts_afresh_and_runs_nothing_missed_while_paused() -> None:
+    long_ago = NOW - timedelta(hours=5)
+    resumed = schedule(interval_s=600, since=NOW)
+    seen = tick(resumed, ScheduleFire(since=SINCE - timedelta(days=1), next_fire_at=long_ago), NOW)
+    assert seen.fire_at is None
+    assert seen.fire is not None and seen.fire.next_fire_at == NOW + timedelta(minutes=10)
 
 
 def test_fires_missed_while_down_run_once_or_are_skipped_as_chosen() -> None:
     long_ago = NOW - timedelta(hours=5)
-    once = tick(schedule(interval_s=600, next_fire_at=long_ago), NOW)
+    once = tick(schedule(interval_s=600), fire(long_ago), NOW)
     assert once.fire_at == long_ago  # one run for the whole outage, not thirty
-    assert once.schedule is not None and once.schedule.next_fire_at == NOW + timedelta(minutes=10)
-    assert once.schedule.last_note and "late" in once.schedule.last_note
-    skip = tick(schedule(interval_s=600, next_fire_at=long_ago, catch_up="skip"), NOW)
+    assert once.fire is not None and once.fire.next_fire_at == NOW + timedelta(minutes=10)
+    assert once.fire.last_note and "late" in once.fire.last_note
+    skip = tick(schedule(interval_s=600, catch_up="skip"), fire(long_ago), NOW)
     assert skip.fire_at is None
-    assert skip.schedule is not None and skip.schedule.next_fire_at == NOW + timedelta(minutes=10)
+    assert skip.fire is not None and skip.fire.next_fire_at == NOW + timedelta(minutes=10)
 
 
 def test_paused_schedules_and_runs_still_going_do_not_fire() -> None:
     due = NOW - timedelta(seconds=1)
-    assert tick(schedule(interval_s=60, next_fire_at=due, paused=True), NOW).schedule is None
-    busy = tick(schedule(interval_s=60, next_fire_at=due), NOW, previous_running=True)
-    assert busy.fire_at is None and busy.schedule is not None
-    assert "still going" in (busy.schedule.last_note or "")
+    assert tick(schedule(interval_s=60, paused=True), fire(due), NOW) == Tick(None, None)
+    busy = tick(schedule(interval_s=60), fire(due), NOW, previous_running=True)
+    assert busy.fire_at is None and busy.fire is not None
+    assert "still going" in (busy.fire.last_note or "")
 
 
 def test_every_replica_derives_the_same_run_for_a_fire() -> None:

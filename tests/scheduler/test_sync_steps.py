@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import msgspec
 
-from services.kernel.contracts import PlaylistRef, Track
+from services.kernel.contracts import Correlation, PlaylistRef, Track
 from services.kernel.records import (
-    MappingRecord,
     PairPlan,
     PairRun,
     PlaylistPair,
-    SyncBase,
     SyncJobRecord,
     SyncOptions,
     SyncPairState,
 )
 from services.scheduler.domain import sync
+from services.scheduler.records import MappingRecord, SyncBase
 
 
 def job(**fields: object) -> SyncJobRecord:
@@ -45,7 +44,9 @@ def test_pairs_are_found_by_id_and_a_deleted_copy_is_made_again() -> None:
         states,
         {"a": listing("p1", "p2", "p3") + listing("theirs", owned=False), "b": listing("q1")},
     )
-    assert [(p.pair_key, p.a_playlist_id, p.b_playlist_id) for p in found.pairs] == [
+    assert [
+        (p.pair_key, p.sides["a"].playlist_id, p.sides["b"].playlist_id) for p in found.pairs
+    ] == [
         ("a-p1", "p1", "q1"),
         ("a-p2", "p2", None),  # its copy was deleted on B: the run makes it again
         ("a-p3", "p3", None),
@@ -59,7 +60,10 @@ def test_both_ways_pairs_each_playlist_once_and_a_chosen_playlist_that_is_gone_i
         states,
         {"a": listing("p1"), "b": listing("q1", "q2")},
     )
-    assert [(p.a_playlist_id, p.b_playlist_id) for p in both.pairs] == [("p1", "q1"), (None, "q2")]
+    assert [(p.sides["a"].playlist_id, p.sides["b"].playlist_id) for p in both.pairs] == [
+        ("p1", "q1"),
+        (None, "q2"),
+    ]
     chosen = sync.resolve_pairs(
         job(playlists=[PlaylistPair(a_playlist_id="p9")]), [], {"a": listing("p1"), "b": []}
     )
@@ -127,10 +131,32 @@ def test_writes_remove_first_then_add_in_batches_and_create_a_missing_playlist()
     ]
 
 
-def test_request_ids_name_their_run_and_step() -> None:
-    made = sync.request_id("0" * 32, "write", 3, "b", 7)
-    assert sync.parse_request(made) == ("0" * 32, "write", ["3", "b", "7"])
-    assert sync.parse_request("r1.library") is None
+def test_a_request_is_routed_by_its_correlation_and_known_by_its_key() -> None:
+    run = "0" * 32
+    key, asked = sync.ask(run, "write", 3, "b", "7")
+    assert key == f"sync.{run}.write.3.b.7"  # the key runs in flight already wait for
+    assert asked == Correlation(flow="sync", run_id=run, step="write", index=3, side="b", part="7")
+    # The correlation alone routes a reply, whatever its request id says.
+    assert sync.step_of(asked, "anything") == asked
+    assert sync.step_of(Correlation(flow="missing", run_id=run, step="match"), key) is None
+    assert sync.ask(run, "match", 2, "a")[0] == f"sync.{run}.match.a.2"
+    assert sync.ask(run, "read", 1, "b")[0] == f"sync.{run}.read.1.b"
+    assert sync.ask(run, "list", side="a")[0] == f"sync.{run}.list.a"
+
+
+def test_a_reply_to_a_request_sent_before_correlations_is_still_routed_by_its_id() -> None:
+    """The upgrade fallback: a request in flight across the upgrade has no correlation."""
+    run = "0" * 32
+    for step, index, side, part in [
+        ("write", 3, "b", "7"),
+        ("match", 2, "a", ""),
+        ("read", 1, "b", ""),
+        ("list", None, "a", ""),
+    ]:
+        key, asked = sync.ask(run, step, index, side, part)  # type: ignore[arg-type]
+        assert sync.step_of(None, key) == asked
+    assert sync.step_of(None, "r1.library") is None
+    assert sync.step_of(None, f"sync.{run}.write.x") is None
 
 
 def test_a_conflict_is_asked_once_and_its_answer_is_carried_out() -> None:
@@ -165,3 +191,44 @@ def test_a_conflict_is_asked_once_and_its_answer_is_carried_out() -> None:
         {("a1", "b1"): "remove"},
     )
     assert removed.plan.remove_from_a == ["a1"] and removed.plan.add_to_b == []
+
+
+def test_albums_and_artists_are_pairs_of_their_own_written_without_a_playlist() -> None:
+    found = sync.resolve_pairs(job(liked=True, albums=True, artists=True), [], {})
+    assert [(p.pair_key, p.kind, p.name) for p in found.pairs] == [
+        ("liked", "liked", "Liked songs"),
+        ("albums", "albums", "Saved albums"),
+        ("artists", "artists", "Followed artists"),
+    ]
+    albums = found.pairs[1]
+    assert albums.read_sides() == ["a", "b"]
+    steps = sync.write_steps(albums, PairPlan(pair_key="albums", name="x", add_to_b=["d1"]), "b")
+    assert steps == [sync.WriteStep(add=("d1",))]  # nothing to create
+
+
+def test_a_plan_lists_what_it_moves_and_what_was_there_already() -> None:
+    mapped = {
+        "a1": MappingRecord(target_id="b1", source="matcher"),
+        "a2": MappingRecord(target_id="b2", source="review"),
+        "a3": MappingRecord(target_id="-", source="review"),  # not on the service
+    }
+    pair = PairRun(pair_key="albums", name="Saved albums", kind="albums")
+    outcome = sync.plan_pair(
+        job(albums=True, options=SyncOptions(propagate_removals=False)),
+        pair,
+        [track("a1"), track("a2"), track("a3"), track("a4")],
+        [track("b2"), track("b9")],
+        SyncBase(),
+        mapped,
+        {},
+        {},
+    )
+    assert outcome.plan.add_to_b == ["b1"] and outcome.plan.remove_from_b == []
+    assert [(m.source_id, m.target_id, m.status, m.kind) for m in outcome.moved] == [
+        ("a1", "b1", "added", "albums"),
+        ("a2", "b2", "already_there", "albums"),
+    ]
+    assert sorted((n.provider_id, n.kind, n.reason) for n in outcome.not_synced) == [
+        ("a3", "albums", "you said it is not on deezer"),
+        ("a4", "albums", "no match found on deezer"),
+    ]

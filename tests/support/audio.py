@@ -47,3 +47,17 @@ def make_audio(path: Path, seconds: float = 2.0, **tags: str | list[str]) -> Pat
             audio[name] = value if isinstance(value, list) else [value]
         audio.save()
     return path
+
+
+def make_picture(path: Path, size: int = 64) -> Path:
+    """Write a real ``size``-pixel square picture (JPEG or PNG, from its suffix): a cover."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            *("-loglevel", "error", "-y", "-f", "lavfi"),
+            *("-i", f"color=c=orange:s={size}x{size}", "-frames:v", "1", str(path)),
+        ],
+        check=True,
+    )
+    return path

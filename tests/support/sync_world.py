@@ -10,8 +10,9 @@ from typing import Any
 
 import httpx
 
-from services.connectors.app import ProviderSettings
-from services.connectors.settings import DeezerSettings, SpotifySettings
+from services.connectors.adapters.deezer import DeezerSettings
+from services.connectors.adapters.spotify import SpotifySettings
+from services.connectors.registry import ProviderSettings
 from services.kernel.crypto import SecretsSettings, generate_key_spec
 from tests.emulators.deezer import TOKEN, DeezerState, deezer_app
 from tests.emulators.scripted import serving
@@ -37,16 +38,28 @@ class World:
 
 
 @contextlib.asynccontextmanager
-async def sync_world(nats_url: str, namespace: str) -> AsyncIterator[World]:
+async def sync_world(
+    nats_url: str,
+    namespace: str,
+    spotify_settings: dict[str, Any] | None = None,
+    **options: Any,
+) -> AsyncIterator[World]:
+    """``options`` go to ``running_installation`` (replicas of each service, for one);
+    ``spotify_settings``: more ``SpotifySettings`` fields (its page size, say)."""
     spotify, deezer = SpotifyState(), DeezerState()
     async with serving(spotify_app(spotify)) as s_url, serving(deezer_app(deezer)) as d_url:
         providers = ProviderSettings(
-            spotify=SpotifySettings(api_url=s_url, accounts_url=s_url, client_id=spotify.client_id),
+            spotify=SpotifySettings(
+                api_url=s_url,
+                accounts_url=s_url,
+                client_id=spotify.client_id,
+                **(spotify_settings or {}),
+            ),
             deezer=DeezerSettings(api_url=d_url, calls_per_5s=5000),
             secrets=SecretsSettings(keys=(KEY,)),
         )
         async with (
-            running_installation(nats_url, namespace, providers=providers) as running,
+            running_installation(nats_url, namespace, providers=providers, **options) as running,
             running.client(timeout=10) as api,
         ):
             access, refresh = spotify.grant()

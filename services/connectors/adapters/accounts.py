@@ -8,14 +8,22 @@ after ten minutes (the bucket's time-to-live).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import msgspec
 
-from services.connectors.adapters.spotify import SpotifyAuth, SpotifyToken
+from services.connectors.adapters.spotify import (
+    NeedsReauthorisation,
+    RefreshFlight,
+    SpotifyAuth,
+    SpotifyToken,
+)
 from services.connectors.domain.oauth import (
     SPOTIFY_SCOPES,
     OAuthError,
@@ -26,10 +34,23 @@ from services.connectors.domain.oauth import (
     new_state,
     pkce_pair,
 )
+from services.connectors.records import (
+    AppSecretConsent,
+    DeviceCodeConsent,
+    OAuthState,
+    PkceConsent,
+)
 from services.kernel.contracts import new_id, utcnow
 from services.kernel.crypto import SecretBox
-from services.kernel.records import ConnectionRecord, OAuthState, connection_key
+from services.kernel.erasure import erase_user_keys
+from services.kernel.records import (
+    ConnectionRecord,
+    connection_key,
+)
 from services.kernel.store import Store
+
+if TYPE_CHECKING:
+    from services.connectors.adapters.spec import DeviceAuthorisation, DeviceCode
 
 
 class StoredTokens(msgspec.Struct):
@@ -38,6 +59,27 @@ class StoredTokens(msgspec.Struct):
     access_token: str
     refresh_token: str | None
     expires_at: float
+    lifetime_s: float = 3600.0
+
+
+class RefreshLease(msgspec.Struct):
+    """One replica is refreshing a connection's tokens until ``until`` (wall clock)."""
+
+    until: float
+
+
+@dataclass(frozen=True)
+class Reauthorisation:
+    """A new sign-in granted for an existing connection: its tokens (and the client they
+    were granted to), to be tried with the provider before they replace the old ones."""
+
+    existing: ConnectionRecord
+    tokens: StoredTokens
+    client_id: str
+
+
+#: Longest a refresh may hold its lease (the token endpoint's timeout, and then some).
+REFRESH_LEASE_S = 30.0
 
 
 class Accounts:
@@ -59,9 +101,22 @@ class Accounts:
         self.default_client_id = spotify_client_id
         self.clock = clock
         self._client = client or httpx.AsyncClient(base_url=spotify_accounts_url, timeout=20)
+        # One refresh at a time per connection in this process (replicas: the lease).
+        self._refreshing: dict[str, asyncio.Lock] = {}
+        #: Token endpoints of other OAuth providers (TIDAL), one client each.
+        self._clients: dict[str, httpx.AsyncClient] = {}
 
     async def close(self) -> None:
         await self._client.aclose()
+        for client in self._clients.values():
+            await client.aclose()
+
+    def app_needed(self, provider: str) -> bool:
+        """Whether a person connecting ``provider`` must bring their own app: Spotify's
+        consent needs a client id, and this installation was given none."""
+        return provider == self.spotify.name and not (
+            self.spotify.default_client_id or self.default_client_id
+        )
 
     async def start_consent(
         self,
@@ -69,19 +124,31 @@ class Accounts:
         redirect_uri: str,
         client_id: str | None = None,
         connection_id: str | None = None,
+        oauth: OAuthProvider | None = None,
     ) -> tuple[str, str]:
         """The URL to send the person to, and the state that will come back with them.
 
-        ``client_id`` is the user's own Spotify app, when they bring one; ``connection_id``
-        an existing Spotify connection to re-authorise (it keeps its id).
+        ``client_id`` is the user's own app, when they bring one; ``connection_id`` an
+        existing connection to re-authorise (it keeps its id); ``oauth``: another
+        provider's PKCE consent (TIDAL's), Spotify's when None.
         """
+        oauth = oauth or self.spotify
         if connection_id:
             existing = await self.get(user_id, connection_id)
-            if existing is None or existing.provider != "spotify":
-                raise OAuthError(f"no Spotify connection {connection_id} to re-authorise")
-        client = client_id or self.default_client_id
+            if existing is None or existing.provider != oauth.name:
+                raise OAuthError(f"no {oauth.shown} connection {connection_id} to re-authorise")
+            # Made with the person's own app: its tokens are renewed through that app again.
+            client_id = client_id or existing.client_id
+        client = (
+            client_id
+            or oauth.default_client_id
+            or (self.default_client_id if oauth is self.spotify else None)
+        )
         if not client:
-            raise OAuthError("no Spotify app: create one and give its client id")
+            raise OAuthError(
+                f"no {oauth.shown} app in this installation: create one (see “Use your own "
+                f"{oauth.shown} app”) and paste its Client ID"
+            )
         redirect = check_redirect_uri(redirect_uri)
         verifier, challenge = pkce_pair()
         state = new_state()
@@ -90,14 +157,14 @@ class Accounts:
             state,
             OAuthState(
                 user_id=user_id,
-                provider="spotify",
+                provider=oauth.name,
                 client_id=client,
                 redirect_uri=redirect,
-                code_verifier=self.box.encrypt(verifier, context=state),
+                consent=PkceConsent(self.box.encrypt(verifier, context=state)),
                 connection_id=connection_id,
             ),
         )
-        return authorization_url(self.spotify, client, redirect, state, challenge), state
+        return authorization_url(oauth, client, redirect, state, challenge), state
 
     async def start_deezer_consent(
         self, user_id: str, redirect_uri: str, app_id: str, secret: str, connect_url: str
@@ -116,7 +183,9 @@ class Accounts:
                 provider="deezer",
                 client_id=app_id,
                 redirect_uri=redirect,
-                code_verifier=self.box.encrypt(f"{connect_url}\n{secret}", context=state),
+                consent=AppSecretConsent(
+                    app_id, connect_url, self.box.encrypt(secret, context=state)
+                ),
             ),
         )
         return deezer_authorization_url(connect_url, app_id, redirect, state), state
@@ -126,33 +195,120 @@ class Accounts:
         pending = await self.store.get("oauth_states", state, OAuthState) if state else None
         return pending.user_id if pending else None
 
-    async def complete_consent(self, state: str, code: str) -> ConnectionRecord:
-        """Exchange the code the provider sent back for tokens, and keep the connection."""
+    async def start_device_consent(
+        self,
+        user_id: str,
+        provider: str,
+        flow: DeviceAuthorisation,
+        client_id: str,
+        client_secret: str,
+        connection_id: str | None = None,
+    ) -> tuple[DeviceCode, str]:
+        """A device-code consent with the person's own client: the code to show them, and
+        the state to poll with. The device code and the secret stay sealed in the state.
+        ``connection_id``: an existing connection of ``provider`` to re-authorise (it keeps
+        its id, so the sync jobs using it keep working)."""
+        if connection_id:
+            existing = await self.get(user_id, connection_id)
+            if existing is None or existing.provider != provider:
+                raise OAuthError("no such connection to sign in again: connect the account")
+        code = await flow.start(client_id)
+        state = new_state()
+        await self.store.put(
+            "oauth_states",
+            state,
+            OAuthState(
+                user_id=user_id,
+                provider=provider,
+                client_id=client_id,
+                redirect_uri="device",
+                consent=DeviceCodeConsent(
+                    self.box.encrypt(code.device_code, context=state),
+                    self.box.encrypt(client_secret, context=state),
+                ),
+                connection_id=connection_id,
+            ),
+        )
+        return code, state
+
+    async def poll_device_consent(
+        self, state: str, flows: Callable[[str], DeviceAuthorisation | None]
+    ) -> ConnectionRecord | Reauthorisation | None:
+        """The connection once the person agreed (for a connection being re-authorised,
+        its new tokens, kept only once they are tried), None while they have not answered;
+        ``OAuthError`` (and the consent forgotten) when they declined or it expired."""
+        pending = await self.store.get("oauth_states", state, OAuthState) if state else None
+        consent = pending.consent if pending else None
+        flow = flows(pending.provider) if pending and consent else None
+        if pending is None or not isinstance(consent, DeviceCodeConsent) or flow is None:
+            raise OAuthError("this sign-in is unknown, finished or expired: start again")
+        device_code = self.box.decrypt(consent.device_code, context=state)
+        secret = self.box.decrypt(consent.client_secret, context=state)
+        try:
+            granted = await flow.poll(pending.client_id, secret, device_code)
+        except OAuthError:
+            await self.store.take("oauth_states", state, OAuthState)
+            raise
+        if granted is None:
+            return None
+        if await self.store.take("oauth_states", state, OAuthState) is None:
+            raise OAuthError("this sign-in was finished already")  # two polls at once
+        if pending.connection_id:
+            existing = await self.get(pending.user_id, pending.connection_id)
+            if existing is None:
+                raise OAuthError("the connection was removed while it was being signed in again")
+            lifetime = granted.expires_in_s
+            tokens = StoredTokens(
+                granted.access_token, granted.refresh_token, self.clock() + lifetime, lifetime
+            )
+            return Reauthorisation(existing, tokens, pending.client_id)
+        return await self.add_from_tokens(
+            pending.user_id,
+            pending.provider,
+            granted.access_token,
+            granted.refresh_token,
+            granted.expires_in_s,
+            pending.client_id,
+        )
+
+    async def complete_consent(
+        self,
+        state: str,
+        code: str,
+        oauths: Callable[[str], OAuthProvider | None] | None = None,
+    ) -> ConnectionRecord:
+        """Exchange the code the provider sent back for tokens, and keep the connection.
+        ``oauths``: the PKCE consent of a provider other than Spotify, by name."""
         pending = await self.store.take("oauth_states", state, OAuthState) if state else None
-        if pending is None:
+        consent = pending.consent if pending else None
+        if pending is None or not isinstance(consent, PkceConsent | AppSecretConsent):
             raise OAuthError("this consent link is unknown, used or expired: start again")
-        if pending.provider == "deezer":
-            return await self._complete_deezer(pending, state, code)
-        answer = await self._client.post(
-            "/api/token",
+        if isinstance(consent, AppSecretConsent):
+            return await self._complete_deezer(pending, consent, state, code)
+        oauth = (oauths(pending.provider) if oauths else None) or self.spotify
+        # Spotify's token endpoint is on its accounts service; another's is a full URL.
+        answer = await (
+            self._token_client(oauth.token_url) if oauth.token_url else self._client
+        ).post(
+            oauth.token_url or "/api/token",
             data={
                 "grant_type": "authorization_code",
                 "code": code,
                 "redirect_uri": pending.redirect_uri,
                 "client_id": pending.client_id,
-                "code_verifier": self.box.decrypt(pending.code_verifier, context=state),
+                "code_verifier": self.box.decrypt(consent.code_verifier, context=state),
             },
         )
         body: dict[str, Any] = answer.json() if answer.content else {}
         if answer.status_code != 200 or "access_token" not in body:
             raise OAuthError(
-                f"Spotify refused the consent: {body.get('error', answer.status_code)}"
+                f"{oauth.shown} refused the consent: {body.get('error', answer.status_code)}"
             )
         if pending.connection_id:
             return await self._reauthorised(pending, body)
         return await self.add_from_tokens(
             pending.user_id,
-            "spotify",
+            pending.provider,
             body["access_token"],
             body.get("refresh_token"),
             float(body.get("expires_in", 3600)),
@@ -162,10 +318,9 @@ class Accounts:
 
     async def _reauthorised(self, pending: OAuthState, body: dict[str, Any]) -> ConnectionRecord:
         """New tokens (and perhaps a new app) for a connection that keeps its id."""
+        lifetime = float(body.get("expires_in", 3600))
         tokens = StoredTokens(
-            body["access_token"],
-            body.get("refresh_token"),
-            self.clock() + float(body.get("expires_in", 3600)),
+            body["access_token"], body.get("refresh_token"), self.clock() + lifetime, lifetime
         )
         scopes = str(body.get("scope", "")).split()
         updated = await self.save_tokens(
@@ -180,16 +335,14 @@ class Accounts:
         return updated
 
     async def _complete_deezer(
-        self, pending: OAuthState, state: str, code: str
+        self, pending: OAuthState, consent: AppSecretConsent, state: str, code: str
     ) -> ConnectionRecord:
-        connect_url, _, secret = self.box.decrypt(pending.code_verifier, context=state).partition(
-            "\n"
-        )
-        async with httpx.AsyncClient(base_url=connect_url, timeout=20) as client:
+        secret = self.box.decrypt(consent.secret, context=state)
+        async with httpx.AsyncClient(base_url=consent.connect_url, timeout=20) as client:
             answer = await client.get(
                 "/oauth/access_token.php",
                 params={
-                    "app_id": pending.client_id,
+                    "app_id": consent.app_id,
                     "secret": secret,
                     "code": code,
                     "output": "json",
@@ -217,12 +370,15 @@ class Accounts:
         client_id: str | None,
         scopes: list[str] | None = None,
         server_url: str | None = None,
+        account_id: str | None = None,
     ) -> ConnectionRecord:
         """A connection from tokens obtained elsewhere (headless set-ups), or a media
-        server's token and address (Plex)."""
+        server's token and address (Plex); ``account_id``: the user it logs in as, where a
+        server takes a user name and password (Subsonic: the password is the sealed token)."""
         connection_id = new_id()
         sealed = self._seal(
-            connection_id, StoredTokens(access_token, refresh_token, self.clock() + expires_in)
+            connection_id,
+            StoredTokens(access_token, refresh_token, self.clock() + expires_in, expires_in),
         )
         record = ConnectionRecord(
             connection_id=connection_id,
@@ -232,9 +388,14 @@ class Accounts:
             tokens=sealed,
             scopes=scopes or [],
             server_url=server_url,
+            account_id=account_id,
         )
         await self.store.put("connections", connection_key(user_id, connection_id), record)
         return record
+
+    def sealed_for(self, connection_id: str, tokens: StoredTokens) -> str:
+        """``tokens`` sealed for ``connection_id``: to try new tokens before keeping them."""
+        return self._seal(connection_id, tokens)
 
     def _seal(self, connection_id: str, tokens: StoredTokens) -> str:
         return self.box.encrypt(msgspec.json.encode(tokens).decode(), context=connection_id)
@@ -293,9 +454,17 @@ class Accounts:
     async def list(self, user_id: str) -> list[ConnectionRecord]:
         return await self.store.values("connections", f"{user_id}.*", ConnectionRecord)
 
-    async def disconnect(self, user_id: str, connection_id: str) -> None:
-        """Forget the connection and its tokens."""
-        await self.store.delete("connections", connection_key(user_id, connection_id))
+    async def disconnect(self, user_id: str, connection_id: str) -> int:
+        """Forget the connection and its tokens; how many there were (0 or 1)."""
+        key = connection_key(user_id, connection_id)
+        if await self.store.get("connections", key, ConnectionRecord) is None:
+            return 0
+        await self.store.delete("connections", key)
+        return 1
+
+    async def disconnect_all(self, user_id: str) -> int:
+        """Forget every connection of ``user_id`` (their account is being removed)."""
+        return await erase_user_keys(self.store, user_id, ("connections",))
 
     async def rotate_keys(self) -> int:
         """Re-encrypt every connection's tokens under the current key; returns how many."""
@@ -321,22 +490,108 @@ class Accounts:
             moved += 1
         return moved
 
+    def _token_client(self, url: str) -> httpx.AsyncClient:
+        """One client per other provider's token service (``url`` may be a full URL)."""
+        parts = httpx.URL(url)
+        base = f"{parts.scheme}://{parts.netloc.decode()}"
+        if base not in self._clients:
+            self._clients[base] = httpx.AsyncClient(base_url=base, timeout=20)
+        return self._clients[base]
+
     def spotify_auth(self, record: ConnectionRecord) -> SpotifyAuth:
-        """A token keeper for a Spotify connection whose rotations are stored here."""
+        """A token keeper for a Spotify connection whose rotations are stored here, and
+        whose refreshes are single-flight across every adapter of the connection."""
+        return self.oauth_auth(record, self.spotify_accounts_url, self.default_client_id)
+
+    def oauth_auth(
+        self,
+        record: ConnectionRecord,
+        accounts_url: str,
+        default_client_id: str | None,
+        token_path: str = "/api/token",
+        shown: str = "Spotify",
+    ) -> SpotifyAuth:
+        """A token keeper for any OAuth connection with refresh tokens (Spotify, TIDAL):
+        rotations stored here, refreshes single-flight across the connection's adapters."""
         stored = self.tokens(record)
+        same = accounts_url.rstrip("/") == self.spotify_accounts_url.rstrip("/")
+        client = self._client if same else self._token_client(accounts_url)
+        keep = self._keeper(record)
+
+        return SpotifyAuth(
+            accounts_url,
+            record.client_id or default_client_id or "",
+            SpotifyToken(
+                stored.access_token, stored.refresh_token, stored.expires_at, stored.lifetime_s
+            ),
+            keep,
+            clock=self.clock,
+            client=client,
+            flight=self._flight(record, keep),
+            token_path=token_path,
+            shown=shown,
+        )
+
+    def refresh_flight(self, record: ConnectionRecord) -> RefreshFlight:
+        """The connection's single-flight refresh: a trade made once at a time (a lock
+        here, a lease across replicas), its tokens stored at once, and whoever waited
+        given them."""
+        return self._flight(record, self._keeper(record))
+
+    def _keeper(self, record: ConnectionRecord) -> Callable[[SpotifyToken], Awaitable[None]]:
+        """Stores a connection's renewed tokens the moment they arrive."""
 
         async def keep(token: SpotifyToken) -> None:
             await self.save_tokens(
                 record.user_id,
                 record.connection_id,
-                StoredTokens(token.access_token, token.refresh_token, token.expires_at),
+                StoredTokens(
+                    token.access_token, token.refresh_token, token.expires_at, token.lifetime_s
+                ),
             )
 
-        return SpotifyAuth(
-            self.spotify_accounts_url,
-            record.client_id or self.default_client_id or "",
-            SpotifyToken(stored.access_token, stored.refresh_token, stored.expires_at),
-            keep,
-            clock=self.clock,
-            client=self._client,
-        )
+        return keep
+
+    def _flight(
+        self, record: ConnectionRecord, keep: Callable[[SpotifyToken], Awaitable[None]]
+    ) -> RefreshFlight:
+        lock = self._refreshing.setdefault(record.connection_id, asyncio.Lock())
+
+        async def flight(
+            stale: str, trade: Callable[[SpotifyToken], Awaitable[SpotifyToken]]
+        ) -> SpotifyToken:
+            async with lock, self._lease(record.user_id, record.connection_id):
+                # Whoever held the lock before may have renewed the tokens already: the
+                # stored ones are the latest (and hold the only refresh token still good).
+                current = await self.get(record.user_id, record.connection_id)
+                if current is None:
+                    raise NeedsReauthorisation("the connection was removed")
+                stored = self.tokens(current)
+                token = SpotifyToken(
+                    stored.access_token, stored.refresh_token, stored.expires_at, stored.lifetime_s
+                )
+                if token.access_token != stale and not token.due(self.clock()):
+                    return token
+                renewed = await trade(token)
+                await keep(renewed)
+                return renewed
+
+        return flight
+
+    @contextlib.asynccontextmanager
+    async def _lease(self, user_id: str, connection_id: str) -> AsyncIterator[None]:
+        """Hold the connection's refresh lease (other replicas wait for it). A lease whose
+        holder died runs out after ``REFRESH_LEASE_S`` and is taken over."""
+        key = f"{user_id}.refresh-{connection_id}"
+        while not await self.store.create(
+            "operations", key, RefreshLease(until=time.time() + REFRESH_LEASE_S)
+        ):
+            held = await self.store.get("operations", key, RefreshLease)
+            if held is not None and held.until < time.time():
+                await self.store.take("operations", key, RefreshLease)  # one taker wins
+                continue
+            await asyncio.sleep(0.05)
+        try:
+            yield
+        finally:
+            await self.store.delete("operations", key)

@@ -10,20 +10,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
+
+import msgspec
 
 from services.connectors.adapters.cache import LookupCache
 from services.connectors.adapters.http import ProviderError, ProviderHttp
 from services.connectors.adapters.provider import (
     AlbumInfo,
+    ArtistInfo,
+    Page,
     PlaylistInfo,
     Profile,
     Provider,
-    batches,
 )
-from services.connectors.domain.limits import Bucket, Verdict
-from services.connectors.domain.providers import PROVIDERS, Capability
-from services.kernel.contracts import Track
+from services.connectors.adapters.spec import Building, ProviderSpec
+from services.connectors.domain.limits import Bucket, Verdict, classify_deezer
+from services.connectors.domain.providers import (
+    LIBRARY_SETS,
+    STREAMING_SERVICE,
+    AuthStrategy,
+    Capability,
+    ProviderInfo,
+)
+from services.kernel.contracts import ArtistAlbum, Track
+from services.kernel.records import ConnectionRecord
 
 #: Deezer counts 50 requests per 5 seconds (per IP, as far as anyone can tell).
 DEEZER_BUCKET = Bucket("deezer:ip", capacity=50, per_second=10)
@@ -31,6 +42,31 @@ PAGE_SIZE = 100
 #: Track ids per playlist write; Deezer does not publish its limit.
 WRITE_BATCH = 100
 LOOKUP_TTL_S = 7 * 86400.0
+
+
+INFO = ProviderInfo(
+    "deezer",
+    "Deezer",
+    (*STREAMING_SERVICE, *LIBRARY_SETS),
+    AuthStrategy.OAUTH_SECRET,
+)
+
+
+class DeezerSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Section ``DEEZER``.
+
+    Attributes:
+        api_url: Deezer's API (an emulator's in tests).
+        connect_url: Deezer's consent pages and token endpoint.
+        calls_per_5s: Deezer's allowance per 5 seconds (50, as documented by users).
+        page_size: Items asked for per page of a list (a size it refuses is halved and
+            remembered).
+    """
+
+    api_url: str = "https://api.deezer.com"
+    connect_url: str = "https://connect.deezer.com"
+    calls_per_5s: int = 50
+    page_size: Annotated[int, msgspec.Meta(ge=1, le=2000)] = PAGE_SIZE
 
 
 def track_from_deezer(item: Mapping[str, Any]) -> Track:
@@ -59,6 +95,35 @@ def track_from_deezer(item: Mapping[str, Any]) -> Track:
     )
 
 
+def _covers(item: Mapping[str, Any], prefix: str) -> tuple[str, ...]:
+    found = [item.get(f"{prefix}_{size}") for size in ("xl", "big", "medium")]
+    return tuple(url for url in found if isinstance(url, str))
+
+
+def album_from_deezer(item: Mapping[str, Any]) -> AlbumInfo:
+    """A Deezer album object (a listing's, a search's or the full record) as an album;
+    only the full record has its ``upc``."""
+    artist = (item.get("artist") or {}).get("name")
+    upc = item.get("upc")
+    return AlbumInfo(
+        "deezer",
+        str(item["id"]),
+        str(item.get("title") or ""),
+        (artist,) if artist else (),
+        item.get("nb_tracks"),
+        item.get("release_date"),
+        _covers(item, "cover"),
+        str(upc) if upc else None,
+    )
+
+
+def artist_from_deezer(item: Mapping[str, Any]) -> ArtistInfo:
+    """A Deezer artist object as a followed artist."""
+    return ArtistInfo(
+        "deezer", str(item["id"]), str(item.get("name") or ""), _covers(item, "picture")
+    )
+
+
 def search_query(track: Track) -> str:
     """Deezer's advanced search: ``artist:"…" track:"…"`` (quotes inside are dropped; an
     empty title searches by artist alone)."""
@@ -76,10 +141,9 @@ class DeezerProvider(Provider):
     """Deezer's public API, and a user's library when a token is given."""
 
     name: ClassVar[str] = "deezer"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        next(p for p in PROVIDERS if p.name == "deezer").capabilities
-    )
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(INFO.capabilities)
     write_batch: ClassVar[int] = WRITE_BATCH
+    page_size = PAGE_SIZE
 
     def __init__(
         self,
@@ -104,7 +168,7 @@ class DeezerProvider(Provider):
         self, method: str, path: str, endpoint: str, idempotent: bool = False, **params: Any
     ) -> Any:
         if not self._token:
-            raise ProviderError(self.name, endpoint, _needs_account())
+            raise ProviderError(self.name, endpoint, _needs_account(), NEEDS_ACCOUNT)
         params["access_token"] = self._token
         return await self.http.call(
             method,
@@ -115,17 +179,19 @@ class DeezerProvider(Provider):
             idempotent=idempotent,
         )
 
-    async def _pages(self, path: str, endpoint: str) -> AsyncIterator[Mapping[str, Any]]:
-        index = 0
-        while True:
-            page = await self._get(path, endpoint, index=index, limit=PAGE_SIZE)
-            items = page.get("data") or [] if isinstance(page, Mapping) else []
-            for item in items:
-                yield item
-            total = page.get("total") if isinstance(page, Mapping) else None
-            index += len(items)
-            if not items or not page.get("next") or (isinstance(total, int) and index >= total):
-                return
+    def _pages(self, path: str, endpoint: str) -> AsyncIterator[Mapping[str, Any]]:
+        async def page(index: int, size: int) -> Page[Mapping[str, Any]]:
+            found = await self._get(path, endpoint, index=index, limit=size)
+            if not isinstance(found, Mapping):
+                return Page([])
+            total = found.get("total")
+            return Page(
+                found.get("data") or [],
+                total if isinstance(total, int) else None,
+                more=bool(found.get("next")),
+            )
+
+        return self._offset_pages(endpoint, page)
 
     async def profile(self) -> Profile:
         me = await self._get("/user/me", "user_me")
@@ -158,17 +224,84 @@ class DeezerProvider(Provider):
 
     async def saved_albums(self) -> AsyncIterator[AlbumInfo]:
         async for item in self._pages("/user/me/albums", "user_albums"):
-            artist = (item.get("artist") or {}).get("name")
-            covers = [item.get(k) for k in ("cover_xl", "cover_big", "cover_medium")]
-            yield AlbumInfo(
-                self.name,
-                str(item["id"]),
-                str(item.get("title") or ""),
-                (artist,) if artist else (),
-                item.get("nb_tracks"),
-                item.get("release_date"),
-                tuple(url for url in covers if isinstance(url, str)),
+            yield album_from_deezer(item)
+
+    async def followed_artists(self) -> AsyncIterator[ArtistInfo]:
+        async for item in self._pages("/user/me/artists", "user_artists"):
+            yield artist_from_deezer(item)
+
+    async def save_albums(self, album_ids: Sequence[str]) -> None:
+        for album_id in album_ids:  # one album per call; saving it again changes nothing
+            await self._write(
+                "POST", "/user/me/albums", "save_album", idempotent=True, album_id=int(album_id)
             )
+
+    async def unsave_albums(self, album_ids: Sequence[str]) -> None:
+        for album_id in album_ids:
+            await self._write(
+                "DELETE",
+                "/user/me/albums",
+                "unsave_album",
+                idempotent=True,
+                album_id=int(album_id),
+            )
+
+    async def follow_artists(self, artist_ids: Sequence[str]) -> None:
+        for artist_id in artist_ids:
+            await self._write(
+                "POST", "/user/me/artists", "follow", idempotent=True, artist_id=int(artist_id)
+            )
+
+    async def unfollow_artists(self, artist_ids: Sequence[str]) -> None:
+        for artist_id in artist_ids:
+            await self._write(
+                "DELETE", "/user/me/artists", "unfollow", idempotent=True, artist_id=int(artist_id)
+            )
+
+    async def search_albums(self, query: Track, limit: int = 10) -> list[Track]:
+        parts = [f'album:"{_unquoted(query.title)}"'] if query.title.strip() else []
+        if query.artists:
+            parts.insert(0, f'artist:"{_unquoted(query.artists[0])}"')
+        page = await self._get("/search/album", "search_album", q=" ".join(parts), limit=limit)
+        items = (page.get("data") or [])[:limit] if isinstance(page, Mapping) else []
+        return [album_from_deezer(item).record() for item in items if item.get("id")]
+
+    async def lookup_upc(self, upc: str) -> list[Track]:
+        upc = upc.strip()
+        if not upc.isdigit():
+            return []
+        try:
+            item = await self._get(f"/album/upc:{upc}", "album_upc")
+        except ProviderError as error:
+            if error.verdict.outcome != "not_found":
+                raise
+            return []
+        if not isinstance(item, Mapping) or not item.get("id"):
+            return []
+        return [album_from_deezer(item).record()]
+
+    async def _artist_albums(self, artist_id: str, limit: int) -> list[ArtistAlbum]:
+        # One page of its albums (a listing: no UPC, which only an album's full record has).
+        if not artist_id.isdigit():
+            return []
+        page = await self._get(f"/artist/{artist_id}/albums", "artist_albums", limit=limit)
+        items = (page.get("data") or [])[:limit] if isinstance(page, Mapping) else []
+        return [
+            ArtistAlbum(
+                title=str(item.get("title") or ""),
+                release_date=item.get("release_date"),
+                upc=str(item["upc"]) if item.get("upc") else None,
+            )
+            for item in items
+            if isinstance(item, Mapping)
+        ]
+
+    async def search_artists(self, query: Track, limit: int = 10) -> list[Track]:
+        if not query.title.strip():
+            return []
+        page = await self._get("/search/artist", "search_artist", q=query.title, limit=limit)
+        items = (page.get("data") or [])[:limit] if isinstance(page, Mapping) else []
+        return [artist_from_deezer(item).record() for item in items if item.get("id")]
 
     async def reorder(self, playlist_id: str, order: Sequence[str]) -> None:
         # Deezer takes the whole new order in one call; sending it twice changes nothing.
@@ -198,14 +331,13 @@ class DeezerProvider(Provider):
         items = page.get("data") or [] if isinstance(page, Mapping) else []
         return [str(item["id"]) for item in items]
 
-    async def remove_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
-        for batch in batches(list(track_ids), self.write_batch):
-            await self._write(
-                "DELETE",
-                f"/playlist/{int(playlist_id)}/tracks",
-                "playlist_remove",
-                songs=",".join(str(int(t)) for t in batch),
-            )
+    async def _remove(self, playlist_id: str, track_ids: Sequence[str]) -> None:
+        await self._write(
+            "DELETE",
+            f"/playlist/{int(playlist_id)}/tracks",
+            "playlist_remove",
+            songs=",".join(str(int(t)) for t in track_ids),
+        )
 
     async def like(self, track_ids: Sequence[str]) -> None:
         for track_id in track_ids:  # Deezer takes one track per call
@@ -241,7 +373,35 @@ class DeezerProvider(Provider):
             if error.verdict.outcome != "not_found":
                 raise
             return None
-        return track_from_deezer(item) if isinstance(item, Mapping) else None
+        if not isinstance(item, Mapping):
+            return None
+        return await self._with_release(track_from_deezer(item), item.get("album"))
+
+    async def _with_release(self, track: Track, album: Any) -> Track:
+        """The track with its release's label and numbering totals, which only the album
+        knows: its record (label, track count) and its last track (the disc count)."""
+        album_id = album.get("id") if isinstance(album, Mapping) else None
+        if not isinstance(album_id, int):
+            return track
+        try:
+            record = await self._get(f"/album/{album_id}", "album")
+            total = record.get("nb_tracks") if isinstance(record, Mapping) else None
+            last: Any = None
+            if isinstance(total, int) and total > 0:
+                page = await self._get(
+                    f"/album/{album_id}/tracks", "album_tracks", index=total - 1, limit=1
+                )
+                last = next(iter(page.get("data") or []), None)
+        except ProviderError:
+            return track  # the track is still the right one without them
+        label = record.get("label") if isinstance(record, Mapping) else None
+        discs = last.get("disk_number") if isinstance(last, Mapping) else None
+        return msgspec.structs.replace(
+            track,
+            track_total=total if isinstance(total, int) and total > 0 else None,
+            disc_total=discs if isinstance(discs, int) and discs > 0 else None,
+            label=label if isinstance(label, str) and label.strip() else None,
+        )
 
     async def lookup_isrc(self, isrc: str) -> list[Track]:
         isrc = isrc.replace("-", "").upper()
@@ -262,5 +422,34 @@ class DeezerProvider(Provider):
         return [track_from_deezer(i) for i in items]
 
 
+NEEDS_ACCOUNT = "this needs a Deezer account connection: connect one with its access token"
+
+
 def _needs_account() -> Verdict:
-    return Verdict("unauthorized", None, "this needs a Deezer account connection")
+    return Verdict("unauthorized", None, NEEDS_ACCOUNT)
+
+
+def _catalog(
+    building: Building, settings: DeezerSettings, token: str | None = None
+) -> DeezerProvider:
+    allowance = float(settings.calls_per_5s)
+    return DeezerProvider(
+        building.http("deezer", settings.api_url),
+        building.cache,
+        token,
+        # Deezer counts per address: every connection shares one allowance.
+        Bucket("deezer:ip", capacity=allowance, per_second=allowance / 5),
+    )
+
+
+def build(building: Building, record: ConnectionRecord, settings: DeezerSettings) -> Provider:
+    """One connection's library, through its access token."""
+    return _catalog(building, settings, building.tokens(record).access_token)
+
+
+def catalog(building: Building, settings: DeezerSettings) -> Provider:
+    """Deezer's public catalog: search and ISRC look-ups need no account."""
+    return _catalog(building, settings)
+
+
+SPEC = ProviderSpec(INFO, DeezerSettings, build, classify_deezer, catalog)

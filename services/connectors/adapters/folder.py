@@ -2,20 +2,35 @@
 
 Files whose modification time and size have not changed since the last scan are not
 read again. Files that give no track are skipped with a reason: empty files, files that
-are not audio whatever their extension says, files whose tags cannot be parsed.
+are not audio whatever their extension says, files whose tags cannot be parsed, links
+that lead out of the folder, and names that are not UTF-8 (Linux allows any bytes in a
+name; such a name is shown with its odd bytes escaped, ``Bj\\xf6rk.mp3``, for the person
+to rename it, and the rest of the folder is scanned as usual).
+
+The folder must lie inside a library root (``services/kernel/library.py``), checked
+again here with symlinks followed, whoever asked.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import mutagen
 
-from services.connectors.domain.scan import IndexedFile, ScanIndex, ScanStats, unchanged
+from services.connectors.domain.scan import (
+    NOT_UTF8,
+    IndexedFile,
+    ScanIndex,
+    ScanStats,
+    readable_name,
+    unchanged,
+)
 from services.connectors.domain.tags import AUDIO_EXTENSIONS, track_from_tags
 from services.kernel.contracts import Track
+from services.kernel.library import OutsideLibrary, allowed_folder, inside
 
 log = logging.getLogger("tunebridge.connectors.folder")
 
@@ -41,16 +56,21 @@ def _read(path: Path, size: int) -> tuple[Track | None, str | None]:
 
 
 def scan_folder(
-    folder: str, previous: ScanIndex | None = None
+    folder: str, previous: ScanIndex | None = None, roots: Sequence[str] | None = None
 ) -> tuple[list[Track], ScanIndex, ScanStats]:
     """Every audio file under ``folder`` as a track (sorted by path), the index for the
-    next scan, and how this one went.
+    next scan, and how this one went. ``roots``: the library roots it must lie in.
 
     Symlinked directories are not followed, so a loop of links cannot make it endless.
     """
-    root = Path(folder)
-    if not root.is_absolute():
+    if not Path(folder).is_absolute():
         raise FolderError(f"folder must be an absolute path: {folder!r}")
+    if roots is not None:
+        try:
+            allowed_folder(folder, roots)
+        except OutsideLibrary as refused:
+            raise FolderError(str(refused)) from None
+    root = Path(folder)
     if not root.is_dir():
         raise FolderError(f"folder not found or not a directory: {folder}")
     before = previous.files if previous and previous.folder == folder else {}
@@ -66,8 +86,15 @@ def scan_folder(
                 status = path.stat()
             except OSError:
                 continue  # vanished while scanning
-            relative = str(path.relative_to(root))
+            relative, odd = readable_name(str(path.relative_to(root)))
             known = before.get(relative)
+            if odd or (path.is_symlink() and not inside(path, root)):
+                reason = NOT_UTF8 if odd else "a link to outside the folder"
+                index.files[relative] = IndexedFile(
+                    mtime_ns=status.st_mtime_ns, size=status.st_size, skipped=reason
+                )
+                stats.skipped += 1
+                continue
             if unchanged(known, status.st_mtime_ns, status.st_size):
                 assert known is not None
                 index.files[relative] = known

@@ -6,7 +6,17 @@ asked (``Retry-After``; a 0 or missing value still waits a jittered back-off, be
 users have seen Spotify send both); server errors and timeouts back off exponentially with
 jitter; both are bounded. A spent quota is not retried: it is raised for the user to see.
 Every call is counted by provider, endpoint and outcome. URLs are never logged with their
-query strings, where Deezer puts access tokens.
+query strings, where Deezer puts access tokens (``services/kernel/telemetry.py`` redacts
+them for every logger).
+
+A server whose address a user gave (a Plex URL) is reached through the kernel's
+``GuardedTransport`` (``services/kernel/netguard.py``): the name is resolved there, every
+address checked against the ``AddressPolicy`` (public ones, plus what an administrator
+allowed), and the connection made to the checked address itself, so a name that resolves
+to a private address, or a rebinding between a check and the connection, gets nowhere.
+Redirects are never followed: they are failures, so a server cannot send us (and its
+token header) elsewhere. Errors say what happened in plain words and never carry what
+the remote answered.
 """
 
 from __future__ import annotations
@@ -22,22 +32,48 @@ import httpx
 from prometheus_client import CollectorRegistry, Counter
 
 from services.connectors.adapters.ratelimit import TokenBuckets, acquire
-from services.connectors.domain.limits import RETRYABLE, Bucket, Verdict, backoff_delay
+from services.connectors.domain.limits import RETRYABLE, Bucket, Outcome, Verdict, backoff_delay
+from services.kernel.addresses import AddressPolicy
+from services.kernel.netguard import BlockedAddress, guarded_client
 
 log = logging.getLogger("tunebridge.connectors.http")
 
 Classifier = Callable[[int, Mapping[str, str], Any], Verdict]
 
 
-class ProviderError(Exception):
-    """A provider call failed; ``verdict`` says how."""
+#: What each failure means, for a person. The provider's own words never reach an error
+#: (a remote body can hold anything, a metadata endpoint's secret included).
+SENTENCES: dict[Outcome, str] = {
+    "ok": "answered",
+    "rate_limited": "is asking us to slow down; try again in a minute",
+    "quota_exceeded": "says this app's allowance is spent for now; try again later",
+    "unauthorized": "refused the token (expired or revoked)",
+    "forbidden": "refused: this account may not do that",
+    "not_found": "has no such item",
+    "server_error": "could not be reached or failed; try again later",
+    "client_error": "refused the request",
+    "timeout": "did not answer in time",
+    "too_large": "refused a request that carried too many items at once",
+    "redirected": "answered with a redirect elsewhere, which is not followed: "
+    "give the server's own address",
+    "blocked": "is at an address that is not allowed (loopback, private or link-local); "
+    "an administrator can allow it with TUNEBRIDGE_CONNECTORS__ALLOWED_SERVER_HOSTS",
+}
 
-    def __init__(self, provider: str, endpoint: str, verdict: Verdict) -> None:
+
+class ProviderError(Exception):
+    """A provider call failed; ``verdict`` says how. Its text is a plain sentence."""
+
+    def __init__(
+        self, provider: str, endpoint: str, verdict: Verdict, ours: str | None = None
+    ) -> None:
         self.provider = provider
         self.endpoint = endpoint
         self.verdict = verdict
-        detail = f": {verdict.message}" if verdict.message else ""
-        super().__init__(f"{provider} {endpoint}: {verdict.outcome}{detail}")
+        # ``ours``: a sentence of our own, for a refusal made here before any call (the
+        # provider's words, in ``verdict.message``, never reach the text).
+        sentence = ours or f"{provider} {SENTENCES.get(verdict.outcome, 'failed')}"
+        super().__init__(f"{sentence} ({verdict.outcome})")
 
 
 class QuotaExceeded(ProviderError):
@@ -103,13 +139,18 @@ class ProviderHttp:
         policy: RetryPolicy = RetryPolicy(),
         client: httpx.AsyncClient | None = None,
         jitter: Callable[[], float] = random.random,
+        addresses: AddressPolicy | None = None,
     ) -> None:
+        """``addresses``: the policy for a server whose address a user gave (None for the
+        providers' own addresses, which an administrator configures)."""
         self.provider = provider
         self.classify = classify
         self.buckets = buckets
         self.counter = counter
         self.policy = policy
         self.jitter = jitter
+        if client is None and addresses is not None:
+            client = guarded_client(addresses, base_url, policy.timeout_s)
         self._client = client or httpx.AsyncClient(
             base_url=base_url, timeout=policy.timeout_s, follow_redirects=False
         )
@@ -128,6 +169,7 @@ class ProviderHttp:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> Any:
         """Send a request and return its decoded JSON body (None when empty).
 
@@ -135,6 +177,8 @@ class ProviderHttp:
         it surely was not carried out (a rate limit, or a connection never made); after a
         server error or a timeout the provider may have done it, so the caller is told
         (``ProviderError``) and must look before trying again.
+
+        ``data``: a form body (Subsonic's long lists, kept out of the URL).
 
         Raises ``QuotaExceeded``, ``Unauthorized``, ``RetriesExhausted`` or
         ``ProviderError`` with the provider's verdict.
@@ -146,8 +190,12 @@ class ProviderHttp:
                 await acquire(self.buckets, bucket)
             try:
                 response = await self._client.request(
-                    method, path, params=params, json=json, headers=headers
+                    method, path, params=params, json=json, headers=headers, data=data
                 )
+            except BlockedAddress:
+                verdict = Verdict("blocked")
+                self.counter.count(self.provider, endpoint, verdict.outcome)
+                raise ProviderError(self.provider, endpoint, verdict) from None
             except httpx.ConnectError as error:  # never reached the provider: safe to repeat
                 verdict = Verdict("server_error", None, type(error).__name__)
                 body: Any = None
@@ -159,6 +207,8 @@ class ProviderHttp:
             else:
                 body = _decode(response)
                 verdict = self.classify(response.status_code, response.headers, body)
+                if response.is_redirect:  # never followed: it could point anywhere
+                    verdict = Verdict("redirected")
                 not_sent = verdict.outcome == "rate_limited"
             self.counter.count(self.provider, endpoint, verdict.outcome)
             if verdict.outcome == "ok":
@@ -199,4 +249,4 @@ def _decode(response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:
-        return {"error": {"message": response.text[:200]}}
+        return None  # not JSON: nothing of it is kept, so nothing of it can be echoed

@@ -1,4 +1,7 @@
-"""Plex Media Server, by URL and token: library sections, tracks, search, playlists.
+"""Plex Media Server, by URL and token: library sections, tracks, search, playlists; its
+music sections' albums and artists, read as the albums and artists a person keeps (Plex
+has no "saved" albums nor "followed" artists: its library is what one has), so that a
+move can carry them to another service. Nothing is written to them.
 
 JSON is asked for (``Accept: application/json``); lists are paged with the
 ``X-Plex-Container-Start``/``-Size`` parameters (plexapi pages 100 at a time). Playlist
@@ -10,19 +13,70 @@ a rating of 10 (the common mapping; Plex has no "like").
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
+
+import msgspec
 
 from services.connectors.adapters.http import ProviderHttp
-from services.connectors.adapters.provider import PlaylistInfo, Profile, Provider
+from services.connectors.adapters.provider import (
+    AlbumInfo,
+    ArtistInfo,
+    Page,
+    PlaylistInfo,
+    Profile,
+    Provider,
+)
+from services.connectors.adapters.spec import Building, ProviderSpec
 from services.connectors.domain.limits import Bucket
-from services.connectors.domain.providers import PROVIDERS, Capability
-from services.kernel.contracts import Track
+from services.connectors.domain.providers import (
+    ACCOUNT_WRITES,
+    AuthStrategy,
+    Capability,
+    ProviderInfo,
+)
+from services.kernel.contracts import ArtistAlbum, Track
+from services.kernel.records import ConnectionRecord
 
 PAGE_SIZE = 100
 WRITE_BATCH = 100
 TRACK_TYPE = 10
+#: Plex's metadata types of a music section's artists and albums.
+ARTIST_TYPE = 8
+ALBUM_TYPE = 9
 #: A home server: no published limit; stay gentle anyway.
 PLEX_BUCKET = Bucket("plex:server", capacity=20, per_second=20)
+
+
+INFO = ProviderInfo(
+    "plex",
+    "Plex",
+    (
+        Capability.READ_PROFILE,
+        Capability.READ_PLAYLISTS,
+        # The library's albums and artists, read only.
+        Capability.READ_ALBUMS,
+        Capability.READ_ARTISTS,
+        Capability.SEARCH,
+        *ACCOUNT_WRITES,
+        Capability.SCAN_LIBRARY,
+    ),
+    AuthStrategy.SERVER_TOKEN,
+)
+
+
+class PlexSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Section ``PLEX``.
+
+    Attributes:
+        url: The Plex server used when a connection names none.
+        client_identifier: How Tunebridge names itself to Plex.
+        page_size: Items asked for per page of a list (a size it refuses is halved and
+            remembered).
+    """
+
+    url: str = "http://127.0.0.1:32400"
+    client_identifier: str = "tunebridge"
+    page_size: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = PAGE_SIZE
 
 
 def track_from_plex(item: Mapping[str, Any]) -> Track:
@@ -41,16 +95,42 @@ def track_from_plex(item: Mapping[str, Any]) -> Track:
         release_date=str(item["parentYear"]) if item.get("parentYear") else None,
         provider="plex",
         provider_id=str(item.get("ratingKey")) if item.get("ratingKey") is not None else None,
+        path=_file_of(item),
     )
+
+
+def album_from_plex(item: Mapping[str, Any]) -> AlbumInfo:
+    """A Plex album (``type: album`` metadata): its artist is its ``parentTitle``, its
+    track count ``leafCount``, its date ``originallyAvailableAt`` else ``year``."""
+    artist = item.get("parentTitle")
+    count = item.get("leafCount")
+    released = item.get("originallyAvailableAt") or item.get("year")
+    return AlbumInfo(
+        "plex",
+        str(item.get("ratingKey")),
+        str(item.get("title") or ""),
+        (str(artist),) if artist else (),
+        track_count=count if isinstance(count, int) and count > 0 else None,
+        release_date=str(released) if released else None,
+    )
+
+
+def _file_of(item: Mapping[str, Any]) -> str | None:
+    """The track's file, whole as the server sees it: its first media's first part's
+    ``file`` (Plex lists every track with its ``Media`` and their ``Part``)."""
+    for media in item.get("Media") or ():
+        for part in (media or {}).get("Part") or ():
+            if isinstance(part, Mapping) and part.get("file"):
+                return str(part["file"])
+    return None
 
 
 class PlexProvider(Provider):
     """One Plex server's music."""
 
     name: ClassVar[str] = "plex"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        next(p for p in PROVIDERS if p.name == "plex").capabilities
-    )
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(INFO.capabilities)
+    page_size = PAGE_SIZE
     write_batch: ClassVar[int] = WRITE_BATCH
 
     def __init__(self, http: ProviderHttp, token: str, client_id: str = "tunebridge") -> None:
@@ -88,24 +168,19 @@ class PlexProvider(Provider):
         )
         return (body or {}).get("MediaContainer") or {}
 
-    async def _pages(
-        self, path: str, endpoint: str, **params: Any
-    ) -> AsyncIterator[Mapping[str, Any]]:
-        start = 0
-        while True:
-            page = await self._get(
+    def _pages(self, path: str, endpoint: str, **params: Any) -> AsyncIterator[Mapping[str, Any]]:
+        async def page(start: int, size: int) -> Page[Mapping[str, Any]]:
+            found = await self._get(
                 path,
                 endpoint,
                 **params,
-                **{"X-Plex-Container-Start": start, "X-Plex-Container-Size": PAGE_SIZE},
+                **{"X-Plex-Container-Start": start, "X-Plex-Container-Size": size},
             )
-            items = page.get("Metadata") or []
-            for item in items:
-                yield item
-            start += len(items)
-            total = page.get("totalSize")
-            if not items or (isinstance(total, int) and start >= total) or total is None:
-                return
+            total = found.get("totalSize")
+            # No count: the one page is all there is.
+            return Page(found.get("Metadata") or [], total if isinstance(total, int) else 0)
+
+        return self._offset_pages(endpoint, page)
 
     async def machine(self) -> str:
         """The server's machine identifier (playlist item URIs name it)."""
@@ -126,6 +201,21 @@ class PlexProvider(Provider):
             if d.get("type") == "artist"
         ]
 
+    async def start_scan(self) -> None:
+        """Refresh every music section (Plex scans their folders for new files)."""
+        for key, _ in await self.sections():
+            await self._send(
+                "GET", f"/library/sections/{int(key)}/refresh", "section_refresh", idempotent=True
+            )
+
+    async def scanning(self) -> bool:
+        """Whether a music section is being refreshed now (its ``refreshing`` flag)."""
+        found = await self._get("/library/sections", "sections")
+        return any(
+            d.get("type") == "artist" and d.get("refreshing") in (True, 1, "1")
+            for d in found.get("Directory") or []
+        )
+
     async def library_tracks(self, section: str) -> AsyncIterator[Track]:
         """Every track of a music section."""
         async for item in self._pages(
@@ -137,6 +227,41 @@ class PlexProvider(Provider):
         for key, _ in await self.sections():
             async for track in self.library_tracks(key):
                 yield track
+
+    async def saved_albums(self) -> AsyncIterator[AlbumInfo]:
+        """Every album of the music sections (the server's, not one person's choice).
+        Their cover addresses are left out: Plex serves them only with the token."""
+        for key, _ in await self.sections():
+            async for item in self._pages(
+                f"/library/sections/{int(key)}/all", "section_albums", type=ALBUM_TYPE
+            ):
+                if item.get("ratingKey") is not None and item.get("title"):
+                    yield album_from_plex(item)
+
+    async def followed_artists(self) -> AsyncIterator[ArtistInfo]:
+        """Every artist of the music sections."""
+        for key, _ in await self.sections():
+            async for item in self._pages(
+                f"/library/sections/{int(key)}/all", "section_artists", type=ARTIST_TYPE
+            ):
+                if item.get("ratingKey") is not None and item.get("title"):
+                    yield ArtistInfo(self.name, str(item["ratingKey"]), str(item["title"]))
+
+    async def _artist_albums(self, artist_id: str, limit: int) -> list[ArtistAlbum]:
+        # An artist's children are its albums (``type: album``): titles and dates.
+        if not artist_id.isdigit():
+            return []
+        found = await self._get(
+            f"/library/metadata/{artist_id}/children",
+            "artist_albums",
+            **{"X-Plex-Container-Start": 0, "X-Plex-Container-Size": limit},
+        )
+        albums = [
+            album_from_plex(item)
+            for item in found.get("Metadata") or []
+            if isinstance(item, Mapping) and item.get("type") == "album" and item.get("title")
+        ]
+        return [ArtistAlbum(title=a.title, release_date=a.release_date) for a in albums[:limit]]
 
     async def playlists(self) -> AsyncIterator[PlaylistInfo]:
         found = await self._get("/playlists", "playlists", playlistType="audio")
@@ -247,3 +372,16 @@ class PlexProvider(Provider):
             wanted = query.artists[0].casefold()
             tracks.sort(key=lambda t: not any(wanted in a.casefold() for a in t.artists))
         return tracks[:limit]
+
+
+def build(building: Building, record: ConnectionRecord, settings: PlexSettings) -> Provider:
+    """The server a connection names (else the installation's), with its token."""
+    return PlexProvider(
+        # The installation's own server is the administrator's; a user's URL is guarded.
+        building.http("plex", record.server_url or settings.url, bool(record.server_url)),
+        building.tokens(record).access_token,
+        settings.client_identifier,
+    )
+
+
+SPEC = ProviderSpec(INFO, PlexSettings, build)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Sequence
 
 import msgspec
 
@@ -31,9 +32,11 @@ class LibraryHandlers:
     reply for the run to show; only infrastructure faults are retried.
     """
 
-    def __init__(self, bus: Bus, store: Store) -> None:
+    def __init__(self, bus: Bus, store: Store, roots: Sequence[str] | None = None) -> None:
+        """``roots``: the library roots a scanned folder must lie in (None: any folder)."""
         self.bus = bus
         self.store = store
+        self.roots = roots
 
     async def _read_playlist(self, request: PlaylistImportRequested) -> tuple[list[Track], int]:
         data = await self.store.get_object("uploads", request.upload_id)
@@ -67,7 +70,9 @@ class LibraryHandlers:
         previous = msgspec.msgpack.decode(stored, type=ScanIndex) if stored else None
         try:
             # mutagen is blocking file I/O; keep the event loop (and heartbeats) free.
-            tracks, index, stats = await asyncio.to_thread(scan_folder, request.folder, previous)
+            tracks, index, stats = await asyncio.to_thread(
+                scan_folder, request.folder, previous, self.roots
+            )
         except FolderError as error:
             reply = FolderScanned(**reply_to(request), run_id=request.run_id, error=str(error))
         else:

@@ -25,6 +25,9 @@ Outcome = Literal[
     "server_error",
     "client_error",
     "timeout",
+    "redirected",  # a 3xx: never followed, it could point anywhere
+    "blocked",  # the server's address is not one a user-given URL may reach
+    "too_large",  # a write carried more items than the provider takes in one call
 ]
 #: Outcomes worth trying again after a pause.
 RETRYABLE: frozenset[Outcome] = frozenset({"rate_limited", "server_error", "timeout"})
@@ -36,6 +39,10 @@ DEEZER_QUOTA_CODES = frozenset({4})
 DEEZER_BUSY_CODES = frozenset({700})
 DEEZER_AUTH_CODES = frozenset({200, 300})
 DEEZER_NOT_FOUND_CODES = frozenset({800})
+#: ``ITEMS_LIMIT_EXCEEDED``: a write carried more tracks than this Deezer takes at once.
+DEEZER_TOO_LARGE_CODES = frozenset({100})
+#: Spotify's words for a request that carried too many ids.
+_SPOTIFY_TOO_MANY = "too many ids"
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,8 @@ def classify_spotify(status: int, headers: Mapping[str, str], body: Any) -> Verd
     error = body.get("error") if isinstance(body, Mapping) else None
     if status == 429 and isinstance(error, Mapping) and error.get("reason") == "QUOTA_EXCEEDED":
         outcome = "quota_exceeded"
+    if status in (400, 413) and _SPOTIFY_TOO_MANY in (_message(body) or "").casefold():
+        outcome = "too_large"
     return Verdict(outcome, retry_after, _message(body))
 
 
@@ -127,13 +136,18 @@ def classify_deezer(status: int, headers: Mapping[str, str], body: Any) -> Verdi
         return Verdict("unauthorized", None, _message(body))
     if code in DEEZER_NOT_FOUND_CODES:
         return Verdict("not_found", None, _message(body))
+    if code in DEEZER_TOO_LARGE_CODES:
+        return Verdict("too_large", None, _message(body))
     return Verdict("client_error", None, _message(body))
 
 
 def classify_generic(status: int, headers: Mapping[str, str], body: Any) -> Verdict:
-    """Any provider that speaks plain HTTP status codes (Plex, Tidal, Apple...)."""
+    """Any provider that speaks plain HTTP status codes (Plex, Tidal, Apple...); 413
+    says a write carried too much at once."""
     return Verdict(
-        _by_status(status), parse_retry_after(headers.get("retry-after")), _message(body)
+        "too_large" if status == 413 else _by_status(status),
+        parse_retry_after(headers.get("retry-after")),
+        _message(body),
     )
 
 

@@ -24,6 +24,12 @@ class OAuthProvider:
     name: str
     authorize_url: str
     scopes: tuple[str, ...]
+    #: Where the code is traded for tokens (empty: Spotify's, at the accounts service).
+    token_url: str = ""
+    #: How a person knows the provider ("TIDAL").
+    shown: str = "Spotify"
+    #: The installation's own app, for people who bring none.
+    default_client_id: str | None = None
 
 
 SPOTIFY_SCOPES = (

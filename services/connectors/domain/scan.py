@@ -8,6 +8,20 @@ from services.kernel.contracts import SkippedFile, Track
 
 #: Skipped files listed by name in a report; beyond this only the count is kept.
 REPORTED_SKIPS = 100
+NOT_UTF8 = "its name is not valid UTF-8: rename it"
+
+
+def readable_name(name: str) -> tuple[str, bool]:
+    """A file name as a person can read it, and whether it was not UTF-8.
+
+    Python gives undecodable bytes of a name as lone surrogates (PEP 383), which cannot be
+    stored or sent; they are shown escaped instead (``Bj\\xf6rk.mp3``)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogateescape")
+        return raw.decode("utf-8", "backslashreplace"), True
+    return name, False
 
 
 class IndexedFile(msgspec.Struct, frozen=True, kw_only=True):

@@ -21,14 +21,22 @@ import mutagen
 import yt_dlp
 
 from services.downloader.domain.fetching import explain_error
+from services.kernel.telemetry import LibraryLogger
 
 #: Containers yt-dlp's best audio usually comes in, kept as they are by default.
 KEPT_FORMATS = ("opus", "m4a", "webm", "ogg", "mp3", "aac", "flac", "wav")
 CONVERTIBLE = ("mp3", "ogg", "flac", "opus", "m4a")
+#: yt-dlp's own retries of a connection or a fragment, before the download fails.
+RETRIES = 3
 
 
 class FetchError(Exception):
-    """The download failed; the message says why in a person's words."""
+    """The download failed; the message says why in a person's words. ``kind`` groups it:
+    ``failed``, ``refused`` (the source said no) or ``network`` (it could not be reached)."""
+
+    def __init__(self, message: str, kind: str = "failed") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class Cancelled(Exception):
@@ -72,7 +80,6 @@ def fetch(
     audio_format: str | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
-    retries: int = 3,
 ) -> Fetched:
     """Download ``url``'s best audio into ``folder/stem.<ext>`` (blocking; run in a thread)."""
     if audio_format is not None and audio_format not in CONVERTIBLE:
@@ -98,8 +105,10 @@ def fetch(
         "quiet": True,
         "no_warnings": True,
         "noprogress": True,
-        "retries": retries,
-        "fragment_retries": retries,
+        # Its messages through our logging, so they are redacted like every other line.
+        "logger": LibraryLogger("yt_dlp"),
+        "retries": RETRIES,
+        "fragment_retries": RETRIES,
         "progress_hooks": [hook],
         "ffmpeg_location": ffmpeg_location(),
         "overwrites": True,
@@ -123,7 +132,7 @@ def fetch(
     source_codec = str(info.get("acodec") or info.get("ext") or "")
     return Fetched(
         path=path,
-        duration_s=_measured_length(path) or info.get("duration"),
+        duration_s=measured_length(path) or info.get("duration"),
         source_url=str(info.get("webpage_url") or url),
         lossy_source=not source_codec.startswith(("flac", "wav", "alac", "pcm")),
     )
@@ -142,7 +151,7 @@ def _finished_file(folder: Path, stem: str, audio_format: str | None) -> Path:
     return max(candidates, key=lambda p: p.stat().st_mtime)
 
 
-def _measured_length(path: Path) -> float | None:
+def measured_length(path: Path) -> float | None:
     """The file's own length: what the listener gets, whatever the source claimed."""
     try:
         audio = mutagen.File(path)

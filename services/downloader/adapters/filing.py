@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.kernel.library import within
+
 
 def write_cover_file(folder: Path, cover: bytes) -> Path:
     """``cover.jpg`` beside the tracks (kept if already there: one album, one cover)."""
@@ -14,9 +16,11 @@ def write_cover_file(folder: Path, cover: bytes) -> Path:
 
 
 def write_playlist(library: Path, relative: str, text: str) -> Path:
-    """Write a playlist file atomically (a reader never sees half of it)."""
-    target = library / relative
+    """Write a playlist file atomically (a reader never sees half of it), only ever inside
+    ``library`` (``OutsideLibrary`` otherwise, symlinks followed)."""
+    target = within(library, relative)
     target.parent.mkdir(parents=True, exist_ok=True)
+    target = within(library, relative)  # again, now that its folders exist
     staged = target.with_name(f".{target.name}.tmp")
     staged.write_text(text, encoding="utf-8")
     staged.replace(target)

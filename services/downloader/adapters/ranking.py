@@ -17,8 +17,10 @@ TIMEOUT_S = 20.0
 class MatcherRanking:
     """Ranks search results for a planned track, best first."""
 
-    def __init__(self, address: str, tracer_provider: TracerProvider) -> None:
-        self._channel = grpcwire.channel(address, tracer_provider)
+    def __init__(
+        self, address: str, tracer_provider: TracerProvider, auth: grpcwire.GrpcAuth
+    ) -> None:
+        self._channel = grpcwire.channel(address, tracer_provider, auth)
         self._stub = matcher_pb2_grpc.MatcherServiceStub(self._channel)  # type: ignore[no-untyped-call]
 
     async def __call__(

@@ -10,6 +10,7 @@ from urllib.parse import quote_plus
 import yt_dlp
 
 from services.downloader.domain.sources import DEFAULT_TARGETS, Source, source_from_entry
+from services.kernel.telemetry import LibraryLogger
 
 RESULTS = 8
 
@@ -33,6 +34,7 @@ class YtDlpSearch:
         options = {
             "quiet": True,
             "no_warnings": True,
+            "logger": LibraryLogger("yt_dlp"),  # redacted like every other line
             "extract_flat": "in_playlist",
             "playlistend": self.results,
             "skip_download": True,

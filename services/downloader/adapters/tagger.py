@@ -1,7 +1,7 @@
 """Writing tags with mutagen, in each format's own way, with Picard's names.
 
-MP3: ID3v2.4 frames (multi-valued text frames, ``TXXX:ARTISTS``, ``APIC`` front cover,
-``USLT`` lyrics). FLAC, Ogg Vorbis and Opus: Vorbis comments (``ARTISTS``,
+MP3: ID3v2.4 frames (multi-valued text frames, ``TXXX:ARTISTS``, ``APIC`` front cover).
+FLAC, Ogg Vorbis and Opus: Vorbis comments (``ARTISTS``,
 ``TRACKTOTAL``/``TOTALTRACKS``...), pictures as FLAC blocks or ``METADATA_BLOCK_PICTURE``.
 M4A: iTunes atoms (``trkn``, ``disk``, ``rtng``, ``covr``, freeform
 ``----:com.apple.iTunes:ISRC``...). Existing tags are replaced, not merged.
@@ -19,7 +19,6 @@ from mutagen.id3 import (
     ID3,
     TALB,
     TCON,
-    TCOP,
     TDRC,
     TIT2,
     TPE1,
@@ -29,7 +28,6 @@ from mutagen.id3 import (
     TRCK,
     TSRC,
     TXXX,
-    USLT,
     WOAS,
     ID3NoHeaderError,
 )
@@ -69,7 +67,6 @@ def _id3(path: Path, tags: TagSet, cover: bytes | None) -> None:
         TCON: list(tags.genres),
         TSRC: [tags.isrc] if tags.isrc else [],
         TPUB: [tags.label] if tags.label else [],
-        TCOP: [tags.copyright] if tags.copyright else [],
         TDRC: [tags.date] if tags.date else [],
     }
     for frame, values in text.items():
@@ -85,8 +82,6 @@ def _id3(path: Path, tags: TagSet, cover: bytes | None) -> None:
         id3.add(TXXX(encoding=3, desc="ITUNESADVISORY", text=["1" if tags.explicit else "2"]))
     if tags.source_url:
         id3.add(WOAS(url=tags.source_url))
-    if tags.lyrics:
-        id3.add(USLT(encoding=3, lang="und", desc="", text=tags.lyrics))
     if cover:
         id3.add(APIC(encoding=3, mime=_cover_mime(cover), type=3, desc="Cover", data=cover))
     id3.save(path, v2_version=4)
@@ -103,8 +98,6 @@ def _vorbis_comments(tags: TagSet) -> dict[str, list[str]]:
         "GENRE": list(tags.genres),
         "ISRC": [tags.isrc] if tags.isrc else [],
         "LABEL": [tags.label] if tags.label else [],
-        "COPYRIGHT": [tags.copyright] if tags.copyright else [],
-        "LYRICS": [tags.lyrics] if tags.lyrics else [],
         "SOURCE": [tags.source_url] if tags.source_url else [],
     }
     if tags.track_number is not None:
@@ -158,8 +151,6 @@ def _mp4(path: Path, tags: TagSet, cover: bytes | None) -> None:
         "\xa9alb": [tags.album] if tags.album else None,
         "\xa9day": [tags.date] if tags.date else None,
         "\xa9gen": list(tags.genres) or None,
-        "cprt": [tags.copyright] if tags.copyright else None,
-        "\xa9lyr": [tags.lyrics] if tags.lyrics else None,
     }
     if tags.track_number is not None:
         atoms["trkn"] = [(tags.track_number, tags.track_total or 0)]

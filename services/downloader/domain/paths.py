@@ -108,13 +108,14 @@ class Layout:
         check_template(self.album_template)
         check_template(self.single_template)
 
-    def path_for(self, track: Track, ext: str, disc_total: int | None = None) -> str:
-        """Album tracks by album (in a disc folder when the album has several discs),
-        anything else as a single. An album track is one with album data and a number."""
+    def path_for(self, track: Track, ext: str) -> str:
+        """Album tracks by album (in a disc folder when the album has several discs, as its
+        catalog's disc count or the track's own disc number says), anything else as a
+        single. An album track is one with album data and a number."""
         if not (track.album and track.track_number):
             return render(self.single_template, track, ext)
         path = PurePosixPath(render(self.album_template, track, ext))
-        if (disc_total or 1) > 1 or (track.disc_number or 1) > 1:
+        if (track.disc_total or 1) > 1 or (track.disc_number or 1) > 1:
             disc = safe_component(DISC_FOLDER.format(disc=track.disc_number or 1))
             path = path.parent / disc / path.name
         return str(path)
@@ -124,9 +125,9 @@ class Layout:
 DEFAULT_LAYOUT = Layout()
 
 
-def target_path(track: Track, ext: str, disc_total: int | None = None) -> str:
+def target_path(track: Track, ext: str) -> str:
     """The default layout's path for ``track``."""
-    return DEFAULT_LAYOUT.path_for(track, ext, disc_total)
+    return DEFAULT_LAYOUT.path_for(track, ext)
 
 
 def with_suffix_number(path: PurePosixPath, number: int) -> PurePosixPath:

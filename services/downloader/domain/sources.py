@@ -1,4 +1,5 @@
-"""Audio sources: YouTube (Music) search results as candidates the matcher can rank."""
+"""Audio sources: their search results as candidates the matcher can rank (YouTube (Music)
+entries here; Soulseek's in ``soulseek``), and what each kind of source can do."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from services.downloader.domain.quality import AudioQuality
 from services.kernel.contracts import Track
 
 #: Where to search: YouTube Music's songs first, then plain YouTube ({query} URL-encoded,
@@ -17,12 +19,37 @@ DEFAULT_TARGETS = (
 
 
 @dataclass(frozen=True)
+class Capabilities:
+    """What an audio source can give: shown to the user, and used to skip a source that
+    cannot meet a quality target (YouTube has no lossless audio)."""
+
+    lossless: bool
+    album_folders: bool  # whole album folders from one place, not only single files
+    speed: str = "fast"  # "fast" (seconds) or "slow" (a peer's queue: minutes)
+
+
+@dataclass(frozen=True)
+class Peer:
+    """Who shares a file on a peer-to-peer network, and how soon they would send it."""
+
+    username: str
+    remote_path: str  # the file as the peer names it
+    size: int = 0
+    free_slot: bool = False
+    queue_length: int = 0
+    speed_bps: int = 0
+
+
+@dataclass(frozen=True)
 class Source:
     """A downloadable upload and what it claims to be."""
 
     url: str
     track: Track
     upload_title: str = ""  # as the uploader wrote it (a plain download keeps this name)
+    origin: str = "youtube"  # the audio source that found it
+    quality: AudioQuality | None = None  # None: not known before the download
+    peer: Peer | None = None
 
 
 def is_official_audio(entry: Mapping[str, Any]) -> bool:
@@ -44,9 +71,15 @@ def source_from_entry(entry: Mapping[str, Any]) -> Source | None:
         entry.get("artist") or entry.get("channel") or entry.get("uploader") or ""
     ]
     duration = entry.get("duration")
+    bitrate = entry.get("abr")
     return Source(
         url=str(url),
         upload_title=str(entry.get("title") or title),
+        # YouTube's audio is lossy whatever the container (opus unless the entry says).
+        quality=AudioQuality(
+            str(entry.get("acodec") or "opus").split(".")[0],
+            int(float(bitrate)) if bitrate else None,
+        ),
         track=Track(
             title=str(title),
             artists=tuple(str(a) for a in artists if a),

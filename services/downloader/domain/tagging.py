@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from services.kernel.contracts import Track
 
@@ -39,11 +39,8 @@ class TagSet:
     genres: tuple[str, ...] = ()
     isrc: str | None = None
     label: str | None = None
-    copyright: str | None = None
     explicit: bool | None = None
     source_url: str | None = None
-    lyrics: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def artist(self) -> str:
@@ -58,16 +55,12 @@ class TagSet:
         )
 
 
-def clean(text: str | None, limit: int = MAX_TAG_LENGTH, keep_newlines: bool = False) -> str | None:
-    """Tag text: NFC, no control characters (newlines kept for lyrics), bounded length."""
+def clean(text: str | None, limit: int = MAX_TAG_LENGTH) -> str | None:
+    """Tag text: NFC, no control characters, bounded length."""
     if text is None:
         return None
     text = unicodedata.normalize("NFC", text)
-    text = "".join(
-        ch
-        for ch in text
-        if not unicodedata.category(ch).startswith("C") or (keep_newlines and ch == "\n")
-    ).strip()
+    text = "".join(ch for ch in text if not unicodedata.category(ch).startswith("C")).strip()
     return text[:limit] or None
 
 
@@ -79,17 +72,14 @@ def remixer_of(title: str) -> str | None:
     return found.group(1).strip()
 
 
-def tags_for(
-    track: Track,
-    *,
-    track_total: int | None = None,
-    disc_total: int | None = None,
-    label: str | None = None,
-    copyright: str | None = None,
-    source_url: str | None = None,
-    lyrics: str | None = None,
-) -> TagSet:
-    """The tags for a downloaded ``track``, from the streaming service's metadata."""
+def _count(value: int | None) -> int | None:
+    """A track or disc count worth writing (a provider's 0 means it does not know)."""
+    return value if value is not None and 0 < value < 10_000 else None
+
+
+def tags_for(track: Track, *, source_url: str | None = None) -> TagSet:
+    """The tags for a downloaded ``track``, from the streaming service's metadata (the
+    release's label and track and disc counts included, when its catalog gave them)."""
     credited = [a for a in (clean(name, 300) for name in track.artists) if a]
     artists = list(credited)
     remixer = remixer_of(track.title)
@@ -103,15 +93,13 @@ def tags_for(
         album_artists=tuple(album_artists or credited[:1]),
         album=clean(track.album),
         track_number=track.track_number,
-        track_total=track_total,
+        track_total=_count(track.track_total),
         disc_number=track.disc_number,
-        disc_total=disc_total,
+        disc_total=_count(track.disc_total),
         date=clean(track.release_date, 10),
         genres=tuple(g for g in (clean(x, 100) for x in track.genres) if g),
         isrc=clean(track.isrc, 12),
-        label=clean(label),
-        copyright=clean(copyright),
+        label=clean(track.label, 300),
         explicit=track.explicit,
         source_url=clean(source_url, 2000),
-        lyrics=clean(lyrics, 20_000, keep_newlines=True),
     )

@@ -11,22 +11,38 @@ from services.kernel import grpcwire
 from services.kernel.contracts import Track
 from services.kernel.grpcwire import track_to_proto
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from services.kernel.rpc.tunebridge.downloader.v1 import downloader_pb2, downloader_pb2_grpc
 from services.kernel.rpc.tunebridge.matcher.v1 import matcher_pb2, matcher_pb2_grpc
 from services.kernel.rpc.tunebridge.music.v1 import track_pb2
 
 #: Interactive calls answer fast or not at all.
 TIMEOUT_S = 10.0
+#: An audio search waits for its slowest source (a Soulseek search collects answers for
+#: seconds; the downloader gives each source its own deadline within this).
+AUDIO_SEARCH_TIMEOUT_S = 60.0
 
 
 class ServiceClients:
-    """Channels to the matcher and the connectors, opened once."""
+    """Channels to the matcher, the connectors and the downloader, opened once."""
 
-    def __init__(self, matcher_address: str, catalog_address: str, provider: TracerProvider):
-        self._matcher_channel = grpcwire.channel(matcher_address, provider)
-        self._catalog_channel = grpcwire.channel(catalog_address, provider)
+    def __init__(
+        self,
+        matcher_address: str,
+        catalog_address: str,
+        provider: TracerProvider,
+        auth: grpcwire.GrpcAuth,
+        downloader_address: str = "127.0.0.1:50053",
+    ):
+        self._matcher_channel = grpcwire.channel(matcher_address, provider, auth)
+        self._catalog_channel = grpcwire.channel(catalog_address, provider, auth)
+        self._downloader_channel = grpcwire.channel(downloader_address, provider, auth)
+        self.downloader = downloader_pb2_grpc.DownloaderServiceStub(self._downloader_channel)
         self.matcher = matcher_pb2_grpc.MatcherServiceStub(self._matcher_channel)
         self.catalog = catalog_pb2_grpc.CatalogServiceStub(self._catalog_channel)
         self.connections = catalog_pb2_grpc.ConnectionsServiceStub(self._catalog_channel)
+        #: Providers' names as people know them, asked once (the registry is fixed).
+        self._display_names: dict[str, str] = {}
+        self._libraries: set[str] = set()
 
     async def rank(
         self, user_id: str, source: Track, candidates: list[Track]
@@ -49,6 +65,23 @@ class ServiceClients:
         )
         return response
 
+    async def display_names(self) -> dict[str, str]:
+        """Each provider's name as people know it ("YouTube Music" for ``ytmusic``), from
+        the connectors' registry; raises ServiceUnavailable while they do not answer."""
+        if not self._display_names:
+            response = await self.providers("")
+            self._display_names = {p.name: p.display_name for p in response.providers}
+            self._libraries = {
+                p.name for p in response.providers if "scan_library" in p.capabilities
+            }
+        return self._display_names
+
+    async def libraries(self) -> set[str]:
+        """The providers whose search finds only what the person has (media servers and
+        folders: their ``scan_library``); raises ServiceUnavailable like ``display_names``."""
+        await self.display_names()
+        return self._libraries
+
     async def search_tracks(
         self, user_id: str, provider: str, query: Track, limit: int = 10, connection_id: str = ""
     ) -> list[Track]:
@@ -66,10 +99,14 @@ class ServiceClients:
         )
         return [grpcwire.track_from_proto(t) for t in response.tracks]
 
-    async def get_track(self, user_id: str, provider: str, track_id: str) -> Track | None:
+    async def get_track(
+        self, user_id: str, provider: str, track_id: str, connection_id: str = ""
+    ) -> Track | None:
         """A catalog track's full record, through the connectors (None if it is gone)."""
         response = await self.catalog.GetTrack(
-            catalog_pb2.GetTrackRequest(user_id=user_id, provider=provider, track_id=track_id),
+            catalog_pb2.GetTrackRequest(
+                user_id=user_id, provider=provider, track_id=track_id, connection_id=connection_id
+            ),
             timeout=TIMEOUT_S,
         )
         return grpcwire.track_from_proto(response.track) if response.found else None
@@ -149,6 +186,19 @@ class ServiceClients:
         )
         return response
 
+    async def disconnect(
+        self, user_id: str, connection_id: str = "", every_connection: bool = False
+    ) -> int:
+        """Ask the connectors, who own connections, to erase one (or all of a user's);
+        how many went."""
+        response: catalog_pb2.DisconnectResponse = await self.connections.Disconnect(
+            catalog_pb2.DisconnectRequest(
+                user_id=user_id, connection_id=connection_id, every_connection=every_connection
+            ),
+            timeout=TIMEOUT_S,
+        )
+        return response.removed
+
     async def browse_tracks(
         self, request: catalog_pb2.BrowseTracksRequest
     ) -> tuple[list[Track], bool]:
@@ -156,9 +206,20 @@ class ServiceClients:
         response = await self.connections.BrowseTracks(request, timeout=TIMEOUT_S * 6)
         return [grpcwire.track_from_proto(t) for t in response.tracks], response.has_more
 
+    async def search_audio(
+        self, user_id: str, query: str, limit: int = 0
+    ) -> downloader_pb2.SearchAudioResponse:
+        """What the downloader's audio sources have for ``query`` (kept for a download)."""
+        response: downloader_pb2.SearchAudioResponse = await self.downloader.SearchAudio(
+            downloader_pb2.SearchAudioRequest(user_id=user_id, query=query, limit=limit),
+            timeout=AUDIO_SEARCH_TIMEOUT_S,
+        )
+        return response
+
     async def close(self) -> None:
         await self._matcher_channel.close()
         await self._catalog_channel.close()
+        await self._downloader_channel.close()
 
 
 ServiceUnavailable = grpc.aio.AioRpcError

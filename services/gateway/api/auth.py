@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 import pyotp
+import segno
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
@@ -33,6 +34,8 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.params import JSONBody, Parameter
 from litestar.types import ASGIApp
 
+from services.gateway.adapters.passwords import WorkersBusy
+from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import CURRENT_USER, Gateway
 from services.gateway.domain.auth import (
     DUMMY_HASH,
@@ -41,15 +44,17 @@ from services.gateway.domain.auth import (
     password_matches,
     token_digest,
 )
-from services.kernel.contracts import new_id
-from services.kernel.crypto import SecretBox
-from services.kernel.records import (
+from services.gateway.records import (
     ApiTokenRecord,
     NameRecord,
     SessionRecord,
     TokenScope,
     UserRecord,
+    name_key,
 )
+from services.kernel.contracts import UserRemoved, new_id
+from services.kernel.crypto import SecretBox
+from services.kernel.erasure import erase_user_keys
 
 SESSION_COOKIE = "tb_session"
 #: The key, among user names, that marks an installation as set up (its first admin made).
@@ -65,7 +70,11 @@ OPEN_PATHS = [
     "^/api/v1/hooks/",
 ]
 Id = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$")]
-Username = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._@-]{1,64}$")]
+# Dots only between other characters: a name is also a key in the store, whose keys are
+# dot-separated tokens (".", "a..b" or "a." would be no key at all).
+Username = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_@-]+(\.[A-Za-z0-9_@-]+)*$")
+]
 Password = Annotated[str, msgspec.Meta(min_length=10, max_length=1024)]
 
 
@@ -161,11 +170,13 @@ class TotpCode(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class TotpEnrolment(msgspec.Struct, kw_only=True):
-    """The secret for an authenticator app (shown once, also as an ``otpauth://`` URI for a
-    QR code); confirm it with a code to turn TOTP on."""
+    """The secret for an authenticator app (shown once, also as an ``otpauth://`` URI and
+    as that URI's QR code, an SVG ``data:`` URI to show as an image); confirm it with a code
+    to turn TOTP on."""
 
     secret: str
     otpauth_uri: str
+    qr_code: str
 
 
 class NewUser(Credentials, kw_only=True, forbid_unknown_fields=True):
@@ -225,15 +236,27 @@ def _token_view(token: ApiTokenRecord) -> TokenView:
     return msgspec.convert(token, TokenView, from_attributes=True)
 
 
-async def _add_user(gateway: Gateway, data: Credentials, is_admin: bool) -> UserRecord:
+async def _hashed(gateway: Gateway, password: str) -> str:
+    try:
+        return await gateway.passwords.run(hash_password, password)
+    except WorkersBusy:
+        raise ServiceUnavailableException(
+            "the gateway is busy checking passwords: try again in a moment",
+            headers={"Retry-After": "1"},
+        ) from None
+
+
+async def _add_user(
+    gateway: Gateway, data: Credentials, is_admin: bool, password_hash: str | None = None
+) -> UserRecord:
     user = UserRecord(
         user_id=new_id(),
         username=data.username,
-        password_hash=hash_password(data.password),
+        password_hash=password_hash or await _hashed(gateway, data.password),
         is_admin=is_admin,
     )
     if not await gateway.ctx.store.create(
-        "usernames", data.username.casefold(), NameRecord(user_id=user.user_id)
+        "usernames", name_key(data.username), NameRecord(user_id=user.user_id)
     ):
         raise ClientException(f"the name {data.username!r} is taken", status_code=409)
     await gateway.ctx.store.put("users", user.user_id, user)
@@ -257,10 +280,15 @@ class AuthController(Controller):
     async def setup(
         self, gateway: NamedDependency[Gateway], data: JSONBody[Credentials]
     ) -> UserView:
+        done = ClientException("this installation is set up already: log in", status_code=409)
+        if await gateway.ctx.store.get("usernames", SETUP_DONE, NameRecord) is not None:
+            raise done  # answered without hashing anything
+        # Hashed before the marker is made, so a busy gateway cannot leave it half set up.
+        password_hash = await _hashed(gateway, data.password)
         # One marker, created once: of two set-ups racing, one wins.
         if not await gateway.ctx.store.create("usernames", SETUP_DONE, NameRecord(user_id="")):
-            raise ClientException("this installation is set up already: log in", status_code=409)
-        return _user_view(await _add_user(gateway, data, is_admin=True))
+            raise done
+        return _user_view(await _add_user(gateway, data, True, password_hash))
 
     @post("/login", status_code=200, summary="Log in: opens a session (cookie)")
     async def login(
@@ -269,19 +297,32 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[LogIn],
     ) -> Response[LoggedIn]:
-        key = (request.client.host if request.client else "", data.username.casefold())
-        if gateway.login_failures.blocked(key):
-            raise TooManyRequestsException("too many failed log-ins: wait a few minutes")
+        # The peer's address, or the one a trusted proxy forwarded (see http_server.py).
+        address = request.client.host if request.client else ""
+        username = data.username.casefold()
+        limits = gateway.login_limits
+        if await limits.blocked(address, username):
+            raise TooManyRequestsException(
+                "too many failed log-ins: wait a few minutes", headers={"Retry-After": "60"}
+            )
+        counted = await limits.attempt(address, username)  # a failure until shown otherwise
         store = gateway.ctx.store
-        name = await store.get("usernames", key[1], NameRecord)
+        name = await store.get("usernames", name_key(username), NameRecord)
         user = await store.get("users", name.user_id, UserRecord) if name and name.user_id else None
-        known = password_matches(data.password, user.password_hash if user else DUMMY_HASH)
+        try:
+            known = await gateway.passwords.run(
+                password_matches, data.password, user.password_hash if user else DUMMY_HASH
+            )
+        except WorkersBusy:
+            await limits.succeeded(counted)  # never checked: it neither failed nor succeeded
+            raise TooManyRequestsException(
+                "too many log-ins at once: try again in a moment", headers={"Retry-After": "1"}
+            ) from None
         if not known or user is None:
-            gateway.login_failures.note(key)
             raise NotAuthorizedException("wrong name or password")
         if user.totp_enabled and not _totp_ok(gateway, user, data.totp):
-            gateway.login_failures.note(key)
             raise NotAuthorizedException("this account needs its one-time code ('totp')")
+        await limits.succeeded(counted)
         token, csrf = new_token(), secrets.token_urlsafe(24)
         await store.put(
             "sessions", token_digest(token), SessionRecord(user_id=user.user_id, csrf_token=csrf)
@@ -332,7 +373,8 @@ class AuthController(Controller):
             lambda u: msgspec.structs.replace(u, totp_secret=sealed, totp_enabled=False),
         )
         uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="Tunebridge")
-        return TotpEnrolment(secret=secret, otpauth_uri=uri)
+        qr_code = segno.make(uri, error="m").svg_data_uri(scale=4, border=2)
+        return TotpEnrolment(secret=secret, otpauth_uri=uri, qr_code=qr_code)
 
     @post("/me/totp/confirm", status_code=200, summary="Turn TOTP on with a code from the app")
     async def confirm_totp(
@@ -434,18 +476,34 @@ class AuthController(Controller):
     @delete(
         "/users/{user_id:str}",
         status_code=204,
-        summary="Remove a user, their sessions, tokens and connections (admins)",
+        summary="Remove a user and everything of theirs: sessions, tokens, connections, "
+        "webhooks, jobs, schedules, mappings, runs, downloads (admins)",
     )
     async def remove_user(
         self, gateway: NamedDependency[Gateway], request: Request[Any, Any, Any], user_id: Id
     ) -> None:
         identity = _admin(request)
-        if user_id == identity.user_id:
-            raise ValidationException("an admin cannot remove themselves")
         store = gateway.ctx.store
+        if user_id == identity.user_id:
+            # Another admin may remove this one; with none, nobody could manage users after.
+            admins = [u for u in await store.values("users", "*", UserRecord) if u.is_admin]
+            raise ClientException(
+                "you are the only administrator: add another administrator first"
+                if len(admins) <= 1
+                else "you cannot remove yourself: another administrator can",
+                status_code=409,
+            )
         user = await store.get("users", user_id, UserRecord)
         if user is None:
             raise NotFoundException(f"no user {user_id}")
+        # Their connections go with their tokens, erased by the connectors who own them;
+        # first, so that a connectors outage removes nothing and the admin can try again.
+        try:
+            await gateway.clients.disconnect(user_id, every_connection=True)
+        except ServiceUnavailable as error:
+            raise ServiceUnavailableException(
+                "the connectors are not answering; nothing was removed, try again"
+            ) from error
         for key in await store.keys("api_tokens"):
             token = await store.get("api_tokens", key, ApiTokenRecord)
             if token is not None and token.user_id == user_id:
@@ -454,10 +512,13 @@ class AuthController(Controller):
             session = await store.get("sessions", key, SessionRecord)
             if session is not None and session.user_id == user_id:
                 await store.delete("sessions", key)
-        for key in await store.keys("connections", f"{user_id}.*"):  # tokens erased with them
-            await store.delete("connections", key)
-        await store.delete("usernames", user.username.casefold())
+        # Nothing of theirs starts a run any more (schedules, webhooks, the jobs they start).
+        await erase_user_keys(store, user_id, ("schedules", "webhooks", "jobs", "quality_profiles"))
+        await store.delete("usernames", name_key(user.username))
         await store.delete("users", user_id)
+        # The rest of their reach (mappings, reviews, runs, downloads) belongs to the
+        # scheduler and the downloader, which end it when they hear of it.
+        await gateway.ctx.bus.publish(UserRemoved(user_id=user_id, removed_by=identity.user_id))
 
 
 def _sealer(gateway: Gateway) -> SecretBox:

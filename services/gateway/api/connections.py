@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import grpc
 import msgspec
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import (
     HTTPException,
@@ -28,16 +28,27 @@ from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2
 
 ConnectionId = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$", description="A connection id")]
 Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+PastedHeaders = Annotated[str, msgspec.Meta(min_length=1, max_length=32_768)]
 
 
 class TokensDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """An account's tokens obtained elsewhere (a headless set-up), or a Plex server's token
-    and address. ``client_id`` is the Spotify app the tokens were issued to."""
+    and address. ``client_id`` is the Spotify app the tokens were issued to. A Subsonic
+    server (Navidrome...) takes ``server_url``, ``username`` and ``password`` (or an
+    OpenSubsonic API key as ``access_token``); the password is sealed like a token."""
 
     provider: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{1,32}$")]
-    access_token: Secret
+    access_token: Secret | None = None
+    #: YouTube Music: the request headers of a signed-in music.youtube.com tab, as copied
+    #: (only the sign-in cookie and account headers are kept, sealed like a token).
+    headers: PastedHeaders | None = None
+    #: With ``headers``: an existing connection to give them to instead of making another
+    #: (it keeps its id, so the sync jobs using it keep working).
+    connection_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$")] | None = None
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    password: Secret | None = None
     refresh_token: Secret | None = None
-    expires_in_s: Annotated[float, msgspec.Meta(ge=0)] = 0
+    expires_in_s: Annotated[float, msgspec.Meta(ge=0, le=10 * 366 * 86400)] = 0
     client_id: Annotated[str, msgspec.Meta(max_length=200)] | None = None
     server_url: Annotated[str, msgspec.Meta(pattern=r"^https?://", max_length=2000)] | None = None
 
@@ -48,8 +59,9 @@ class ConsentDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     when you give none). Deezer: your app's ``client_id`` and ``app_secret`` (Deezer closed
     new app registration in 2024; without an app, connect with tokens instead).
     ``redirect_uri`` defaults to this gateway's callback; it must be loopback or HTTPS and
-    registered with your app. ``connection_id`` re-authorises an existing Spotify
-    connection: it keeps its id, so the sync jobs using it keep working."""
+    registered with your app. ``connection_id`` re-authorises an existing connection
+    (Spotify's or TIDAL's consent, or YouTube Music's device code): it keeps its id, so the
+    sync jobs using it keep working."""
 
     provider: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{1,32}$")]
     redirect_uri: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
@@ -58,12 +70,33 @@ class ConsentDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     connection_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$")] | None = None
 
 
-class ConsentStarted(msgspec.Struct, kw_only=True):
+class ConsentStarted(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Send the person to ``authorize_url``; the provider sends them back to the callback
-    with ``state`` (single use, ten minutes)."""
+    with ``state`` (single use, ten minutes). A device-code consent (YouTube Music with
+    your own Google client) has no way back: show ``user_code`` to type in at
+    ``authorize_url``, and ask ``POST …/consent/poll`` every ``interval_s`` seconds."""
 
     authorize_url: str
     state: str
+    user_code: str | None = None
+    interval_s: float | None = None
+    expires_in_s: float | None = None
+    #: A MusicKit sign-in (Apple Music): ``authorize_url`` is the gateway's sign-in page,
+    #: whose script configures Apple's MusicKit JS with this developer token.
+    developer_token: str | None = None
+
+
+class PollDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A device-code consent to ask about, by the ``state`` it started with."""
+
+    state: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class ConsentPending(msgspec.Struct, kw_only=True):
+    """Not answered yet on the provider's page: ask again in ``interval_s`` seconds."""
+
+    status: str = "pending"
+    interval_s: float = 5.0
 
 
 class ConnectionView(msgspec.Struct, kw_only=True):
@@ -167,7 +200,10 @@ class ConnectionsController(Controller):
                 catalog_pb2.AddConnectionRequest(
                     user_id=user_id,
                     provider=data.provider,
-                    access_token=data.access_token,
+                    access_token=data.headers or data.access_token or "",
+                    username=data.username or "",
+                    password=data.password or "",
+                    connection_id=data.connection_id or "",
                     refresh_token=data.refresh_token or "",
                     expires_in_s=data.expires_in_s,
                     client_id=data.client_id or "",
@@ -177,6 +213,8 @@ class ConnectionsController(Controller):
         except ServiceUnavailable as error:
             if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
                 raise ValidationException(error.details() or "refused") from None
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                raise NotFoundException(error.details() or "no such connection") from None
             raise ServiceUnavailableException(
                 error.details() or "the connectors are not answering"
             ) from None
@@ -203,7 +241,37 @@ class ConnectionsController(Controller):
             )
         except ServiceUnavailable as error:
             raise _refused(error) from None
+        if started.user_code:
+            return ConsentStarted(
+                authorize_url=started.authorize_url,
+                state=started.state,
+                user_code=started.user_code,
+                interval_s=started.interval_s,
+                expires_in_s=started.expires_in_s,
+            )
+        if started.developer_token:
+            return ConsentStarted(
+                authorize_url=started.authorize_url,
+                state=started.state,
+                developer_token=started.developer_token,
+            )
         return ConsentStarted(authorize_url=started.authorize_url, state=started.state)
+
+    @post("/consent/poll", summary="Ask whether a device-code consent was given")
+    async def poll_consent(
+        self, gateway: NamedDependency[Gateway], data: JSONBody[PollDocument]
+    ) -> Response[ConnectionView | ConsentPending]:
+        """201 with the connection once given; 202 while not answered yet; 400 saying why
+        when it was declined or the code expired (start again then)."""
+        try:
+            made = await gateway.clients.complete_consent(
+                catalog_pb2.CompleteConsentRequest(user_id=gateway.current_user(), state=data.state)
+            )
+        except ServiceUnavailable as refusal:
+            raise _refused(refusal) from None
+        if made.pending:
+            return Response(ConsentPending(), status_code=202)
+        return Response(await _connection(gateway, made.connection_id), status_code=201)
 
     @get("/consent/callback", summary="Where the provider sends the person back")
     async def complete_consent(
@@ -296,4 +364,10 @@ class ConnectionsController(Controller):
         key = connection_key(gateway.current_user(), connection_id)
         if await gateway.ctx.store.get("connections", key, ConnectionRecord) is None:
             raise NotFoundException(f"no connection {connection_id}")
-        await gateway.ctx.store.delete("connections", key)
+        # The connectors own connections: they erase it (the gateway only reads them).
+        try:
+            await gateway.clients.disconnect(gateway.current_user(), connection_id)
+        except ServiceUnavailable as error:
+            raise ServiceUnavailableException(
+                "the connectors are not answering; the connection is kept, try again"
+            ) from error

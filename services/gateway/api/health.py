@@ -5,9 +5,12 @@ ops port)."""
 from __future__ import annotations
 
 import asyncio
+import hmac
+from typing import Any
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.gateway.api.dependencies import Gateway
@@ -35,6 +38,17 @@ async def _redis_health(url: str) -> DependencyHealth:
         await client.aclose()
 
 
+def _nats_down(connection: Any) -> str:
+    """Why the gateway has no NATS connection, in words (never the server's address)."""
+    if connection is None:
+        return "not connected to NATS"
+    last = connection.last_error
+    cause = f" (last error: {type(last).__name__})" if last is not None else ""
+    if connection.is_reconnecting:
+        return f"NATS is unreachable; reconnecting{cause}"
+    return f"not connected to NATS{cause}"
+
+
 class HealthController(Controller):
     """Installation health."""
 
@@ -45,6 +59,8 @@ class HealthController(Controller):
     async def health(self, gateway: NamedDependency[Gateway]) -> Response[HealthReport]:
         connection = gateway.ctx.bus.broker.config.connection_state.connection
         nats = DependencyHealth(ready=bool(connection and connection.is_connected))
+        if not nats.ready:  # say why: down and being waited for, or given up on
+            nats = DependencyHealth(ready=False, error=_nats_down(connection))
         statuses: list[ServiceStatus] = []
         if nats.ready:
             try:
@@ -68,5 +84,16 @@ class MetricsController(Controller):
     tags = ["operations"]
 
     @get(summary="Prometheus metrics", media_type=CONTENT_TYPE_LATEST, exclude_from_auth=True)
-    async def metrics(self, gateway: NamedDependency[Gateway]) -> bytes:
+    async def metrics(
+        self, gateway: NamedDependency[Gateway], request: Request[Any, Any, Any]
+    ) -> bytes:
+        """Open on this machine by default; with ``TUNEBRIDGE_GATEWAY__METRICS_TOKEN`` set
+        (a gateway reachable from outside), only with ``Authorization: Bearer <it>``."""
+        wanted = gateway.settings.metrics_token
+        if wanted:
+            given = request.headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {wanted}".encode()):
+                raise NotAuthorizedException(
+                    "metrics need 'Authorization: Bearer <TUNEBRIDGE_GATEWAY__METRICS_TOKEN>'"
+                )
         return generate_latest(gateway.ctx.registry)

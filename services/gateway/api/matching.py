@@ -13,8 +13,15 @@ from litestar.params import JSONBody
 
 from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
+from services.gateway.api.inputs import (
+    Catalog,
+    CatalogConnection,
+    IntDurationMs,
+    Name,
+    TrackInput,
+)
 from services.gateway.domain.titles import catalog_queries
-from services.kernel.contracts import Track, TrackDocument
+from services.kernel.contracts import Track
 
 
 class ProviderView(msgspec.Struct, kw_only=True):
@@ -23,13 +30,16 @@ class ProviderView(msgspec.Struct, kw_only=True):
     name: str
     display_name: str
     capabilities: list[str]
+    #: How an account is connected (``oauth_pkce``, ``server_token``...; ``none``: a local
+    #: source with no account).
+    auth: str = "none"
 
 
 class RankRequest(msgspec.Struct, kw_only=True):
     """A source track and up to 500 candidates."""
 
-    source: TrackDocument
-    candidates: list[TrackDocument]
+    source: TrackInput
+    candidates: Annotated[list[TrackInput], msgspec.Meta(max_length=500)]
 
 
 class RankedView(msgspec.Struct, kw_only=True):
@@ -50,21 +60,25 @@ class ArtistQuestion(msgspec.Struct, kw_only=True):
     """A raw track whose artist is unknown (a video title, its uploader, its length).
 
     ``catalog`` names a provider whose search results help (e.g. ``deezer``); none by default.
+    ``connection_id``: search it as this connection of yours (``/catalogs``).
     """
 
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
     uploader: Annotated[str, msgspec.Meta(max_length=500)] = ""
-    duration_ms: Annotated[int, msgspec.Meta(ge=0)] = 0
-    catalog: str | None = None
+    duration_ms: IntDurationMs = 0
+    catalog: Catalog | None = None
+    connection_id: CatalogConnection | None = None
 
 
 class ArtistSearch(msgspec.Struct, kw_only=True):
     """A person's artist search: among ``names`` given, and the artists ``catalog`` (e.g.
-    ``deezer``) finds for the query, when one is named."""
+    ``deezer``) finds for the query, when one is named (as ``connection_id``, one of
+    yours)."""
 
     query: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-    names: Annotated[list[str], msgspec.Meta(max_length=500)] = msgspec.field(default_factory=list)
-    catalog: str | None = None
+    names: Annotated[list[Name], msgspec.Meta(max_length=500)] = msgspec.field(default_factory=list)
+    catalog: Catalog | None = None
+    connection_id: CatalogConnection | None = None
 
 
 class ArtistSuggestionView(msgspec.Struct, kw_only=True):
@@ -114,7 +128,10 @@ class CatalogController(Controller):
             raise ServiceUnavailableException("the connectors are not answering") from error
         return [
             ProviderView(
-                name=p.name, display_name=p.display_name, capabilities=list(p.capabilities)
+                name=p.name,
+                display_name=p.display_name,
+                capabilities=list(p.capabilities),
+                auth=p.auth or "none",
             )
             for p in response.providers
         ]
@@ -128,7 +145,11 @@ class CatalogController(Controller):
             results: list[Track] = []
             for query in catalog_queries(data.title) if data.catalog else []:
                 results += await gateway.clients.search_tracks(
-                    user_id, data.catalog or "", Track(title=query), limit=10
+                    user_id,
+                    data.catalog or "",
+                    Track(title=query),
+                    limit=10,
+                    connection_id=data.connection_id or "",
                 )
             found = await gateway.clients.suggest_artists(
                 user_id,
@@ -152,7 +173,11 @@ class CatalogController(Controller):
         try:
             results = (
                 await gateway.clients.search_tracks(
-                    user_id, data.catalog, Track(title="", artists=(data.query,)), limit=10
+                    user_id,
+                    data.catalog,
+                    Track(title="", artists=(data.query,)),
+                    limit=10,
+                    connection_id=data.connection_id or "",
                 )
                 if data.catalog
                 else []

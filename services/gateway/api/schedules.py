@@ -15,7 +15,14 @@ from litestar.params import JSONBody, Parameter
 
 from services.gateway.api.dependencies import Gateway
 from services.kernel.contracts import new_id, utcnow
-from services.kernel.records import ScheduleRecord, SyncJobRecord, job_key, schedule_key
+from services.kernel.firing import shown_next_fire
+from services.kernel.records import (
+    ScheduleFire,
+    ScheduleRecord,
+    SyncJobRecord,
+    job_key,
+    schedule_key,
+)
 
 Id = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$")]
 #: The shortest interval: providers' rate limits are shared by every run.
@@ -59,7 +66,8 @@ def _describe(record: ScheduleRecord) -> str:
     return f"{CronSim(record.cron, utcnow()).explain()} ({record.timezone})"
 
 
-def _view(record: ScheduleRecord) -> ScheduleView:
+def _view(record: ScheduleRecord, fire: ScheduleFire | None) -> ScheduleView:
+    fired = fire if fire is not None and fire.since == record.since else None
     return ScheduleView(
         schedule_id=record.schedule_id,
         job_id=record.job_id,
@@ -69,11 +77,16 @@ def _view(record: ScheduleRecord) -> ScheduleView:
         timezone=record.timezone,
         catch_up=record.catch_up,
         paused=record.paused,
-        next_fire_at=record.next_fire_at,
-        last_fired_at=record.last_fired_at,
-        last_run_id=record.last_run_id,
-        last_note=record.last_note,
+        next_fire_at=shown_next_fire(record, fire),
+        last_fired_at=fire.last_fired_at if fire else None,
+        last_run_id=fire.last_run_id if fire else None,
+        last_note=fired.last_note if fired else None,
     )
+
+
+async def _shown(gateway: Gateway, record: ScheduleRecord) -> ScheduleView:
+    key = schedule_key(record.user_id, record.schedule_id)
+    return _view(record, await gateway.ctx.store.get("schedule_fires", key, ScheduleFire))
 
 
 def _checked(data: ScheduleDocument) -> None:
@@ -127,20 +140,20 @@ class SchedulesController(Controller):
         await gateway.ctx.store.create(
             "schedules", schedule_key(user_id, record.schedule_id), record
         )
-        return _view(record)
+        return _view(record, None)  # its first time shown at once, as the scheduler works it out
 
     @get("/", summary="Your schedules")
     async def list_schedules(self, gateway: NamedDependency[Gateway]) -> list[ScheduleView]:
         found = await gateway.ctx.store.values(
             "schedules", f"{gateway.current_user()}.*", ScheduleRecord
         )
-        return [_view(s) for s in sorted(found, key=lambda s: s.created_at)]
+        return [await _shown(gateway, s) for s in sorted(found, key=lambda s: s.created_at)]
 
     @get("/{schedule_id:str}", summary="A schedule")
     async def get_schedule(
         self, gateway: NamedDependency[Gateway], schedule_id: Id
     ) -> ScheduleView:
-        return _view(await self._schedule(gateway, schedule_id))
+        return await _shown(gateway, await self._schedule(gateway, schedule_id))
 
     async def _set_paused(self, gateway: Gateway, schedule_id: str, paused: bool) -> ScheduleView:
         await self._schedule(gateway, schedule_id)
@@ -150,14 +163,14 @@ class SchedulesController(Controller):
             ScheduleRecord,
             # On resume the next time is worked out afresh: nothing missed while paused runs.
             lambda s: (
-                msgspec.structs.replace(s, paused=paused, next_fire_at=None)
+                msgspec.structs.replace(s, paused=paused, since=s.since if paused else utcnow())
                 if s.paused != paused
                 else None
             ),
         )
         if updated is None:
             raise NotFoundException(f"no schedule {schedule_id}")
-        return _view(updated)
+        return await _shown(gateway, updated)
 
     @post("/{schedule_id:str}/pause", status_code=200, summary="Pause a schedule")
     async def pause(self, gateway: NamedDependency[Gateway], schedule_id: Id) -> ScheduleView:

@@ -3,8 +3,10 @@ queue of uncertain matches."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 from litestar import Controller, Response, delete, get, post, put
@@ -21,26 +23,38 @@ from litestar.response import ServerSentEvent
 from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
 from services.gateway.api.live import follow
+from services.gateway.api.owned import recorded
+from services.gateway.api.profiles import ProfileName, profile_named
+from services.gateway.domain.playlist_links import playlist_url
+from services.gateway.records import UserRecord
 from services.kernel.contracts import (
+    Event,
+    ReviewDecided,
+    ReviewDecision,
+    RunProgressed,
     ScoredCandidate,
+    SyncJobDeleted,
+    SyncRunCancelRequested,
     SyncRunRequested,
     Track,
     new_id,
     utcnow,
 )
-from services.kernel.mappings import save_mapping
 from services.kernel.records import (
+    NOT_IN_LIBRARY,
     NOT_ON_SERVICE,
     ConnectionRecord,
+    JobSide,
     NotSynced,
     PlaylistPair,
-    ReviewDecision,
     ReviewRecord,
     ScheduleRecord,
+    ShownTrack,
+    Side,
     SyncDirection,
     SyncJobRecord,
     SyncOptions,
-    SyncPlan,
+    SyncPairState,
     SyncRunRecord,
     connection_key,
     job_key,
@@ -53,17 +67,25 @@ Id = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$")]
 ConnectionId = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32}$")]
 PlaylistId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 CONFLICT_DECISIONS = ("keep", "remove")
-ENDED = ("planned", "completed", "failed", "cancelled")
-#: Report lines returned with a run; the count says how many there are in all.
-MAX_REPORT_LINES = 1000
+ENDED = ("planned", "completed", "partial", "failed", "cancelled")
+#: Report lines per page of a run (``limit``); the total says how many there are in all.
+DEFAULT_REPORT_LINES, MAX_REPORT_LINES = 500, 2000
+ReportLimit = Annotated[
+    int, QueryParameter(ge=1, le=MAX_REPORT_LINES, description="Report lines per page")
+]
+ReportCursor = Annotated[
+    str | None,
+    QueryParameter(pattern=r"^[0-9]{1,9}$", description="Where the page starts (a next_cursor)"),
+]
 
 
 class JobDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A sync job: side A and side B (two connections), a direction, what, and how.
 
     Sync ``all_playlists`` (the ones a flowing side owns), chosen ``playlists`` pairs,
-    ``liked`` songs, and the ``recently_played`` history (kept as a playlist that only
-    grows on the other side, which has no history to write).
+    ``liked`` songs, the ``recently_played`` history (kept as a playlist that only
+    grows on the other side, which has no history to write), saved ``albums`` and
+    followed ``artists``.
     """
 
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -76,7 +98,12 @@ class JobDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     )
     liked: bool = False
     recently_played: bool = False
+    albums: bool = False
+    artists: bool = False
     options: SyncOptions = msgspec.field(default_factory=SyncOptions)
+    #: One of your quality profiles (``/quality-profiles``): the downloads this job's runs
+    #: offer are held to it (none: the installation's).
+    quality_profile: ProfileName | None = None
 
 
 class JobView(msgspec.Struct, kw_only=True):
@@ -96,10 +123,81 @@ class JobView(msgspec.Struct, kw_only=True):
     options: SyncOptions
     created_at: datetime
     updated_at: datetime
+    quality_profile: str | None = None
+    albums: bool = False
+    artists: bool = False
+    #: Made by the move flow (``/api/v1/moves``) and not yet turned into a both-ways job.
+    move: bool = False
+    #: Each playlist's current partner on the other side (what earlier runs paired it
+    #: with, or made for it), for the editor to show.
+    partners: list[PlaylistPair] = msgspec.field(default_factory=list)
 
 
-def _job_view(job: SyncJobRecord) -> JobView:
-    return msgspec.convert(job, JobView, from_attributes=True)  # the record minus its owner
+def _job_view(job: SyncJobRecord, partners: list[PlaylistPair] | None = None) -> JobView:
+    # The record minus its owner, each side's fields as the API has always named them.
+    fields = msgspec.structs.asdict(job)
+    for side, found in job.sides.items():
+        fields[f"{side}_connection_id"] = found.connection_id
+        fields[f"{side}_provider"] = found.provider
+    view = msgspec.convert(fields, JobView)
+    view.partners = partners or []
+    return view
+
+
+async def _partners(gateway: Gateway, job: SyncJobRecord) -> list[PlaylistPair]:
+    """The playlist pairs earlier runs of ``job`` made or kept."""
+    states = await gateway.ctx.store.values(
+        "sync_pairs", f"{job.user_id}.{job.job_id}.*", SyncPairState
+    )
+    return [
+        PlaylistPair(a_playlist_id=s.a_playlist_id, b_playlist_id=s.b_playlist_id)
+        for s in states
+        if s.a_playlist_id and s.b_playlist_id
+    ]
+
+
+async def _no_silent_copies(
+    gateway: Gateway, job: SyncJobRecord, partners: list[PlaylistPair]
+) -> None:
+    """Refuse (409) a chosen playlist whose partner would be made where the other service
+    already has a playlist of that name: the person chooses that one as its partner, or
+    a second copy (``new_copy``). Checked again by every run, which waits for the choice."""
+    known = {p.a_playlist_id for p in partners} | {p.b_playlist_id for p in partners}
+    lonely = [
+        (index, pair)
+        for index, pair in enumerate(job.playlists)
+        if not pair.new_copy
+        and bool(pair.a_playlist_id) != bool(pair.b_playlist_id)
+        and (pair.a_playlist_id or pair.b_playlist_id) not in known
+    ]
+    if not lonely:
+        return
+    sides = {side: found.connection_id for side, found in job.sides.items()}
+    try:
+        names = {
+            side: {
+                p.playlist_id: p.name
+                for p in (await gateway.clients.list_playlists(job.user_id, cid)).playlists
+            }
+            for side, cid in sides.items()
+        }
+    except ServiceUnavailable:
+        return  # the run checks again
+    for index, pair in lonely:
+        source: Side
+        target: Side
+        source, target = ("a", "b") if pair.a_playlist_id else ("b", "a")
+        if job.direction not in ("both", f"{source}_to_{target}"):
+            continue
+        name = names[source].get(pair.a_playlist_id or pair.b_playlist_id or "")
+        same = [i for i, n in names[target].items() if name and n.casefold() == name.casefold()]
+        if same:
+            raise ClientException(
+                f"{job.provider_name(target)} already has a playlist called “{name}” "
+                f"({same[0]}): choose it as the partner (playlists[{index}]."
+                f"{target}_playlist_id), or set playlists[{index}].new_copy to make a second one",
+                status_code=409,
+            )
 
 
 class RunRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -122,12 +220,20 @@ class PairSummary(msgspec.Struct, kw_only=True):
     name: str
     a_playlist_id: str | None
     b_playlist_id: str | None
+    #: ``playlist``, ``liked``, ``recent``, ``albums`` or ``artists``.
+    kind: str = "playlist"
     add_to_a: int = 0
     remove_from_a: int = 0
     add_to_b: int = 0
     remove_from_b: int = 0
     conflicts: int = 0
     withheld_removals: dict[str, int] = msgspec.field(default_factory=dict)
+    #: Each side's playlist on its service's own web player, where it has one.
+    a_url: str | None = None
+    b_url: str | None = None
+    #: The first tracks of each change (``change`` names its list), as a person knows
+    #: them; a cover only when its address is https (the page loads nothing else).
+    tracks: list[ShownTrack] = msgspec.field(default_factory=list)
 
 
 class RunProgress(msgspec.Struct, kw_only=True):
@@ -137,6 +243,31 @@ class RunProgress(msgspec.Struct, kw_only=True):
     outstanding: int
     writes_done: int
     writes_total: int
+    #: Playlists read so far (each side of each pair) of those to read, and the tracks
+    #: they hold.
+    playlists_read: int = 0
+    playlists_to_read: int = 0
+    tracks_read: int = 0
+    #: Tracks sent to be matched on the other side (those no earlier run matched), and
+    #: those answered so far: "matched 412 of 1,000".
+    tracks_to_match: int = 0
+    tracks_matched: int = 0
+    #: The playlists being read or written right now (``"<name>" on <service>``).
+    working_on: list[str] = msgspec.field(default_factory=list)
+    #: Writes confirmed for each playlist being written, in the order of the pairs.
+    playlists: list[PlaylistWrites] = msgspec.field(default_factory=list)
+
+
+class PlaylistWrites(msgspec.Struct, kw_only=True):
+    """The writes of one playlist on one side: ``done`` of ``total`` batches confirmed,
+    and the tracks they add or remove: ``tracks_done`` of ``tracks_total``."""
+
+    name: str
+    service: str
+    done: int
+    total: int
+    tracks_done: int = 0
+    tracks_total: int = 0
 
 
 class SyncRunView(msgspec.Struct, kw_only=True):
@@ -158,6 +289,7 @@ class SyncRunView(msgspec.Struct, kw_only=True):
     not_synced_total: int
     notes: list[str]
     error: str | None
+    next_cursor: str | None = None
 
 
 class ReviewView(msgspec.Struct, kw_only=True):
@@ -220,14 +352,59 @@ async def _connection(gateway: Gateway, user_id: str, connection_id: str) -> Con
     return found
 
 
+#: What a job's saved albums and followed artists need of each side: to read them (both
+#: sides are read) and, where they are written, to save or follow.
+_SET_NEEDS = {
+    "albums": ("read_albums", "save_albums", "saved albums"),
+    "artists": ("read_artists", "follow_artists", "followed artists"),
+}
+
+
+async def unsupported_sets(
+    gateway: Gateway, a_provider: str, b_provider: str, direction: str
+) -> dict[str, str]:
+    """Why a job between these services cannot carry saved albums or followed artists,
+    by kind, in a person's words (empty while the connectors do not answer: a run says)."""
+    try:
+        listed = (await gateway.clients.providers("")).providers
+    except ServiceUnavailable:
+        return {}
+    known = {p.name: (p.display_name, set(p.capabilities)) for p in listed}
+    receiving = {"a_to_b": ("b",), "b_to_a": ("a",)}.get(direction, ("a", "b"))
+    found: dict[str, str] = {}
+    for kind, (read, write, shown) in _SET_NEEDS.items():
+        for side, provider in (("a", a_provider), ("b", b_provider)):
+            name, capabilities = known.get(provider, (provider, set()))
+            if read not in capabilities:
+                found[kind] = f"{name} cannot read {shown}"
+            elif side in receiving and write not in capabilities:
+                found[kind] = f"{name} cannot keep {shown}"
+            if kind in found:
+                break
+    return found
+
+
 async def _job_record(
-    gateway: Gateway, user_id: str, data: JobDocument, job_id: str, created: datetime | None
+    gateway: Gateway,
+    user_id: str,
+    data: JobDocument,
+    job_id: str,
+    created: datetime | None,
+    move: bool = False,
 ) -> SyncJobRecord:
     if data.a_connection_id == data.b_connection_id:
         raise ValidationException("a job syncs two different connections")
-    if not (data.all_playlists or data.playlists or data.liked or data.recently_played):
+    if not (
+        data.all_playlists
+        or data.playlists
+        or data.liked
+        or data.recently_played
+        or data.albums
+        or data.artists
+    ):
         raise ValidationException(
-            "choose what to sync: all_playlists, playlists, liked or recently_played"
+            "choose what to sync: all_playlists, playlists, liked, recently_played, albums "
+            "or artists"
         )
     if data.options.review_threshold > data.options.auto_threshold:
         raise ValidationException("review_threshold must not be above auto_threshold")
@@ -236,21 +413,47 @@ async def _job_record(
             raise ValidationException("each pair names a playlist on at least one side")
     a = await _connection(gateway, user_id, data.a_connection_id)
     b = await _connection(gateway, user_id, data.b_connection_id)
+    if data.albums or data.artists:
+        refused = await unsupported_sets(gateway, a.provider, b.provider, data.direction)
+        for kind in ("albums", "artists"):
+            if getattr(data, kind) and kind in refused:
+                raise ValidationException(f"{refused[kind]}: leave {kind} out of this job")
+    await profile_named(gateway, user_id, data.quality_profile)  # a 400 unless it is yours
+    try:
+        shown = await gateway.clients.display_names()
+        libraries = await gateway.clients.libraries()
+    except ServiceUnavailable:
+        shown, libraries = {}, set()  # the record's default: each key, capitalised
+    library = {a.provider, b.provider} & libraries
+    if data.options.playlist_files and libraries and not library:
+        raise ValidationException("playlist_files needs a media server on one side of the job")
+    user = await gateway.ctx.store.get("users", user_id, UserRecord)
     now = utcnow()
+    connections: dict[Side, ConnectionRecord] = {"a": a, "b": b}
     return SyncJobRecord(
         job_id=job_id,
         user_id=user_id,
+        owner=user.username if user else "",  # each user's playlist files apart
         name=data.name,
-        a_connection_id=a.connection_id,
-        a_provider=a.provider,
-        b_connection_id=b.connection_id,
-        b_provider=b.provider,
+        sides={
+            side: JobSide(
+                connection_id=found.connection_id,
+                provider=found.provider,
+                name=shown.get(found.provider, ""),
+                library=found.provider in libraries,
+            )
+            for side, found in connections.items()
+        },
         direction=data.direction,
         all_playlists=data.all_playlists,
         playlists=data.playlists,
         liked=data.liked,
         recently_played=data.recently_played,
+        albums=data.albums,
+        artists=data.artists,
+        move=move,
         options=data.options,
+        quality_profile=data.quality_profile,
         created_at=created or now,
         updated_at=now,
     )
@@ -263,16 +466,10 @@ async def start_run(
     trigger: str = "manual",
     run_id: str | None = None,
 ) -> str:
-    """Record a run as pending, then ask the scheduler for it; its id."""
+    """Ask the scheduler, who owns runs, for a run; its id, once the scheduler has recorded
+    it (so the URL we answer with does not say "not found"), or after a few seconds of
+    waiting for a scheduler that is down (it records the run when it is back)."""
     run_id = run_id or new_id()
-    # Recorded before it is announced, so the URL we answer with never says "not found".
-    await gateway.ctx.store.create(
-        "sync_runs",
-        sync_run_key(job.user_id, run_id),
-        SyncRunRecord(
-            run_id=run_id, user_id=job.user_id, job_id=job.job_id, dry_run=dry_run, trigger=trigger
-        ),
-    )
     await gateway.ctx.bus.publish(
         SyncRunRequested(
             user_id=job.user_id,
@@ -283,6 +480,8 @@ async def start_run(
             trigger=trigger,
         )
     )
+    key = sync_run_key(job.user_id, run_id)
+    await recorded(gateway.ctx.store, "sync_runs", key, SyncRunRecord, lambda r: r is not None)
     return run_id
 
 
@@ -306,6 +505,7 @@ class SyncController(Controller):
     ) -> JobView:
         user_id = gateway.current_user()
         job = await _job_record(gateway, user_id, data, new_id(), None)
+        await _no_silent_copies(gateway, job, [])
         await gateway.ctx.store.create("jobs", job_key(user_id, job.job_id), job)
         return _job_view(job)
 
@@ -316,7 +516,8 @@ class SyncController(Controller):
 
     @get("/jobs/{job_id:str}", summary="A sync job")
     async def get_job(self, gateway: NamedDependency[Gateway], job_id: Id) -> JobView:
-        return _job_view(await self._job(gateway, job_id))
+        job = await self._job(gateway, job_id)
+        return _job_view(job, await _partners(gateway, job))
 
     @put("/jobs/{job_id:str}", summary="Change a sync job (the pairs it made stay paired)")
     async def update_job(
@@ -324,22 +525,26 @@ class SyncController(Controller):
     ) -> JobView:
         existing = await self._job(gateway, job_id)
         user_id = gateway.current_user()
-        job = await _job_record(gateway, user_id, data, job_id, existing.created_at)
-        if (job.a_connection_id, job.b_connection_id) != (
-            existing.a_connection_id,
-            existing.b_connection_id,
+        job = await _job_record(
+            gateway, user_id, data, job_id, existing.created_at, move=existing.move
+        )
+        if any(
+            job.sides[side].connection_id != existing.sides[side].connection_id
+            for side in ("a", "b")
         ):
             raise ValidationException("a job's connections cannot change; make a new job")
+        partners = await _partners(gateway, job)
+        await _no_silent_copies(gateway, job, partners)
         await gateway.ctx.store.put("jobs", job_key(user_id, job_id), job)
-        return _job_view(job)
+        return _job_view(job, partners)
 
     @delete("/jobs/{job_id:str}", status_code=204, summary="Delete a sync job")
     async def delete_job(self, gateway: NamedDependency[Gateway], job_id: Id) -> None:
         await self._job(gateway, job_id)
         user_id = gateway.current_user()
         store = gateway.ctx.store
-        for key in await store.keys("sync_pairs", f"{user_id}.{job_id}.*"):
-            await store.delete("sync_pairs", key)
+        # The pairs' state is the scheduler's: it forgets it when told.
+        await gateway.ctx.bus.publish(SyncJobDeleted(user_id=user_id, job_id=job_id))
         for schedule in await store.values("schedules", f"{user_id}.*", ScheduleRecord):
             if schedule.job_id == job_id:
                 await store.delete("schedules", schedule_key(user_id, schedule.schedule_id))
@@ -370,9 +575,19 @@ class SyncController(Controller):
         mine = sorted((r for r in runs if r.job_id == job_id), key=lambda r: r.created_at)
         return [await _run_view(gateway, run, with_report=False) for run in reversed(mine)]
 
-    @get("/runs/{run_id:str}", summary="A sync run: progress, plan and report")
-    async def get_run(self, gateway: NamedDependency[Gateway], run_id: Id) -> SyncRunView:
-        return await _run_view(gateway, await self._run(gateway, run_id), with_report=True)
+    @get("/runs/{run_id:str}", summary="A sync run: progress, plan and a page of its report")
+    async def get_run(
+        self,
+        gateway: NamedDependency[Gateway],
+        run_id: Id,
+        limit: ReportLimit = DEFAULT_REPORT_LINES,
+        cursor: ReportCursor = None,
+    ) -> SyncRunView:
+        """The run, and the lines ``cursor`` (0 when absent) to ``cursor + limit`` of the
+        tracks it did not sync; ``next_cursor`` asks for the next page (null after the last)."""
+        run = await self._run(gateway, run_id)
+        lines = range(int(cursor or 0), int(cursor or 0) + limit)
+        return await _run_view(gateway, run, with_report=True, lines=lines)
 
     @get(
         "/runs/{run_id:str}/events",
@@ -388,7 +603,12 @@ class SyncController(Controller):
             ended = found is not None and found.status in ENDED
             return await _run_view(gateway, found, with_report=ended) if found else None
 
-        return follow(read, lambda view: view.status in ENDED)
+        def wants(event: Event) -> bool:
+            return (
+                isinstance(event, RunProgressed) and event.kind == "sync" and event.run_id == run_id
+            )
+
+        return follow(gateway.events, run.user_id, wants, read, lambda view: view.status in ENDED)
 
     async def _run(self, gateway: Gateway, run_id: str) -> SyncRunRecord:
         found = await gateway.ctx.store.get(
@@ -403,42 +623,86 @@ class SyncController(Controller):
         run = await self._run(gateway, run_id)
         if run.status in ENDED:
             raise ClientException(f"the run has already ended ({run.status})", status_code=409)
-
-        def cancel(current: SyncRunRecord) -> SyncRunRecord | None:
-            if current.status not in ("pending", "running") or current.cancel_requested:
-                return None
-            now = utcnow()
-            if current.status == "pending":  # not started: it never will
-                return msgspec.structs.replace(
-                    current,
-                    status="cancelled",
-                    cancel_requested=True,
-                    updated_at=now,
-                    finished_at=now,
-                )
-            return msgspec.structs.replace(current, cancel_requested=True, updated_at=now)
-
-        updated = await gateway.ctx.store.update(
-            "sync_runs", sync_run_key(run.user_id, run_id), SyncRunRecord, cancel
+        # The scheduler owns runs: it stops this one at its next step.
+        await gateway.ctx.bus.publish(SyncRunCancelRequested(user_id=run.user_id, run_id=run_id))
+        updated, _ = await recorded(
+            gateway.ctx.store,
+            "sync_runs",
+            sync_run_key(run.user_id, run_id),
+            SyncRunRecord,
+            lambda r: r is None or r.cancel_requested or r.status in ENDED,
         )
-        assert updated is not None
-        return await _run_view(gateway, updated, with_report=False)
+        return await _run_view(gateway, updated or run, with_report=False)
 
 
-async def _run_view(gateway: Gateway, run: SyncRunRecord, with_report: bool) -> SyncRunView:
-    plan = SyncPlan()
+#: How the scheduler reports a track it found no match for on the other side.
+_NO_MATCH = "no match found on "
+
+
+async def in_words(gateway: Gateway, user_id: str, lines: list[NotSynced]) -> list[NotSynced]:
+    """A track with no match on a provider whose library is read (a media server) is
+    simply not in the person's library: say so (the capability, not a list of names)."""
+    if not any(line.reason.startswith(_NO_MATCH) for line in lines):
+        return lines
+    try:
+        providers = (await gateway.clients.providers(user_id)).providers
+    except ServiceUnavailable:
+        return lines
+    libraries = {p.name for p in providers if "scan_library" in p.capabilities}
+    return [
+        msgspec.structs.replace(line, reason=NOT_IN_LIBRARY)
+        if line.reason.removeprefix(_NO_MATCH) in libraries and line.reason.startswith(_NO_MATCH)
+        else line
+        for line in lines
+    ]
+
+
+class PairCounts(msgspec.Struct, kw_only=True):
+    """What the report needs of a pair's plan: how much it changes (each id left encoded;
+    the pair's final states are not read at all)."""
+
+    pair_key: str
+    add_to_a: list[msgspec.Raw] = msgspec.field(default_factory=list)
+    remove_from_a: list[msgspec.Raw] = msgspec.field(default_factory=list)
+    add_to_b: list[msgspec.Raw] = msgspec.field(default_factory=list)
+    remove_from_b: list[msgspec.Raw] = msgspec.field(default_factory=list)
+    conflicts: int = 0
+    withheld_removals: dict[str, int] = msgspec.field(default_factory=dict)
+    shown: list[ShownTrack] = msgspec.field(default_factory=list)
+
+
+class PlanReport(msgspec.Struct, kw_only=True):
+    """A stored ``SyncPlan`` as a page of its report reads it: every line of the report left
+    encoded until it is on the page asked for, so a long report is never decoded whole."""
+
+    pairs: list[PairCounts] = msgspec.field(default_factory=list)
+    not_synced: list[msgspec.Raw] = msgspec.field(default_factory=list)
+
+
+async def _run_view(
+    gateway: Gateway,
+    run: SyncRunRecord,
+    with_report: bool,
+    lines: range = range(DEFAULT_REPORT_LINES),
+) -> SyncRunView:
+    plan = PlanReport()
+    # For the services' names in the live detail ("2 of 4 batches written to Deezer").
+    job = await gateway.ctx.store.get("jobs", job_key(run.user_id, run.job_id), SyncJobRecord)
     if with_report and run.phase in ("planning", "applying", "done"):
         stored = await gateway.ctx.store.get_object("sync_plans", f"{run.user_id}.{run.run_id}")
         if stored is not None:
-            plan = msgspec.msgpack.decode(stored, type=SyncPlan)
+            plan = msgspec.msgpack.decode(stored, type=PlanReport)
     by_key = {p.pair_key: p for p in plan.pairs}
+    services = await _side_services(gateway, run.user_id, job)
     pairs = []
     for index, pair in enumerate(run.pairs):
         made = {side: run.chains.get(f"{index}.{side}") for side in ("a", "b")}
+        ids = {
+            side: found.playlist_id or (chain.playlist_id if (chain := made[side]) else None)
+            for side, found in pair.sides.items()
+        }
         summary = PairSummary(
-            name=pair.name,
-            a_playlist_id=pair.a_playlist_id or (made["a"].playlist_id if made["a"] else None),
-            b_playlist_id=pair.b_playlist_id or (made["b"].playlist_id if made["b"] else None),
+            name=pair.name, kind=pair.kind, a_playlist_id=ids["a"], b_playlist_id=ids["b"]
         )
         planned = by_key.get(pair.pair_key)
         if planned:
@@ -452,6 +716,9 @@ async def _run_view(gateway: Gateway, run: SyncRunRecord, with_report: bool) -> 
             )
             summary.conflicts = planned.conflicts
             summary.withheld_removals = planned.withheld_removals
+            summary.tracks = [shown_safely(track) for track in planned.shown]
+        summary.a_url = playlist_url(services["a"], summary.a_playlist_id)
+        summary.b_url = playlist_url(services["b"], summary.b_playlist_id)
         pairs.append(summary)
     finished = run.finished_at
     return SyncRunView(
@@ -465,13 +732,17 @@ async def _run_view(gateway: Gateway, run: SyncRunRecord, with_report: bool) -> 
         finished_at=finished,
         duration_s=(finished - run.created_at).total_seconds() if finished else None,
         counts=run.counts,
-        progress=RunProgress(
-            outstanding=len(run.waiting),
-            writes_done=sum(c.done for c in run.chains.values()),
-            writes_total=sum(c.steps for c in run.chains.values()),
-        ),
+        progress=_progress(run, job),
         pairs=pairs,
-        not_synced=plan.not_synced[:MAX_REPORT_LINES],
+        not_synced=await in_words(
+            gateway,
+            run.user_id,
+            [
+                msgspec.msgpack.decode(line, type=NotSynced)
+                for line in plan.not_synced[lines.start : lines.stop]
+            ],
+        ),
+        next_cursor=str(lines.stop) if lines.stop < len(plan.not_synced) else None,
         # Lists leave the report out; its size is in the run's counts.
         not_synced_total=len(plan.not_synced) if with_report else run.counts.get("not_synced", 0),
         notes=run.notes,
@@ -479,19 +750,99 @@ async def _run_view(gateway: Gateway, run: SyncRunRecord, with_report: bool) -> 
     )
 
 
+def shown_safely(track: ShownTrack) -> ShownTrack:
+    """``track`` with its cover only when the address is https: a page never loads an
+    image over plain http, nor a ``javascript:`` or ``data:`` address a provider sent."""
+    if track.artwork_url is None:
+        return track
+    try:
+        address = urlsplit(track.artwork_url)
+        safe = address.scheme == "https" and bool(address.hostname)
+    except ValueError:  # not an address at all
+        safe = False
+    return track if safe else msgspec.structs.replace(track, artwork_url=None)
+
+
+async def _side_services(
+    gateway: Gateway, user_id: str, job: SyncJobRecord | None
+) -> dict[str, str]:
+    """The provider of each side of ``job`` ("" when it is gone)."""
+    found = {"a": "", "b": ""}
+    if job is None:
+        return found
+    for side, connection_id in ((s, found.connection_id) for s, found in job.sides.items()):
+        record = await gateway.ctx.store.get(
+            "connections", connection_key(user_id, connection_id), ConnectionRecord
+        )
+        found[side] = record.provider if record else ""
+    return found
+
+
+def _progress(run: SyncRunRecord, job: SyncJobRecord | None) -> RunProgress:
+    snapshots = [s.snapshot for p in run.pairs for s in p.sides.values() if s.snapshot is not None]
+    sides: tuple[Side, ...] = ("a", "b")
+
+    def service(side: Side) -> str:
+        return job.provider_name(side) if job else ""
+
+    writes = [
+        (
+            PlaylistWrites(
+                name=pair.name,
+                service=service(side),
+                done=chain.done,
+                total=chain.steps,
+                tracks_done=sum(chain.sizes[: chain.done]),
+                tracks_total=sum(chain.sizes),
+            ),
+            chain,
+        )
+        for index, pair in enumerate(run.pairs)
+        for side in sides
+        if (chain := run.chains.get(f"{index}.{side}")) is not None and chain.steps
+    ]
+    to_read = [(pair, side) for pair in run.pairs for side in pair.read_sides()]
+    # A pair left out after one side was read still counts that read.
+    read_then_left = sum(
+        1 for p in run.pairs if p.skipped for s in p.sides.values() if s.snapshot is not None
+    )
+    if run.status in ENDED:
+        working_on = []
+    elif run.phase == "reading":
+        working_on = [
+            f"“{pair.name}” on {service(side)}"
+            for pair, side in to_read
+            if pair.sides[side].snapshot is None
+        ]
+    elif run.phase == "applying":
+        working_on = [f"“{w.name}” on {w.service}" for w, chain in writes if not chain.finished]
+    else:
+        working_on = []
+    return RunProgress(
+        outstanding=len(run.waiting),
+        writes_done=sum(c.done for c in run.chains.values()),
+        writes_total=sum(c.steps for c in run.chains.values()),
+        playlists_read=len(snapshots),
+        playlists_to_read=len(to_read) + read_then_left,
+        tracks_read=sum(s.track_count for s in snapshots),
+        tracks_to_match=run.tracks_to_match,
+        tracks_matched=run.tracks_matched,
+        working_on=working_on,
+        playlists=[w for w, _ in writes],
+    )
+
+
 def _review_view(review: ReviewRecord) -> ReviewView:
     return msgspec.convert(review, ReviewView, from_attributes=True)
 
 
-async def _decide(
-    gateway: Gateway,
-    review: ReviewRecord,
-    decision: ReviewDecision,
-    candidate_id: str | None,
-) -> ReviewRecord:
-    """Record a decision as a mapping every later run honours (skip: no mapping, and the
-    item stays, so the track is not asked about again); a conflict's answer is kept on the
-    item for the next run of its job."""
+def _decision(
+    review: ReviewRecord, decision: ReviewDecision, candidate_id: str | None
+) -> ReviewDecided:
+    """The command recording a decision, checked: the scheduler, who owns review items,
+    makes it a mapping every later run honours (skip: no mapping, and the item stays, so
+    the track is not asked about again); a conflict's answer is kept on the item for the
+    next run of its job."""
     if (review.kind == "conflict") != (decision in CONFLICT_DECISIONS):
         raise ValidationException(
             f"a {review.kind} is decided with "
@@ -501,7 +852,6 @@ async def _decide(
                 else "accept, choose, skip or not_on_service"
             )
         )
-    source_id = review.source.provider_id or ""
     target: str | None = None
     if decision == "accept":
         if not review.candidates or not review.candidates[0].track.provider_id:
@@ -513,25 +863,36 @@ async def _decide(
         target = candidate_id
     elif decision == "not_on_service":
         target = NOT_ON_SERVICE
-    if target is not None and review.kind == "match":
-        await save_mapping(
-            gateway.ctx.store,
-            review.user_id,
-            review.from_provider,
-            source_id,
-            review.to_provider,
-            target,
-            "review",
-        )
-    decided = msgspec.structs.replace(
-        review,
-        status="skipped" if decision == "skip" else "decided",
+    return ReviewDecided(
+        user_id=review.user_id,
+        review_id=review.review_id,
         decision=decision,
-        chosen_id=target if target != NOT_ON_SERVICE else None,
-        decided_at=utcnow(),
+        chosen_id=target if review.kind == "match" else None,
     )
-    await gateway.ctx.store.put("reviews", review_key(review.user_id, review.review_id), decided)
-    return decided
+
+
+def _answers(command: ReviewDecided) -> Callable[[ReviewRecord | None], bool]:
+    """Whether an item holds ``command``'s answer (or a later one), or is gone."""
+    return lambda r: r is None or (r.decided_at is not None and r.decided_at >= command.decided_at)
+
+
+async def _decided(gateway: Gateway, commands: list[ReviewDecided]) -> list[ReviewRecord]:
+    """Send decisions to the scheduler; the items as it has recorded them (a moment later:
+    an item it has not recorded yet is still pending, and will be decided when it is)."""
+    for command in commands:
+        await gateway.ctx.bus.publish(command)
+    items = []
+    for command in commands:
+        item, _ = await recorded(
+            gateway.ctx.store,
+            "reviews",
+            review_key(command.user_id, command.review_id),
+            ReviewRecord,
+            _answers(command),
+        )
+        if item is not None:
+            items.append(item)
+    return items
 
 
 class ReviewsController(Controller):
@@ -579,7 +940,8 @@ class ReviewsController(Controller):
         """Candidates for the item's track on its target service, with the matcher's
         confidence in each (``q`` searches for what you type instead of the track)."""
         review = await self._review(gateway, review_id)
-        query = Track(title=q) if q else review.source
+        # An album or an artist is searched for as one (``q``: its title or name).
+        query = Track(title=q, entity=review.source.entity) if q else review.source
         try:
             found = await gateway.clients.search_tracks(
                 review.user_id,
@@ -590,7 +952,7 @@ class ReviewsController(Controller):
             )
             ranked = await gateway.clients.rank(review.user_id, review.source, found)
         except ServiceUnavailable as error:
-            if error.code().name in ("INVALID_ARGUMENT", "NOT_FOUND"):
+            if error.code().name in ("INVALID_ARGUMENT", "NOT_FOUND", "UNIMPLEMENTED"):
                 raise ValidationException(error.details() or "invalid request") from error
             raise ServiceUnavailableException(
                 "the catalog or the matcher is not answering"
@@ -602,16 +964,22 @@ class ReviewsController(Controller):
     @post("/{review_id:str}/decision", status_code=200, summary="Decide one review item")
     async def decide(
         self, gateway: NamedDependency[Gateway], review_id: Id, data: JSONBody[Decision]
-    ) -> ReviewView:
+    ) -> Response[ReviewView]:
+        """200 with the decided item; 202 with it still pending when the scheduler has not
+        recorded the decision within a few seconds (it will when it is back)."""
         review = await self._review(gateway, review_id)
-        return _review_view(await _decide(gateway, review, data.decision, data.candidate_id))
+        command = _decision(review, data.decision, data.candidate_id)
+        found = await _decided(gateway, [command])
+        item = found[0] if found else review
+        applied = _answers(command)(item)
+        return Response(_review_view(item), status_code=200 if applied else 202)
 
     @post("/decisions", status_code=200, summary="Decide many review items at once")
     async def decide_many(
         self, gateway: NamedDependency[Gateway], data: JSONBody[BulkDecision]
     ) -> BulkDecided:
         user_id = gateway.current_user()
-        decided, missing = 0, []
+        commands, missing = [], []
         for review_id in dict.fromkeys(data.review_ids):
             review = await gateway.ctx.store.get(
                 "reviews", review_key(user_id, review_id), ReviewRecord
@@ -623,6 +991,6 @@ class ReviewsController(Controller):
             if not fits or (data.decision == "accept" and not review.candidates):
                 missing.append(review_id)
                 continue
-            await _decide(gateway, review, data.decision, None)
-            decided += 1
-        return BulkDecided(decided=decided, not_found=missing)
+            commands.append(_decision(review, data.decision, None))
+        await _decided(gateway, commands)
+        return BulkDecided(decided=len(commands), not_found=missing)

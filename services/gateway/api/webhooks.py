@@ -35,15 +35,13 @@ from services.gateway.domain.webhooks import (
     signature_problem,
     starts_runs,
 )
+from services.gateway.records import UserRecord, WebhookKind, WebhookRecord, webhook_key
 from services.kernel.contracts import new_id, utcnow
 from services.kernel.crypto import SecretBox
 from services.kernel.records import (
     SyncJobRecord,
-    WebhookKind,
-    WebhookRecord,
     job_key,
     key_token,
-    webhook_key,
 )
 
 Id = Annotated[str, Parameter(pattern=r"^[0-9a-f]{32}$")]
@@ -194,7 +192,7 @@ async def _payload(request: Request[Any, Any, Any], kind: str) -> Any:
             part = form.get("payload")
             return json.loads(part if isinstance(part, str) else "")
         return json.loads(await request.body())
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # nested too deeply: not a payload
         raise ValidationException(f"a {kind} delivery must carry its JSON payload") from None
 
 
@@ -213,17 +211,17 @@ class InboundWebhooksController(Controller):
         token: FromQuery[str | None] = None,
     ) -> Response[Delivered]:
         limit_key = (request.client.host if request.client else "", webhook_id)
-        if gateway.webhook_deliveries.blocked(limit_key):
+        if await gateway.webhook_deliveries.blocked(limit_key):
             raise TooManyRequestsException(
                 "too many deliveries to this webhook: wait a minute", headers={"Retry-After": "60"}
             )
-        gateway.webhook_deliveries.note(limit_key)
+        await gateway.webhook_deliveries.note(limit_key)
         box = _box(gateway)
         store = gateway.ctx.store
         keys = await store.keys("webhooks", f"*.{webhook_id}")
         record = await store.get("webhooks", keys[0], WebhookRecord) if keys else None
-        if record is None:
-            raise NotFoundException(f"no webhook {webhook_id}")
+        if record is None or await store.get("users", record.user_id, UserRecord) is None:
+            raise NotFoundException(f"no webhook {webhook_id}")  # nor one of a removed user
         secret = box.decrypt(record.secret, context=webhook_id)
         event: str | None = None
         delivery: str | None = None

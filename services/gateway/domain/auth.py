@@ -10,6 +10,7 @@ import secrets
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
+from typing import Protocol
 
 #: scrypt's cost: 2^15 x 8 x 1 uses 32 MiB per hash (OWASP's minimum is 2^17 x 8 x 1 at
 #: 128 MiB; 32 MiB keeps log-in fast on a small home server while staying memory-hard).
@@ -68,9 +69,22 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class Window(Protocol):
+    """Events per key in a sliding window: once ``limit`` of them fall within ``window_s``,
+    the key is blocked until the oldest leaves the window. ``SlidingWindow`` counts in this
+    process; the gateway's Redis window (adapters/limits.py) counts for every replica."""
+
+    async def blocked(self, key: tuple[str, str]) -> bool: ...
+
+    async def note(self, key: tuple[str, str]) -> object:
+        """Count an event for ``key``; its stamp, to ``forget`` it should it not count."""
+
+    async def forget(self, key: tuple[str, str], stamp: object) -> None:
+        """Take back an event ``note`` counted (an attempt that turned out well)."""
+
+
 class SlidingWindow:
-    """Events per key in a sliding window, in this process: once ``limit`` of them fall
-    within ``window_s``, the key is blocked until the oldest leaves the window."""
+    """A ``Window`` in this process (one gateway, or no Redis configured)."""
 
     def __init__(
         self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic
@@ -78,7 +92,7 @@ class SlidingWindow:
         self.limit, self.window_s, self.clock = limit, window_s, clock
         self.seen: defaultdict[tuple[str, str], deque[float]] = defaultdict(deque)
 
-    def blocked(self, key: tuple[str, str]) -> bool:
+    async def blocked(self, key: tuple[str, str]) -> bool:
         times, now = self.seen[key], self.clock()
         while times and now - times[0] > self.window_s:
             times.popleft()
@@ -87,5 +101,74 @@ class SlidingWindow:
             return False
         return len(times) >= self.limit
 
-    def note(self, key: tuple[str, str]) -> None:
-        self.seen[key].append(self.clock())
+    async def note(self, key: tuple[str, str]) -> float:
+        stamp = self.clock()
+        self.seen[key].append(stamp)
+        return stamp
+
+    async def forget(self, key: tuple[str, str], stamp: object) -> None:
+        times = self.seen.get(key)
+        if times is not None and isinstance(stamp, float) and stamp in times:
+            times.remove(stamp)
+
+
+#: Deliveries to one webhook from one address: sixty a minute.
+WEBHOOK_DELIVERIES = (60, 60.0)
+
+#: Any name, one address; and every address together ("*" stands for all).
+ANY = "*"
+#: The events an attempt was counted as, in each window.
+Counted = list[tuple[Window, tuple[str, str], object]]
+
+
+class LoginLimits:
+    """Failed log-ins counted three ways, each in its own sliding window: per name from one
+    address (someone mistyping, or guessing one account), per address whatever the name
+    (spraying many names), and for everyone together (many addresses at once).
+
+    An attempt counts as a failure from the moment it starts (so a burst of concurrent
+    attempts is limited before any of them has been checked) and is taken back if the
+    password was right.
+    """
+
+    def __init__(
+        self,
+        per_name: Window,
+        per_address: Window,
+        overall: Window,
+    ) -> None:
+        self.windows = (per_name, per_address, overall)
+
+    #: Five per name and address, twenty per address, in five minutes; 120 a minute in
+    #: all (two a second: far above a household, far below a guessing attack).
+    LIMITS = ((5, 300.0), (20, 300.0), (120, 60.0))
+
+    @staticmethod
+    def defaults(clock: Callable[[], float] = time.monotonic) -> LoginLimits:
+        """The ``LIMITS``, counted in this process."""
+        return LoginLimits(*(SlidingWindow(n, s, clock) for n, s in LoginLimits.LIMITS))
+
+    def _keys(self, address: str, name: str) -> list[tuple[str, str]]:
+        return [(address, name), (address, ANY), (ANY, ANY)]
+
+    async def blocked(self, address: str, name: str) -> bool:
+        """Whether an attempt now would be past one of the limits."""
+        keys = self._keys(address, name)
+        for window, key in zip(self.windows, keys, strict=True):
+            if await window.blocked(key):
+                return True
+        return False
+
+    async def attempt(self, address: str, name: str) -> Counted:
+        """Count an attempt as failed; what ``succeeded`` takes back should it not be."""
+        keys = self._keys(address, name)
+        return [
+            (window, key, await window.note(key))
+            for window, key in zip(self.windows, keys, strict=True)
+        ]
+
+    @staticmethod
+    async def succeeded(counted: Counted) -> None:
+        """The attempt was right (or never checked): it no longer counts."""
+        for window, key, stamp in counted:
+            await window.forget(key, stamp)

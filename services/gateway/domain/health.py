@@ -20,6 +20,8 @@ class ServiceHealth(msgspec.Struct, kw_only=True):
     instances: int
     ready_instances: int
     last_seen_s: float | None = None
+    #: What the owner should act on (Apple's developer token nearing its end).
+    warnings: list[str] = msgspec.field(default_factory=list)
 
 
 class DependencyHealth(msgspec.Struct, kw_only=True):
@@ -57,6 +59,9 @@ def assess_services(
             instances=len(beats),
             ready_instances=ready,
             last_seen_s=round(min(ages), 3) if ages else None,
+            warnings=sorted(
+                {v for beat in beats for k, v in beat.detail.items() if k.startswith("warning.")}
+            ),
         )
     return report
 

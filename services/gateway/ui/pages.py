@@ -18,9 +18,12 @@ from litestar.response import Redirect, Template
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 
+from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.auth import SETUP_DONE, identify
 from services.gateway.api.dependencies import Gateway
-from services.kernel.records import NameRecord, UserRecord
+from services.gateway.api.headers import HEADERS, MUSICKIT_CONTENT_SECURITY_POLICY, MUSICKIT_SCRIPT
+from services.gateway.api.runs import SCAN_LIBRARY
+from services.gateway.records import NameRecord, UserRecord
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -30,6 +33,7 @@ NAVIGATION = {
     "connections": "Connections",
     "library": "Library",
     "jobs": "Sync jobs",
+    "moves": "Move library",
     "reviews": "Review",
     "downloads": "Downloads",
     "schedules": "Schedules",
@@ -39,17 +43,6 @@ NAVIGATION = {
 }
 #: Pages not in the navigation, reached from others.
 OTHER_PAGES = {"job": "Sync job", "run": "Sync run", "callback": "Connecting…"}
-#: Scripts may only come from here; pictures (artwork) from anywhere.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
-HEADERS = {
-    "content-security-policy": CONTENT_SECURITY_POLICY,
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "same-origin",
-    "cache-control": "no-store",
-}
 
 
 async def _is_set_up(gateway: Gateway) -> bool:
@@ -79,14 +72,40 @@ async def _signed_in_page(
             return Redirect("/setup")
         return Redirect("/login", query_params={"next": _next_path(request)})
     user = await gateway.ctx.store.get("users", identity.user_id, UserRecord)
+    providers = await _providers(gateway, identity.user_id)
+    if name == "connections":
+        context["providers"] = providers
     return _page(
         name,
         title,
         session_csrf=identity.csrf_token,
         username=user.username if user else "",
         is_admin=identity.is_admin,
+        # Each page's script names services as people know them ("YouTube Music").
+        provider_names={p["name"]: p["display_name"] for p in providers},
+        # The services whose library a playlist can be compared against (Plex, Jellyfin...).
+        library_providers=[p["name"] for p in providers if p["library"]],
         **context,
     )
+
+
+async def _providers(gateway: Gateway, user_id: str) -> list[dict[str, str | bool]]:
+    """The providers the connectors offer (the connect forms follow them); none while the
+    connectors do not answer, which the page says."""
+    try:
+        response = await gateway.clients.providers(user_id)
+    except ServiceUnavailable:
+        return []
+    return [
+        {
+            "name": p.name,
+            "display_name": p.display_name,
+            "auth": p.auth or "none",
+            "app_needed": p.app_needed,
+            "library": SCAN_LIBRARY in p.capabilities,
+        }
+        for p in response.providers
+    ]
 
 
 class PagesController(Controller):
@@ -119,6 +138,18 @@ class PagesController(Controller):
     ) -> Template | Redirect:
         name = request.url.path.rsplit("/", 1)[1]
         return await _signed_in_page(gateway, request, name, {**NAVIGATION, **OTHER_PAGES}[name])
+
+    @get("/connections/applemusic")
+    async def musickit(
+        self, gateway: NamedDependency[Gateway], request: Request[Any, Any, Any]
+    ) -> Template | Redirect:
+        """Sign in with Apple: the one page whose policy lets Apple's MusicKit JS load."""
+        page = await _signed_in_page(
+            gateway, request, "musickit", "Connect Apple Music", musickit_url=MUSICKIT_SCRIPT
+        )
+        if isinstance(page, Template):
+            page.headers["content-security-policy"] = MUSICKIT_CONTENT_SECURITY_POLICY
+        return page
 
     @get(["/jobs/{item_id:str}", "/runs/{item_id:str}"])
     async def item(

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
+import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import TextIO
 
@@ -23,7 +27,13 @@ import msgspec
 
 from services.kernel.contracts import TrackDocument
 from services.matcher.domain.evaluation import Outcome, evaluate
-from services.matcher.domain.scoring import Score, Thresholds, rank
+from services.matcher.domain.scoring import (
+    Batch,
+    Thresholds,
+    gc_paused,
+    prepare_columns,
+    score_columns,
+)
 
 #: Ids are strings by contract; numeric ids are accepted and echoed back as they came.
 Id = str | int
@@ -64,36 +74,64 @@ class Result(msgspec.Struct):
 
 
 MAX_CANDIDATES = 10_000
+#: Cases scored together (one batch of string comparisons); bounds memory on huge inputs.
+BATCH = 2_000
+#: Below this many lines one process is quicker than starting a second.
+PARALLEL_FROM = 3_000
 _decoder = msgspec.json.Decoder(Case)
 _encoder = msgspec.json.Encoder()
 
 
-def _explained(score: Score) -> list[Explained]:
+def _explained(batch: Batch, case: int, index: int) -> list[Explained]:
     return [
         Explained(c.feature, c.value, c.contribution if c.contribution != float("inf") else 99.0)
-        for c in score.contributions
+        for c in batch.explain(case, index)
     ]
+
+
+def rank_cases(cases: list[Case], thresholds: Thresholds, explain: bool = False) -> list[Result]:
+    """The ranking and decision for each case, scored in one batch."""
+    with gc_paused():
+        tracks: list[TrackDocument] = [case.source for case in cases]
+        for case in cases:
+            tracks.extend(case.candidates)
+        batch = score_columns(
+            prepare_columns(tracks), [len(case.candidates) for case in cases], explain
+        )
+    order = batch.order()
+    # Every case's ranking in one pass over flat lists (no numpy call per case).
+    flat_order = order.tolist()
+    flat_confidence = batch.confidence[order].tolist()
+    bounds = batch.bounds
+    results = []
+    for number, case in enumerate(cases):
+        low, high = bounds[number], bounds[number + 1]
+        candidates = case.candidates
+        ranked = [
+            Ranked(
+                id=candidates[index - low].id,
+                confidence=confidence,
+                explain=_explained(batch, number, index - low) if explain else None,
+            )
+            for index, confidence in zip(
+                flat_order[low:high], flat_confidence[low:high], strict=True
+            )
+        ]
+        decision = thresholds.decide(ranked[0].confidence) if ranked else "none"
+        best = ranked[0].id if ranked and decision != "none" else None
+        results.append(Result(id=case.id, decision=decision, best=best, ranked=ranked))
+    return results
 
 
 def rank_case(case: Case, thresholds: Thresholds, explain: bool = False) -> Result:
     """The ranking and decision for one case."""
-    ranking = rank(case.source.to_track(), [c.to_track() for c in case.candidates], explain=explain)
-    ranked = [
-        Ranked(
-            id=case.candidates[index].id,
-            confidence=score.confidence,
-            explain=_explained(score) if explain else None,
-        )
-        for index, score in ranking
-    ]
-    decision = thresholds.decide(ranked[0].confidence) if ranked else "none"
-    best = ranked[0].id if ranked and decision != "none" else None
-    return Result(id=case.id, decision=decision, best=best, ranked=ranked)
+    return rank_cases([case], thresholds, explain)[0]
 
 
-def read_cases(stream: TextIO, on_error: Callable[[str], None]) -> Iterator[Case]:
-    """Cases from JSON lines; a bad line is reported (with its number) and skipped."""
-    for number, line in enumerate(stream, start=1):
+def _decode(
+    lines: Iterable[tuple[int, str | bytes]], on_error: Callable[[str], None]
+) -> Iterator[Case]:
+    for number, line in lines:
         if not line.strip():
             continue
         try:
@@ -105,6 +143,29 @@ def read_cases(stream: TextIO, on_error: Callable[[str], None]) -> Iterator[Case
             on_error(f"line {number}: more than {MAX_CANDIDATES} candidates")
             continue
         yield case
+
+
+def read_cases(stream: TextIO, on_error: Callable[[str], None]) -> Iterator[Case]:
+    """Cases from JSON lines; a bad line is reported (with its number) and skipped."""
+    return _decode(enumerate(stream, start=1), on_error)
+
+
+def _rank_lines(
+    lines: list[bytes], first: int, thresholds: Thresholds, explain: bool
+) -> tuple[bytes, list[str]]:
+    """Rank JSON lines (numbered from ``first``): the output lines and the errors."""
+    errors: list[str] = []
+    cases = list(_decode(enumerate(lines, start=first), errors.append))
+    out = bytearray()
+    for start in range(0, len(cases), BATCH):
+        for result in rank_cases(cases[start : start + BATCH], thresholds, explain):
+            out += _encoder.encode(result)
+            out += b"\n"
+    return bytes(out), errors
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
 def _report(message: str) -> None:
@@ -120,6 +181,9 @@ def _open(path: str, mode: str, stack: contextlib.ExitStack[bool | None]) -> Tex
 
 
 def command_rank(options: argparse.Namespace) -> int:
+    # A short-lived process that allocates millions of small objects and frees none:
+    # the cyclic collector would only re-scan them, over and over.
+    gc.disable()
     thresholds = Thresholds(auto=options.auto, review=options.review)
     skipped: list[str] = []
 
@@ -130,9 +194,28 @@ def command_rank(options: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         source = _open(options.input, "r", stack)
         output = _open(options.output, "w", stack)
-        for case in read_cases(source, skip):
-            output.write(_encoder.encode(rank_case(case, thresholds, options.explain)).decode())
-            output.write("\n")
+        lines = source.buffer.readlines() if hasattr(source, "buffer") else source.readlines()
+        lines = [line if isinstance(line, bytes) else line.encode() for line in lines]
+        # Both cores: a forked second process takes the second half of a large input.
+        half = len(lines) // 2 if len(lines) >= PARALLEL_FROM and _cores() > 1 else len(lines)
+        pool = ProcessPoolExecutor(1, mp_context=get_context("fork")) if half < len(lines) else None
+        with pool or contextlib.nullcontext():
+            later = (
+                pool.submit(_rank_lines, lines[half:], half + 1, thresholds, options.explain)
+                if pool
+                else None
+            )
+            parts = [_rank_lines(lines[:half], 1, thresholds, options.explain)]
+            if later:
+                parts.append(later.result())
+        for text, errors in parts:
+            for error in errors:
+                skip(error)
+            output.flush()
+            if hasattr(output, "buffer"):
+                output.buffer.write(text)
+            else:
+                output.write(text.decode())
     if skipped:
         _report(f"{len(skipped)} line(s) skipped")
     return 1 if skipped else 0

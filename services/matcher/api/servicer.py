@@ -16,6 +16,7 @@ from services.matcher.domain.artists import (
     search_artists,
     suggest_artists,
 )
+from services.matcher.domain.releases import rank_release
 from services.matcher.domain.scoring import Thresholds, rank
 
 #: More than this many candidates (or options) is a misuse of an interactive call.
@@ -64,10 +65,13 @@ class MatcherServicer(matcher_pb2_grpc.MatcherServiceServicer):
         if not request.source.title:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "source.title is required")
         await self._refuse_oversized(len(request.candidates), context)
-        ranked = rank(
-            track_from_proto(request.source),
-            [track_from_proto(candidate) for candidate in request.candidates],
-            explain=request.explain,
+        source = track_from_proto(request.source)
+        candidates = [track_from_proto(candidate) for candidate in request.candidates]
+        # An album or an artist (a saved one, followed) by its own rules, as a move's are.
+        ranked = (
+            rank_release(source, candidates)
+            if source.entity in ("album", "artist")
+            else rank(source, candidates, explain=request.explain)
         )
         decision = self.thresholds.decide(ranked[0][1].confidence) if ranked else "none"
         return matcher_pb2.RankCandidatesResponse(

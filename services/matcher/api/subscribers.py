@@ -18,7 +18,8 @@ from services.kernel.contracts import (
 )
 from services.kernel.store import Store, load_collection
 from services.matcher.domain.library import LibraryIndex
-from services.matcher.domain.scoring import Thresholds, rank
+from services.matcher.domain.releases import rank_release
+from services.matcher.domain.scoring import Score, Thresholds, rank_many
 
 #: Library indexes kept warm: a run sends many batches against the same snapshot.
 CACHED_INDEXES = 4
@@ -79,15 +80,35 @@ class CandidateRanker:
         self.bus = bus
 
     async def __call__(self, request: RankRequested) -> None:
+        # Every track of the request in one batch of string comparisons; albums and
+        # artists (saved and followed) by their own rules.
+        releases = {
+            index
+            for index, item in enumerate(request.items)
+            if item.track.entity in ("album", "artist")
+        }
+        tracks = iter(
+            rank_many(
+                [
+                    (item.track, item.candidates)
+                    for index, item in enumerate(request.items)
+                    if index not in releases
+                ]
+            )
+        )
+        rankings: list[list[tuple[int, Score]]] = [
+            rank_release(item.track, item.candidates) if index in releases else next(tracks)
+            for index, item in enumerate(request.items)
+        ]
         items = tuple(
             RankedItem(
                 track=item.track,
                 candidates=tuple(
                     ScoredCandidate(track=item.candidates[index], confidence=score.confidence)
-                    for index, score in rank(item.track, item.candidates)
+                    for index, score in ranking
                 ),
             )
-            for item in request.items
+            for item, ranking in zip(request.items, rankings, strict=True)
         )
         await self.bus.publish(
             Ranked(**reply_to(request), request_id=request.request_id, items=items)

@@ -8,11 +8,28 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
+from services.matcher.domain.credits import CREDIT_SPLIT, CREDIT_WORDS, split_nakaguro
+from services.matcher.domain.scripts import is_latin
+
+__all__ = ["ascii_fold", "channel_artist", "fold", "is_latin", "split_credits"]
+
 #: Apostrophes vanish ("Don't" = "Dont"); other punctuation separates words.
 _APOSTROPHES = re.compile(r"['’`´ʼ]")
 _PUNCTUATION = re.compile(r"[^\w\s]+|_", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 _AMPERSAND = re.compile(r"\s*&\s*")
+
+
+#: ASCII folding by table: letters lower-cased, apostrophes dropped, "&" read "and",
+#: every other punctuation mark a space (the fast path of ``fold``).
+_ASCII_FOLD = {
+    code: (
+        chr(code).lower()
+        if chr(code).isalnum()
+        else ("" if chr(code) in "'`" else (" and " if chr(code) == "&" else " "))
+    )
+    for code in range(128)
+}
 
 
 @lru_cache(maxsize=200_000)
@@ -23,11 +40,22 @@ def fold(text: str) -> str:
     Japanese or Hebrew title still compares equal to itself; see ``ascii_fold`` for
     comparing across scripts.
     """
+    if text.isascii():
+        return " ".join(text.translate(_ASCII_FOLD).split())
     text = unicodedata.normalize("NFKC", text).casefold()
     text = _AMPERSAND.sub(" and ", text)
     if not text.isascii():
         decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        # Kana keep their voicing marks ("が" is not "か"); other scripts lose accents.
+        kept = []
+        base = ""
+        for ch in decomposed:
+            if not unicodedata.combining(ch):
+                base = ch
+                kept.append(ch)
+            elif "\u3040" <= base <= "\u30ff":
+                kept.append(ch)
+        text = unicodedata.normalize("NFC", "".join(kept))
     text = _PUNCTUATION.sub(" ", _APOSTROPHES.sub("", text))
     return _SPACES.sub(" ", text).strip()
 
@@ -40,18 +68,6 @@ def ascii_fold(text: str) -> str:
     return fold(anyascii(unicodedata.normalize("NFKC", text)))
 
 
-def is_latin(text: str) -> bool:
-    """True when every letter is Latin (so transliteration adds nothing)."""
-    return text.isascii() or all(ord(ch) < 0x250 or not ch.isalpha() for ch in text)
-
-
-#: Separators between credited artists. "x" and "with" only between spaces, so that
-#: "Xzibit" and "Without Me" stay whole.
-_CREDIT_SPLIT = re.compile(
-    r"\s*(?:,|;|/|&|\+|\band\b|\bx\b|\bvs\.?\b|\bwith\b|"
-    r"\bfeat\.?|\bft\.?|\bfeaturing\b|\bprod\. by\b)\s*",
-    re.IGNORECASE,
-)
 #: Channel names that are an artist in disguise: "Adele - Topic", "AdeleVEVO", "Adele Official".
 _CHANNEL_SUFFIX = re.compile(
     r"(?:\s*-\s*topic|vevo|\s+official(?:\s+(?:channel|artist channel|music))?|\s+music)$",
@@ -59,17 +75,77 @@ _CHANNEL_SUFFIX = re.compile(
 )
 
 
+#: ASCII letters of the word joiners (``credits.JOINERS``): an ASCII credit whose inner
+#: words are none of these, and that has none of the symbols, is one artist (fast path).
+_ASCII_JOINER_SYMBOLS = frozenset(",;/&+")
+_ASCII_JOINER_WORDS = frozenset(
+    w.casefold() for w in CREDIT_WORDS if w.isascii() for w in w.split()
+)
+
+
+def _one_artist(credit: str) -> bool:
+    """Certainly no joiner in this ASCII credit (else ``CREDIT_SPLIT`` decides)."""
+    if (
+        not credit.isascii()
+        or not _ASCII_JOINER_SYMBOLS.isdisjoint(credit)
+        or credit != credit.strip()  # a joiner at either end may have spaces around it
+    ):
+        return False
+    inner = credit.casefold().split()[1:-1]
+    return _ASCII_JOINER_WORDS.isdisjoint(inner)
+
+
+@lru_cache(maxsize=100_000)
+def _split_one(credit: str) -> tuple[str, ...]:
+    if _one_artist(credit):
+        name = credit.strip(" -–—()[]")
+        return (name,) if name else ()
+    return tuple(split_credits_uncached([credit]))
+
+
 def split_credits(credits: tuple[str, ...] | list[str]) -> list[str]:
-    """Individual artists from credits such as "A & B feat. C", in order, without repeats."""
+    """Individual artists from credits such as "A & B feat. C" or "A und B" (every
+    language of ``credits.JOINERS``), in order, without repeats."""
+    if len(credits) == 1:
+        return list(_split_one(credits[0]))
     names: list[str] = []
+    seen: set[str] = set()
     for credit in credits:
-        for part in _CREDIT_SPLIT.split(credit):
-            name = part.strip(" -–—()[]")
-            if name and name.casefold() not in {n.casefold() for n in names}:
+        for name in _split_one(credit):
+            folded = name.casefold()
+            if folded not in seen:
+                seen.add(folded)
                 names.append(name)
     return names
 
 
+def split_credits_uncached(credits: tuple[str, ...] | list[str]) -> list[str]:
+    """``split_credits`` without the cache."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for credit in credits:
+        for part in CREDIT_SPLIT.split(credit):
+            for piece in split_nakaguro(part):
+                name = piece.strip(" -–—()[]")
+                if name and name.casefold() not in seen:
+                    seen.add(name.casefold())
+                    names.append(name)
+    return names
+
+
+#: How an ASCII channel name that ``_CHANNEL_SUFFIX`` can shorten ends (fast path).
+_CHANNEL_ENDINGS = ("topic", "vevo", "official", "channel", "music")
+
+
+@lru_cache(maxsize=100_000)
 def channel_artist(channel: str) -> str:
     """The artist behind a YouTube channel name ("Adele - Topic" -> "Adele")."""
-    return _CHANNEL_SUFFIX.sub("", channel.strip()).strip() or channel.strip()
+    stripped = channel.strip()
+    if stripped.isascii() and not stripped.lower().endswith(_CHANNEL_ENDINGS):
+        return stripped
+    return _CHANNEL_SUFFIX.sub("", stripped).strip() or stripped
+
+
+def is_artist_channel(channel: str) -> bool:
+    """An artist's own channel by its name ("- Topic", "VEVO", "Official")."""
+    return channel_artist(channel) != channel.strip()

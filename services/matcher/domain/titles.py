@@ -9,8 +9,10 @@ alike the titles read.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
+
+from services.matcher.domain.credits import BRACKET_FEATURING, INLINE_FEATURING_PATTERN
 
 #: Versions that make a different recording from the studio original.
 DIFFERENT_RECORDING = frozenset(
@@ -83,12 +85,8 @@ _EDIT_NAMES = re.compile(
     re.IGNORECASE,
 )
 _EXPLICIT_REMIX = re.compile(r"\bre-?mix\b|\brework\b|\bbootleg\b|\bflip\b", re.IGNORECASE)
-_FEATURING = re.compile(
-    r"^\s*(?:feat\.?|ft\.?|featuring|with|con|w/)\s+(?P<who>.+)$", re.IGNORECASE
-)
-_INLINE_FEATURING = re.compile(
-    r"\s+(?:feat\.?|ft\.?|featuring)\s+(?P<who>[^()\[\]]+)$", re.IGNORECASE
-)
+_FEATURING = BRACKET_FEATURING
+_INLINE_FEATURING = INLINE_FEATURING_PATTERN
 _PRODUCED = re.compile(r"^\s*(?:prod\.?|produced)(?: by)?\s+", re.IGNORECASE)
 #: Upload decorations that say nothing about the recording.
 _NOISE = re.compile(
@@ -99,6 +97,10 @@ _NOISE = re.compile(
     r"\d{3,4}p\s*)+$",
     re.IGNORECASE,
 )
+#: Noise that says who uploaded: a fan's lyrics video, or the artist's own release.
+_LYRICS = re.compile(r"\blyrics?\b|\bletra\b|\btesto\b|\bparoles\b|\bliryk|\b歌詞", re.IGNORECASE)
+_OFFICIAL = re.compile(r"\bofficial\b|\boficial\b|\bofficiel\b|\bofficiell?\b", re.IGNORECASE)
+_UPLOAD_WORDS = re.compile(f"{_LYRICS.pattern}|{_OFFICIAL.pattern}", re.IGNORECASE)
 _SOUNDTRACK = re.compile(
     r"^(?:from|theme from|ost|original soundtrack|soundtrack)\b", re.IGNORECASE
 )
@@ -108,6 +110,7 @@ _VERSION_ONLY = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_DATED_MIX = re.compile(r"\b(?:19|20)\d\d\s+(?:mix|version|stereo mix|mono mix)\b", re.IGNORECASE)
 _BRACKETS = re.compile(r"\s*[(\[{（【「]([^()\[\]{}（）【】「」]*)[)\]}）】」]\s*")
 _DASH_PARTS = re.compile(r"\s+[-–—|•]\s+|\s+//\s+")
 _TRAILING_NOISE = re.compile(
@@ -116,8 +119,7 @@ _TRAILING_NOISE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class ParsedTitle:
+class ParsedTitle(NamedTuple):
     """What a title says.
 
     Attributes:
@@ -128,17 +130,54 @@ class ParsedTitle:
         remaster_year: The year of a remaster, when given.
         halves: The two sides of a dashed title ("Artist - Title", or "Title - Artist" as
             some uploaders write it); which side is the artist is for the scorer to find.
+        upload: What the upload's noise says about who made it: "lyrics" (a lyrics
+            video, usually a fan's), "official" (the artist's or label's own).
+        qualifiers: Words of version segments beyond the versions ("take", "8" of
+            "(Take 8 - Remastered)"): which take, session or concert.
+        bare: The work without the brackets it kept ("Hey (ah ah ah)" -> "Hey"), when
+            it kept any: some services show a hook in brackets, others do not.
     """
 
     work: str
     featured: tuple[str, ...] = ()
-    versions: frozenset[str] = field(default_factory=frozenset)
+    versions: frozenset[str] = frozenset()
     remixers: tuple[str, ...] = ()
     remaster_year: int | None = None
     halves: tuple[str, str] | None = None
+    upload: frozenset[str] = frozenset()
+    qualifiers: frozenset[str] = frozenset()
+    bare: str | None = None
 
 
-def _classify(segment: str) -> tuple[str, set[str], list[str], list[str], int | None]:
+#: Anything that makes a title more than its work: brackets, dashed parts, featuring,
+#: trailing upload noise. A title without any of these is its own work (the fast path).
+_SPECIAL_CHARACTERS = frozenset("([{（【「-–—|•/\"'“”")
+_SPECIAL_WORDS = frozenset(
+    {"feat", "feat.", "ft", "ft.", "featuring", "nightcore", "karaoke", "hd", "hq", "4k"}
+    | {"official", "lyric", "lyrics", "mv"}
+)
+_RESOLUTION = re.compile(r"\d{3,4}p$")
+
+
+def _needs_reading(title: str) -> bool:
+    if not _SPECIAL_CHARACTERS.isdisjoint(title):
+        return True
+    words = title.casefold().split()
+    return bool(words) and (
+        not _SPECIAL_WORDS.isdisjoint(words) or bool(_RESOLUTION.match(words[-1]))
+    )
+
+
+@lru_cache(maxsize=50_000)
+def _classify(
+    segment: str,
+) -> tuple[str, frozenset[str], tuple[str, ...], tuple[str, ...], int | None]:
+    """``_read_segment``, once per distinct segment ("Live", "Official Video" recur)."""
+    verdict, versions, featured, remixers, year = _read_segment(segment)
+    return verdict, frozenset(versions), tuple(featured), tuple(remixers), year
+
+
+def _read_segment(segment: str) -> tuple[str, set[str], list[str], list[str], int | None]:
     """One bracketed or dashed segment: ("keep"|"drop", versions, featured, remixers, year)."""
     text = segment.strip()
     if not text:
@@ -161,22 +200,193 @@ def _classify(segment: str) -> tuple[str, set[str], list[str], list[str], int | 
             remixers.append(who)
         elif not _EXPLICIT_REMIX.search(unedited):
             versions.discard("remix")  # "Original Mix", "Album Version", "Radio Edit"
+    # The year of a master or mix ("Remastered 2011", "2025 Mix"): another year is
+    # another master of the same recording.
+    # A dated mix ("2025 Mix") is another mix: a different recording, kept as a version.
     year_match = _YEAR.search(text)
-    year = int(year_match.group(1)) if year_match and "remaster" in versions else None
+    mix = _DATED_MIX.search(text)
+    if mix and year_match:
+        versions.add(f"mix_{year_match.group(1)}")
+    year = int(year_match.group(1)) if year_match and "remaster" in versions and not mix else None
     return "drop", versions, [], remixers, year
+
+
+#: Words of a version segment that say nothing beyond the version itself.
+_PLAIN_VERSION_WORDS = frozenset(
+    [
+        "remaster",
+        "remastered",
+        "remasterd",
+        "version",
+        "ver",
+        "edit",
+        "mix",
+        "remix",
+        "mono",
+        "stereo",
+        "single",
+        "album",
+        "original",
+        "radio",
+        "digital",
+        "deluxe",
+        "edition",
+        "bonus",
+        "track",
+        "live",
+        "acoustic",
+        "instrumental",
+        "demo",
+        "explicit",
+        "clean",
+        "extended",
+        "cut",
+        "short",
+        "long",
+        "the",
+        "a",
+        "an",
+        "of",
+        "from",
+        "at",
+        "in",
+        "on",
+        "and",
+        "by",
+        "with",
+        "feat",
+        "sped",
+        "up",
+        "slowed",
+        "reverb",
+        "karaoke",
+        "cover",
+        "orchestral",
+        "session",
+        "sessions",
+        "unplugged",
+        "stripped",
+        "version",
+        "edited",
+        "censored",
+        "dirty",
+        "uncensored",
+        "12",
+        "inch",
+        "club",
+        "vip",
+        "rework",
+        "bootleg",
+        "flip",
+        "in",
+        "concert",
+        "en",
+        "vivo",
+        "ao",
+        "vivo",
+        "piano",
+        "a",
+        "cappella",
+        "acapella",
+        "backing",
+    ]
+)
+_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=50_000)
+def _qualifiers(segment: str, remixers: tuple[str, ...]) -> frozenset[str]:
+    """What a version segment says beyond its versions: "Take 8", "Studio Jam", "Live In
+    Tokyo" (another take or another concert is another recording)."""
+    text = segment.casefold()
+    for who in remixers:
+        text = text.replace(who.casefold(), " ")
+    words = {w for w in _WORDS.findall(text) if w not in _PLAIN_VERSION_WORDS}
+    return frozenset(w for w in words if not _YEAR.fullmatch(w))
+
+
+#: Where a title's decorations begin: its first bracket or dashed part.
+_DECORATIONS = re.compile(r"\s*[(\[{（【「]|\s+[-–—|•]\s|\s+//\s")
+PLACEHOLDER = "\x00"
 
 
 @lru_cache(maxsize=200_000)
 def parse_title(title: str) -> ParsedTitle:
-    """Read versions, featured artists and noise out of a title (see module docstring)."""
+    """Read versions, featured artists and noise out of a title (see module docstring).
+
+    "Some Song (Live)" and "Other Song (Live)" share their decorations: a plain title
+    before the first bracket or dash is set aside, the decorations are read once per
+    distinct tail (``_read_title`` on "\x00 (Live)"), and the title is put back.
+    """
+    shared = split_decorations(title)
+    if shared is None:
+        return _read_title(title)
+    base, tail = shared
+    if tail is None:
+        return ParsedTitle(work=base)
+    return _put_back(_read_title(PLACEHOLDER + tail), base)
+
+
+def split_decorations(title: str) -> tuple[str, str | None] | None:
+    """(work, None) for a plain title; (plain base, decorations) when the decorations
+    can be read apart from the base (``PLACEHOLDER`` + decorations stands for the title,
+    the base put back); None when the title must be read whole."""
+    if not _needs_reading(title):
+        return title.strip() or title, None
+    found = _DECORATIONS.search(title)
+    if found and found.start() > 0:
+        base = " ".join(title[: found.start()].split())
+        if _plain_base(base):
+            return base, title[found.start() :]
+    return None
+
+
+@lru_cache(maxsize=100_000)
+def _plain_base(base: str) -> bool:
+    """A title's base that its decorations can be read apart from; once per distinct
+    base ("Song" of "Song (Live)", "Song (Official Video)"...)."""
+    return bool(base) and not (
+        _needs_reading(base) or _VERSION_ONLY.match(base) or _UPLOAD_WORDS.search(base)
+    )
+
+
+def _put_back(template: ParsedTitle, base: str) -> ParsedTitle:
+    def fill(text: str) -> str:
+        return text.replace(PLACEHOLDER, base)
+
+    work, featured, versions, remixers, year, halves, upload, qualifiers, bare = template
+    return ParsedTitle(
+        fill(work),
+        tuple(map(fill, featured)) if featured else featured,
+        versions,
+        tuple(map(fill, remixers)) if remixers else remixers,
+        year,
+        (fill(halves[0]), fill(halves[1])) if halves else None,
+        upload,
+        qualifiers,
+        fill(bare) if bare else None,
+    )
+
+
+@lru_cache(maxsize=50_000)
+def _read_title(title: str) -> ParsedTitle:
+    """``parse_title`` without the shared-decorations shortcut."""
+    upload: set[str] = set()
+    if _LYRICS.search(title):
+        upload.add("lyrics")
+    if _OFFICIAL.search(title):
+        upload.add("official")
     versions: set[str] = set()
     featured: list[str] = []
     remixers: list[str] = []
     year: int | None = None
+    qualifiers: set[str] = set()
 
     def absorb(segment: str) -> bool:
         nonlocal year
         verdict, found, feat, remixed, remaster_year = _classify(segment)
+        if found and verdict == "drop":
+            qualifiers.update(_qualifiers(segment, remixed))
         versions.update(found)
         featured.extend(feat)
         remixers.extend(remixed)
@@ -213,6 +423,7 @@ def parse_title(title: str) -> ParsedTitle:
         if halves:
             halves = (halves[0], _INLINE_FEATURING.sub("", halves[1]))
     work = _clean(work) or title.strip()
+    bare = _clean(" ".join(_BRACKETS.sub(" ", work).split())) if "(" in work else None
     if halves:
         halves = (_clean(halves[0]), _clean(halves[1]))
     return ParsedTitle(
@@ -222,6 +433,9 @@ def parse_title(title: str) -> ParsedTitle:
         remixers=tuple(remixers),
         remaster_year=year,
         halves=halves if halves and all(halves) else None,
+        upload=frozenset(upload),
+        qualifiers=frozenset(qualifiers),
+        bare=bare if bare and bare != work else None,
     )
 
 

@@ -2,7 +2,9 @@
 
 Every replica ticks. A due schedule's run has an id derived from the fire time, so every
 replica that sees it publishes the same request (stored once by the bus, and a run is
-created once); the schedule then moves on by compare-and-set, which one replica wins.
+created once); where the schedule's firing stands (the scheduler's own ``schedule_fires``,
+apart from the person's definition) then moves on by compare-and-set, which one replica
+wins.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime
 
 from services.kernel.bus import Bus
 from services.kernel.contracts import SyncRunRequested, utcnow
-from services.kernel.records import ScheduleRecord, SyncRunRecord, sync_run_key
+from services.kernel.records import ScheduleFire, ScheduleRecord, SyncRunRecord, sync_run_key
 from services.kernel.store import Store
 from services.scheduler.domain.schedules import run_id_for, tick
 
@@ -42,20 +44,24 @@ class ScheduleTicker:
 
     async def tick_once(self) -> None:
         now = self.clock()
-        for key in await self.store.keys("schedules"):
+        defined = set(await self.store.keys("schedules"))
+        for key in sorted(defined):
             schedule = await self.store.get("schedules", key, ScheduleRecord)
             if schedule is not None:
                 await self._one(key, schedule, now)
+        for key in set(await self.store.keys("schedule_fires")) - defined:
+            await self.store.delete("schedule_fires", key)  # its schedule was deleted
 
     async def _one(self, key: str, schedule: ScheduleRecord, now: datetime) -> None:
+        fire = await self.store.get("schedule_fires", key, ScheduleFire)
         previous_running = False
-        if schedule.last_run_id and schedule.next_fire_at and schedule.next_fire_at <= now:
+        if fire is not None and fire.last_run_id and fire.next_fire_at <= now:
             last = await self.store.get(
-                "sync_runs", sync_run_key(schedule.user_id, schedule.last_run_id), SyncRunRecord
+                "sync_runs", sync_run_key(schedule.user_id, fire.last_run_id), SyncRunRecord
             )
             previous_running = last is not None and last.status in ("pending", "running")
-        result = tick(schedule, now, previous_running)
-        if result.schedule is None:
+        result = tick(schedule, fire, now, previous_running)
+        if result.fire is None:
             return
         if result.fire_at is not None:
             run_id = run_id_for(schedule.schedule_id, result.fire_at)
@@ -69,10 +75,13 @@ class ScheduleTicker:
                 )
             )
             log.info("schedule fired", extra={"schedule_id": schedule.schedule_id})
-        moved_on = result.schedule
+        moved_on = result.fire
+        if fire is None:
+            await self.store.create("schedule_fires", key, moved_on)  # one replica wins
+            return
         await self.store.update(
-            "schedules",
+            "schedule_fires",
             key,
-            ScheduleRecord,
-            lambda current: moved_on if current == schedule else None,
+            ScheduleFire,
+            lambda current: moved_on if current == fire else None,
         )

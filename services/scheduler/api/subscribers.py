@@ -1,7 +1,8 @@
 """Bus edge of the scheduler: drives a missing-tracks run from request to report.
 
-Every reply it publishes has an id derived from the run (``<run>.match.<n>``...), so a
-redelivered event republishes nothing new: JetStream drops the duplicate.
+Every request it publishes carries the run's correlation (its reply echoes it, and finds
+its run by it) and an id derived from the run (``<run>.match.<n>``...), so a redelivered
+event republishes nothing new: JetStream drops the duplicate.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import msgspec
 
 from services.kernel.bus import Bus, Unprocessable
 from services.kernel.contracts import (
-    Collection,
-    DeadLettered,
+    Correlation,
     DownloadPlanned,
     DownloadPlanRequested,
     FolderScanned,
@@ -31,7 +31,8 @@ from services.kernel.contracts import (
     utcnow,
 )
 from services.kernel.records import BatchRecord, RunRecord, batch_key, library_parts, run_key
-from services.kernel.store import Store, load_collection, save_collection
+from services.kernel.store import Store, combined, load_collection
+from services.scheduler.api.progress import RunChanges
 from services.scheduler.domain import runs
 
 
@@ -49,11 +50,12 @@ class RunHandlers:
         self.store = store
         self.present_threshold = present_threshold
         self.clock = clock
+        self.runs = RunChanges(bus, store, "runs", RunRecord, "missing")
 
     async def _update(
         self, user_id: str, run_id: str, change: Callable[[RunRecord], RunRecord | None]
     ) -> RunRecord:
-        run = await self.store.update("runs", run_key(user_id, run_id), RunRecord, change)
+        run, _ = await self.runs.change(run_key(user_id, run_id), change)
         if run is None:
             raise Unprocessable(f"no run {run_id} for this user")
         return run
@@ -67,10 +69,12 @@ class RunHandlers:
         if not await self.store.create("runs", key, run):
             # The gateway wrote it as pending when it accepted the request: start it.
             await self.store.update("runs", key, RunRecord, runs.start)
+        await self.runs.progressed(run)
         await self.bus.publish(
             PlaylistImportRequested(
                 user_id=request.user_id,
                 event_id=f"{request.run_id}.import",
+                correlation=runs.ask(request.run_id, "import"),
                 run_id=request.run_id,
                 upload_id=request.upload_id,
                 playlist_format=request.playlist_format,
@@ -81,6 +85,7 @@ class RunHandlers:
                 FolderScanRequested(
                     user_id=request.user_id,
                     event_id=f"{request.run_id}.scan",
+                    correlation=runs.ask(request.run_id, "scan"),
                     run_id=request.run_id,
                     folder=request.folder,
                 )
@@ -91,6 +96,7 @@ class RunHandlers:
                     user_id=request.user_id,
                     event_id=f"{request.run_id}{runs.LIBRARY_READ_SUFFIX}",
                     request_id=f"{request.run_id}{runs.LIBRARY_READ_SUFFIX}",
+                    correlation=runs.ask(request.run_id, "library", part=request.library_provider),
                     connection_id=request.library_connection_id,
                     provider=request.library_provider,
                     collection="library",
@@ -120,13 +126,12 @@ class RunHandlers:
         )
         await self._advance(run)
 
-    async def provider_read(self, event: ProviderRead) -> None:
-        """A media server's library, read for a run (other reads are not ours)."""
-        run_id = runs.run_of_library_read(event.request_id)
-        if run_id is None:
+    async def provider_read(self, event: ProviderRead, asked: Correlation) -> None:
+        """A media server's library, read for a run (``asked``: the read's correlation)."""
+        if asked.step != "library" or not runs.safe(event.user_id, asked.run_id):
             return
         await self._media_server_answered(
-            event.user_id, run_id, event.provider, event.snapshot, event.error
+            event.user_id, asked.run_id, event.provider, event.snapshot, event.error
         )
 
     async def _media_server_answered(
@@ -144,21 +149,9 @@ class RunHandlers:
         await self._advance(run)
 
     async def _merge_library(self, run: RunRecord, parts: list[SnapshotRef]) -> RunRecord:
-        """One library snapshot made of every part that answered (none: an empty one)."""
-        loaded = [await load_collection(self.store, ref) for ref in parts]
-        if any(part is None for part in loaded):
-            now = self.clock()
-            return await self._update(
-                run.user_id,
-                run.run_id,
-                lambda r: runs.fail(r, "a library snapshot expired before matching", now),
-            )
-        tracks = [track for part in loaded if part is not None for track in part.tracks]
-        merged = await save_collection(
-            self.store,
-            run.user_id,
-            Collection(user_id=run.user_id, kind="library", tracks=tuple(tracks)),
-        )
+        """One library made of every part that answered (none: an empty one): the matcher
+        reads the parts as one; nothing is stored, the snapshots being the connectors'."""
+        merged = combined(run.user_id, parts)
         now = self.clock()
         return await self._update(
             run.user_id, run.run_id, lambda r: runs.with_merged_library(r, merged, now)
@@ -201,6 +194,7 @@ class RunHandlers:
                 MatchBatchRequested(
                     user_id=run.user_id,
                     event_id=f"{run.run_id}.match.{index}",
+                    correlation=runs.ask(run.run_id, "match", index),
                     run_id=run.run_id,
                     batch_index=index,
                     first_position=first,
@@ -222,7 +216,9 @@ class RunHandlers:
         await self.store.create("results", key, record)  # a redelivery keeps the first
         now = self.clock()
         await self._update(
-            event.user_id, event.run_id, lambda r: runs.with_matched(r, event.batch_index, now)
+            event.user_id,
+            event.run_id,
+            lambda r: runs.with_matched(r, event.batch_index, len(event.outcomes), now),
         )
         tracks, positions = runs.tracks_and_positions(
             runs.missing(event.outcomes, self.present_threshold)
@@ -231,6 +227,7 @@ class RunHandlers:
             DownloadPlanRequested(
                 user_id=event.user_id,
                 event_id=f"{event.run_id}.plan.{event.batch_index}",
+                correlation=runs.ask(event.run_id, "plan", event.batch_index),
                 run_id=event.run_id,
                 batch_index=event.batch_index,
                 tracks=tracks,
@@ -255,24 +252,21 @@ class RunHandlers:
         if run.status in ("completed", "failed"):
             await self._report(run)
 
-    async def message_dead(self, letter: DeadLettered) -> None:
+    async def given_up(self, user_id: str, asked: Correlation) -> None:
         """A step of a run was given up on: fail the run, saying which step, so that it
-        never waits forever. The message itself stays in the dead-letter stream."""
-        library_read = runs.library_read_of(letter.data)
-        if library_read is not None:
-            user_id, run_id, server = library_read
+        never waits forever (a media server that never answered counts as unreachable)."""
+        run_id = asked.run_id
+        if not runs.safe(user_id, run_id):
+            return
+        if asked.step == "library":
             await self._media_server_answered(
-                user_id, run_id, server, None, "it did not answer after several tries"
+                user_id, run_id, asked.part, None, "it did not answer after several tries"
             )
             return
-        owner = runs.run_of(letter.data)
-        if owner is None:
-            return  # not a run's message
-        user_id, run_id, step = owner
         now = self.clock()
-        reason = f"stopped by an internal error in step '{step}'; an operator can inspect it"
-        run = await self.store.update(
-            "runs", run_key(user_id, run_id), RunRecord, lambda r: runs.fail(r, reason, now)
+        reason = runs.given_up(asked.step)
+        run, _ = await self.runs.change(
+            run_key(user_id, run_id), lambda r: runs.fail(r, reason, now)
         )
         if run is not None and run.status == "failed":
             await self._report(run)

@@ -1,10 +1,11 @@
 """Bus edge of sync runs: list, read, match, plan, apply, record.
 
-Every request a run sends has an id that names the run and the step; every publish uses
-that id as its ``Nats-Msg-Id``, and every record change is a compare-and-set guarded by
-the run's phase. So a redelivered reply, or a scheduler killed anywhere and restarted,
-repeats nothing that was done and loses nothing that was not: a step whose answer is in
-moves the run on, whoever sees it first.
+Every request a run sends carries a correlation naming the run and the step (its reply
+echoes it, and is routed by it), and a key made of them that every publish uses as its
+``Nats-Msg-Id``; every record change is a compare-and-set guarded by the run's phase.
+So a redelivered reply, or a scheduler killed anywhere and restarted, repeats nothing that
+was done and loses nothing that was not: a step whose answer is in moves the run on,
+whoever sees it first.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from services.kernel.contracts import (
     CandidatesFound,
     CandidatesRequested,
     Collection,
-    DeadLettered,
+    Correlation,
+    PlaylistFileRequested,
     ProviderRead,
     ProviderReadRequested,
     ProviderWriteRequested,
@@ -33,16 +35,18 @@ from services.kernel.contracts import (
     Track,
     utcnow,
 )
-from services.kernel.mappings import load_mappings, load_reviews, save_matches
 from services.kernel.records import (
+    KIND_ENTITY,
+    SET_KINDS,
+    PairPlan,
     ReviewRecord,
     Side,
-    SyncBase,
     SyncJobRecord,
     SyncPairState,
     SyncPlan,
     SyncRunRecord,
     WriteChain,
+    id_space,
     job_key,
     review_id_for,
     review_key,
@@ -51,8 +55,13 @@ from services.kernel.records import (
 )
 from services.kernel.store import Store, load_collection
 from services.scheduler.api.metrics import SyncMetrics
+from services.scheduler.api.progress import RunChanges
+from services.scheduler.api.scans import LibraryScans
 from services.scheduler.domain import sync
+from services.scheduler.domain.shown import shown_tracks
 from services.scheduler.domain.sync import flows, other, provider_of
+from services.scheduler.mappings import load_mappings, load_reviews, save_matches
+from services.scheduler.records import MappingRecord, SyncBase
 
 log = logging.getLogger("tunebridge.scheduler.sync")
 
@@ -69,11 +78,14 @@ class SyncHandlers:
         store: Store,
         metrics: SyncMetrics | None = None,
         clock: Callable[[], datetime] = utcnow,
+        library: LibraryScans | None = None,
     ) -> None:
         self.bus = bus
         self.store = store
+        self.library = library
         self.metrics = metrics or SyncMetrics(CollectorRegistry())
         self.clock = clock
+        self.runs = RunChanges(bus, store, "sync_runs", SyncRunRecord, "sync")
         self._plans: OrderedDict[str, SyncPlan] = OrderedDict()
 
     # --- records ----------------------------------------------------------------------------
@@ -86,17 +98,7 @@ class SyncHandlers:
     ) -> tuple[SyncRunRecord | None, bool]:
         """The run after ``change`` (None if there is no such run), and whether this call
         changed it (False: the change was made before, e.g. by an earlier delivery)."""
-        applied = False
-
-        def tracked(run: SyncRunRecord) -> SyncRunRecord | None:
-            nonlocal applied
-            changed = change(run)
-            applied = changed is not None
-            return changed
-
-        record = await self.store.update(
-            "sync_runs", sync_run_key(user_id, run_id), SyncRunRecord, tracked
-        )
+        record, applied = await self.runs.change(sync_run_key(user_id, run_id), change)
         if applied and record is not None and sync.ended(record):
             self.metrics.ended(record)  # no change leaves an ended run: counted once
         return record, applied
@@ -124,7 +126,7 @@ class SyncHandlers:
 
     async def _collection(self, run: SyncRunRecord, index: int, side: Side) -> Collection:
         """One side of a pair as read in this run (a side that does not exist is empty)."""
-        ref = getattr(run.pairs[index], f"{side}_snapshot")
+        ref = run.pairs[index].sides[side].snapshot
         if ref is None:
             return Collection(user_id=run.user_id, kind="playlist", tracks=())
         found = await load_collection(self.store, ref)
@@ -170,16 +172,18 @@ class SyncHandlers:
                 await self._finish(run, job, plan)
 
     async def _send_outstanding(self, run: SyncRunRecord, job: SyncJobRecord) -> None:
-        if run.phase == "listing":
+        if run.phase == "listing" and sync.request_id(run.run_id, "list", "library") in run.waiting:
+            await self._hold(run)  # held before a crash: held again, or let go on
+        elif run.phase == "listing":
             for side in sync.SIDES:
-                list_id = sync.request_id(run.run_id, "list", side)
+                list_id, correlation = sync.ask(run.run_id, "list", side=side)
                 if list_id in run.waiting:
-                    await self._read(job, side, list_id, "playlists")
+                    await self._read(job, side, list_id, correlation, "playlists")
         elif run.phase == "reading":
             await self._send_reads(run, job, set(run.waiting))
         elif run.phase == "matching":
             batches = await self._match_batches(run, job, keep_empty=True)
-            await self._send_matches(job, [b for b in batches if b[0] in run.waiting])
+            await self._send_matches(run, job, [b for b in batches if b[0] in run.waiting])
 
     # --- start and reads --------------------------------------------------------------------
 
@@ -200,6 +204,8 @@ class SyncHandlers:
             # The gateway recorded it as pending when it accepted the request: start it.
             await self.store.update("sync_runs", key, SyncRunRecord, lambda r: sync.start(r, now))
         run = await self.store.get("sync_runs", key, SyncRunRecord)
+        if run is not None:
+            await self.runs.progressed(run)
         if run is None or await self._stopped(run):
             return
         job = await self._job(run)
@@ -208,10 +214,55 @@ class SyncHandlers:
         if run.phase != "listing" or run.waiting:
             await self._advance(run, run.user_id, run.run_id, redelivered=True)
             return
+        if self.library is not None and sync.reads_library(job):
+            # Downloads still landing, or landed and not scanned yet, would be missed by
+            # this run (and downloaded again): it holds until the scan has ended.
+            hold_id = sync.request_id(run.run_id, "list", "library")
+            held, _ = await self._update(
+                run.user_id,
+                run.run_id,
+                lambda r: (
+                    sync.awaiting(r, "listing", [hold_id], now)
+                    if r.phase == "listing"
+                    and not r.waiting
+                    and not r.listings
+                    and not sync.ended(r)
+                    else None
+                ),
+            )
+            if held is not None and held.waiting == [hold_id]:
+                await self._hold(held)
+            return
+        await self._begin(run, job)
+
+    async def resume_after_scan(self, user_id: str, run_id: str, waited: bool = True) -> None:
+        """A run held for the library's scan goes on (once, whoever calls first)."""
+        hold_id = sync.request_id(run_id, "list", "library")
+        now = self.clock()
+        notes = ["Waited for your media servers to scan the downloaded files"] if waited else []
+
+        def go_on(r: SyncRunRecord) -> SyncRunRecord | None:
+            return sync.answered(r, hold_id, now, msgspec.structs.replace(r, notes=r.notes + notes))
+
+        run, applied = await self._update(user_id, run_id, go_on)
+        if run is None or not applied or await self._stopped(run):
+            return
+        job = await self._job(run)
+        if job is not None:
+            await self._begin(run, job)
+
+    async def _hold(self, run: SyncRunRecord) -> None:
+        """Hold a run marked as waiting for the library, or let it go on if it is current."""
+        if self.library is None or not await self.library.hold(run.user_id, run.run_id):
+            await self.resume_after_scan(run.user_id, run.run_id, waited=False)
+
+    async def _begin(self, run: SyncRunRecord, job: SyncJobRecord) -> None:
+        """List both sides' playlists (or, with none to list, read straight away)."""
+        now = self.clock()
         if not (job.all_playlists or job.playlists or job.recently_played):
             await self._pair_and_read(run, job)  # liked songs only: no playlists to list
             return
-        ids = [sync.request_id(run.run_id, "list", side) for side in ("a", "b")]
+        ids = [sync.ask(run.run_id, "list", side=side)[0] for side in sync.SIDES]
         updated, _ = await self._update(
             run.user_id,
             run.run_id,
@@ -229,6 +280,7 @@ class SyncHandlers:
         job: SyncJobRecord,
         side: Side,
         read_id: str,
+        correlation: Correlation,
         collection: str,
         playlist_id: str | None = None,
     ) -> None:
@@ -238,6 +290,7 @@ class SyncHandlers:
                 user_id=job.user_id,
                 event_id=read_id,
                 request_id=read_id,
+                correlation=correlation,
                 connection_id=connection_id,
                 provider=provider,
                 collection=collection,  # type: ignore[arg-type]
@@ -247,36 +300,45 @@ class SyncHandlers:
         )
 
     async def _send_reads(self, run: SyncRunRecord, job: SyncJobRecord, wanted: set[str]) -> None:
-        for read_id, index, side in sync.reads(run):
+        for read_id, correlation in sync.reads(run):
             if read_id not in wanted:
                 continue
-            pair = run.pairs[index]
-            if pair.kind == "liked":
-                await self._read(job, side, read_id, "liked")
+            assert correlation.index is not None and correlation.side is not None
+            side = correlation.side
+            pair = run.pairs[correlation.index]
+            if pair.kind in SET_KINDS:
+                await self._read(job, side, read_id, correlation, pair.kind)
             elif pair.history_side == side:
-                await self._read(job, side, read_id, "recent")
+                await self._read(job, side, read_id, correlation, "recent")
             else:
-                await self._read(
-                    job, side, read_id, "playlist", getattr(pair, f"{side}_playlist_id")
-                )
+                playlist_id = pair.sides[side].playlist_id
+                await self._read(job, side, read_id, correlation, "playlist", playlist_id)
 
-    async def provider_read(self, event: ProviderRead) -> bool:
-        """A read for a sync run; False if the read is not one of ours."""
-        parsed = sync.parse_request(event.request_id)
-        if parsed is None or parsed[1] not in ("list", "read"):
-            return False
-        run_id, step, rest = parsed
+    async def provider_read(self, event: ProviderRead, asked: Correlation) -> None:
+        """A read for a sync run (``asked``: the read's correlation)."""
+        if asked.step not in ("list", "read"):
+            return
+        run_id, step, side = asked.run_id, asked.step, asked.side or "a"
         run = await self.store.get("sync_runs", sync_run_key(event.user_id, run_id), SyncRunRecord)
         if run is None or await self._stopped(run):
-            return True
-        side: Side = "b" if rest[-1] == "b" else "a"
+            return
+        now = self.clock()
+        if event.error and step == "read" and not event.needs_reauthorisation:
+            # One playlist that cannot be read leaves the others to sync.
+            index, reason = asked.index or 0, event.error
+            _, applied = await self._update(
+                event.user_id,
+                run_id,
+                lambda r: sync.with_unreadable(r, event.request_id, index, reason, now),
+            )
+            await self._advance(None, event.user_id, run_id, redelivered=not applied)
+            return
         if event.error:
             again = " (re-authorise the connection)" if event.needs_reauthorisation else ""
-            await self._fail(
-                run, f"side {side} ({event.provider}) could not be read: {event.error}{again}"
-            )
-            return True
-        now = self.clock()
+            job = await self._job(run)
+            shown = job.provider_name(side) if job else event.provider.capitalize()
+            await self._fail(run, f"{shown} could not be read: {event.error}{again}")
+            return
         if step == "list":
             listed = list(event.playlists)
             _, applied = await self._update(
@@ -292,14 +354,14 @@ class SyncHandlers:
         else:
             if event.snapshot is None:
                 raise Unprocessable("a read reply with neither a snapshot nor an error")
-            snapshot, index = event.snapshot, int(rest[0])
+            snapshot, index = event.snapshot, asked.index or 0
             _, applied = await self._update(
                 event.user_id,
                 run_id,
                 lambda r: sync.with_read(r, event.request_id, index, side, snapshot, now),
             )
         await self._advance(None, event.user_id, run_id, redelivered=not applied)
-        return True
+        return
 
     async def _pair_and_read(self, run: SyncRunRecord, job: SyncJobRecord) -> None:
         states = await self.store.values(
@@ -314,7 +376,7 @@ class SyncHandlers:
             paired = msgspec.structs.replace(
                 r, pairs=pairing.pairs, notes=[*r.notes, *pairing.notes]
             )
-            return sync.awaiting(paired, "reading", [i for i, _, _ in sync.reads(paired)], now)
+            return sync.awaiting(paired, "reading", [i for i, _ in sync.reads(paired)], now)
 
         updated, applied = await self._update(run.user_id, run.run_id, begin_reading)
         if updated is None or not applied:
@@ -327,11 +389,11 @@ class SyncHandlers:
 
     async def _match_batches(
         self, run: SyncRunRecord, job: SyncJobRecord, keep_empty: bool = False
-    ) -> list[tuple[str, Side, tuple[Track, ...]]]:
+    ) -> list[tuple[str, Correlation, tuple[Track, ...]]]:
         """The match requests of a run: each flowing side's tracks in a fixed order, cut
         into fixed batches, each holding only the tracks with no mapping yet (so sending
         one again after a crash asks only for what is still unknown)."""
-        batches: list[tuple[str, Side, tuple[Track, ...]]] = []
+        batches: list[tuple[str, Correlation, tuple[Track, ...]]] = []
         for side in sync.SIDES:
             if not flows(job, side):
                 continue
@@ -344,27 +406,36 @@ class SyncHandlers:
             source = provider_of(job, side)[1]
             target = provider_of(job, other(side))[1]
             unique = sync.to_match(tracks, {}, {})
-            ids = sync.ids_of(unique)
-            mapped = await load_mappings(self.store, run.user_id, source, ids, target)
-            unmapped = [i for i in ids if i not in mapped]
-            reviews = await load_reviews(self.store, run.user_id, source, unmapped, target)
+            mapped: dict[str, MappingRecord] = {}
+            reviews: dict[str, ReviewRecord] = {}
+            for entity in dict.fromkeys(t.entity for t in unique):  # tracks, albums, artists
+                ids = sync.ids_of(t for t in unique if t.entity == entity)
+                here, there = id_space(source, entity), id_space(target, entity)
+                found = await load_mappings(self.store, run.user_id, here, ids, there)
+                unmapped = [i for i in ids if i not in found]
+                mapped.update(found)
+                reviews.update(await load_reviews(self.store, run.user_id, here, unmapped, there))
             for n, batch in enumerate(sync.batched(unique)):
                 wanted = tuple(sync.to_match(batch, mapped, reviews))
                 if wanted or keep_empty:
-                    match_id = sync.request_id(run.run_id, "match", side, n)
-                    batches.append((match_id, side, wanted))
+                    match_id, correlation = sync.ask(run.run_id, "match", n, side)
+                    batches.append((match_id, correlation, wanted))
         return batches
 
     async def _send_matches(
-        self, job: SyncJobRecord, batches: list[tuple[str, Side, tuple[Track, ...]]]
+        self,
+        run: SyncRunRecord,
+        job: SyncJobRecord,
+        batches: list[tuple[str, Correlation, tuple[Track, ...]]],
     ) -> None:
-        for match_id, side, tracks in batches:
-            connection_id, provider = provider_of(job, other(side))
+        for match_id, correlation, tracks in batches:
+            connection_id, provider = provider_of(job, other(correlation.side or "a"))
             await self.bus.publish(
                 CandidatesRequested(
                     user_id=job.user_id,
                     event_id=match_id,
                     request_id=match_id,
+                    correlation=correlation,
                     connection_id=connection_id,
                     provider=provider,
                     tracks=tracks,
@@ -380,23 +451,26 @@ class SyncHandlers:
             run.user_id,
             run.run_id,
             lambda r: (
-                sync.awaiting(r, "matching", [b[0] for b in batches], now)
+                msgspec.structs.replace(
+                    sync.awaiting(r, "matching", [b[0] for b in batches], now),
+                    tracks_to_match=sum(len(b[2]) for b in batches),
+                )
                 if r.phase == "reading" and not r.waiting and not sync.ended(r)
                 else None
             ),
         )
         if updated is None or not applied:
             return
-        await self._send_matches(job, [b for b in batches if b[0] in updated.waiting])
+        await self._send_matches(updated, job, [b for b in batches if b[0] in updated.waiting])
         if not updated.waiting:
             await self._plan(updated, job)
 
     async def candidates_found(self, event: CandidatesFound) -> None:
-        parsed = sync.parse_request(event.request_id)
-        if parsed is None or parsed[1] != "match":
+        asked = sync.step_of(event.correlation, event.request_id)
+        if asked is None or asked.step != "match":
             return
         run = await self.store.get(
-            "sync_runs", sync_run_key(event.user_id, parsed[0]), SyncRunRecord
+            "sync_runs", sync_run_key(event.user_id, asked.run_id), SyncRunRecord
         )
         if run is None or await self._stopped(run):
             return
@@ -408,6 +482,7 @@ class SyncHandlers:
                 user_id=event.user_id,
                 event_id=f"{event.request_id}.rank",
                 request_id=event.request_id,
+                correlation=asked,
                 items=event.items,
             )
         )
@@ -415,30 +490,34 @@ class SyncHandlers:
     async def ranked(self, event: Ranked) -> None:
         """Confident matches become mappings, uncertain ones review items; then, once every
         batch is in, the plan."""
-        parsed = sync.parse_request(event.request_id)
-        if parsed is None or parsed[1] != "match":
+        asked = sync.step_of(event.correlation, event.request_id)
+        if asked is None or asked.step != "match":
             return
-        run_id, _, rest = parsed
+        run_id = asked.run_id
         run = await self.store.get("sync_runs", sync_run_key(event.user_id, run_id), SyncRunRecord)
         if run is None or await self._stopped(run):
             return
         job = await self._job(run)
         if job is None:
             return
-        side: Side = "b" if rest[0] == "b" else "a"
+        side: Side = asked.side or "a"
         source, target = provider_of(job, side)[1], provider_of(job, other(side))[1]
         options = job.options
-        confident: list[tuple[str, str, float]] = []
+        confident: dict[str | None, list[tuple[str, str, float, str | None]]] = {}
         for item in event.items:
             best = item.candidates[0] if item.candidates else None
             track_id = item.track.provider_id
             if best is None or not track_id or not best.track.provider_id:
                 continue
+            entity = item.track.entity
             if best.confidence >= options.auto_threshold:
-                confident.append((track_id, best.track.provider_id, best.confidence))
+                found = (track_id, best.track.provider_id, best.confidence, best.track.path)
+                confident.setdefault(entity, []).append(found)
             elif best.confidence >= options.review_threshold:
-                review_id = review_id_for(source, track_id, target)
-                asked = await self.store.create(
+                review_id = review_id_for(
+                    id_space(source, entity), track_id, id_space(target, entity)
+                )
+                made = await self.store.create(
                     "reviews",
                     review_key(run.user_id, review_id),
                     ReviewRecord(
@@ -453,12 +532,22 @@ class SyncHandlers:
                         to_connection_id=provider_of(job, other(side))[0],
                     ),
                 )
-                if asked:
+                if made:
                     self.metrics.reviews.inc()
-        await save_matches(self.store, run.user_id, source, target, confident)
+        for kind, matches in confident.items():
+            here, there = id_space(source, kind), id_space(target, kind)
+            await save_matches(self.store, run.user_id, here, there, matches)
         now = self.clock()
+        matched = len(event.items)
         _, applied = await self._update(
-            event.user_id, run_id, lambda r: sync.answered(r, event.request_id, now)
+            event.user_id,
+            run_id,
+            lambda r: sync.answered(
+                r,
+                event.request_id,
+                now,
+                msgspec.structs.replace(r, tracks_matched=r.tracks_matched + matched),
+            ),
         )
         await self._advance(None, event.user_id, run_id, redelivered=not applied)
 
@@ -469,24 +558,32 @@ class SyncHandlers:
             return
         plan = SyncPlan()
         questions: list[ReviewRecord] = []
+        notes: list[str] = []
         conflict_reviews = [
             r
             for r in await self.store.values("reviews", f"{run.user_id}.*", ReviewRecord)
             if r.kind == "conflict" and r.job_id == run.job_id
         ]
         for index, pair in enumerate(run.pairs):
+            if pair.skipped:  # keeps its place (plans are found by index), writes nothing
+                plan.pairs.append(PairPlan(pair_key=pair.pair_key, name=pair.name))
+                plan.not_synced.append(sync.skipped_line(job, pair))
+                continue
             a = (await self._collection(run, index, "a")).tracks
             b = (await self._collection(run, index, "b")).tracks
             state = await self.store.get(
                 "sync_pairs", sync_pair_key(run.user_id, run.job_id, pair.pair_key), SyncPairState
             )
             base = SyncBase()
-            if state and state.base:
+            # A copy made again starts afresh: the last base described the deleted one.
+            if state and state.base and not pair.remade:
                 stored = await self.store.get_object("sync_bases", state.base)
                 if stored is not None:
                     base = msgspec.msgpack.decode(stored, type=SyncBase)
             a_ids, b_ids = sync.ids_of(a), sync.ids_of(b)
-            ap, bp = job.a_provider, job.b_provider
+            entity = KIND_ENTITY.get(pair.kind)
+            ap = id_space(job.sides["a"].provider, entity)
+            bp = id_space(job.sides["b"].provider, entity)
             from_a = await load_mappings(self.store, run.user_id, ap, a_ids, bp)
             from_b = await load_mappings(self.store, run.user_id, bp, b_ids, ap)
             reviews = {
@@ -497,9 +594,15 @@ class SyncHandlers:
             outcome = sync.plan_pair(
                 job, pair, a, b, base, from_a, from_b, reviews, settled, run.run_id
             )
+            # What the plan view shows of the changes (titles, covers): additive, read here.
+            outcome.plan.shown = shown_tracks(
+                outcome.plan, a, b, sync.mapping_a_to_b(from_a, from_b)
+            )
             plan.pairs.append(outcome.plan)
             plan.not_synced.extend(outcome.not_synced)
+            plan.moved.extend(outcome.moved)
             questions.extend(outcome.questions)
+            notes.extend(outcome.notes)
         for question in questions:  # asked once: a question already open stays as it is
             if await self.store.create(
                 "reviews", review_key(run.user_id, question.review_id), question
@@ -512,7 +615,7 @@ class SyncHandlers:
         updated, applied = await self._update(
             run.user_id,
             run.run_id,
-            lambda r: sync.planned(r, counts, now) if r.phase == "matching" else None,
+            lambda r: sync.planned(r, counts, now, notes) if r.phase == "matching" else None,
         )
         if updated is None or not applied or updated.phase != "planning":
             return
@@ -546,10 +649,12 @@ class SyncHandlers:
     async def _apply(self, run: SyncRunRecord, job: SyncJobRecord, plan: SyncPlan) -> None:
         chains = {
             sync.chain_key(index, side): WriteChain(
-                steps=len(steps), playlist_id=getattr(pair, f"{side}_playlist_id")
+                steps=len(steps),
+                playlist_id=pair.sides[side].playlist_id,
+                sizes=[len(step.add) + len(step.remove) for step in steps],
             )
             for index, pair in enumerate(run.pairs)
-            for side in ("a", "b")
+            for side in sync.SIDES
             if (steps := self._steps(job, run, plan, index, side))
         }
         now = self.clock()
@@ -567,40 +672,46 @@ class SyncHandlers:
         self, run: SyncRunRecord, job: SyncJobRecord, plan: SyncPlan, key: str
     ) -> None:
         chain = run.chains[key]
-        index_text, side_text = key.split(".")
-        index, side = int(index_text), "b" if side_text == "b" else "a"
-        step = self._steps(job, run, plan, index, side)[chain.done]  # type: ignore[arg-type]
-        connection_id, provider = provider_of(job, side)  # type: ignore[arg-type]
-        write_id = sync.request_id(run.run_id, "write", index, side, chain.done)
+        index, side = sync.chain_of(key)
+        step = self._steps(job, run, plan, index, side)[chain.done]
+        connection_id, provider = provider_of(job, side)
+        write_id, correlation = sync.ask(run.run_id, "write", index, side, str(chain.done))
         pair = run.pairs[index]
         await self.bus.publish(
             ProviderWriteRequested(
                 user_id=run.user_id,
                 event_id=write_id,
                 request_id=write_id,
+                correlation=correlation,
                 connection_id=connection_id,
                 provider=provider,
                 playlist_id=chain.playlist_id,
                 create_name=step.create_name,
                 add=step.add,
                 remove=step.remove,
-                collection="liked" if pair.kind == "liked" else "playlist",
+                order=step.order,
+                collection=pair.kind if pair.kind in SET_KINDS else "playlist",  # type: ignore[arg-type]
             ),
             qualifier=provider,
         )
 
     async def written(self, event: ProviderWritten) -> None:
-        parsed = sync.parse_request(event.request_id)
-        if parsed is None or parsed[1] != "write":
+        asked = sync.step_of(event.correlation, event.request_id)
+        if asked is None or asked.step != "write" or asked.index is None:
             return
-        run_id, _, rest = parsed
-        index, side, step = int(rest[0]), rest[1], int(rest[2])
-        key = sync.chain_key(index, "b" if side == "b" else "a")
+        run_id, index, side = asked.run_id, asked.index, asked.side or "a"
+        try:
+            step = int(asked.part)
+        except ValueError:
+            raise Unprocessable("a write's reply names no step of its chain") from None
+        key = sync.chain_key(index, side)
         now = self.clock()
         run, _ = await self._update(
             event.user_id,
             run_id,
-            lambda r: sync.with_written(r, key, step, event.playlist_id, event.error, now),
+            lambda r: sync.with_written(
+                r, key, step, event.playlist_id, event.error, now, event.notes
+            ),
         )
         if run is None or sync.ended(run) or key not in run.chains:
             return
@@ -609,7 +720,7 @@ class SyncHandlers:
             return
         plan = await self._load_plan(run)
         chain = run.chains[key]
-        if step == 0 and chain.playlist_id and not getattr(run.pairs[index], f"{side}_playlist_id"):
+        if step == 0 and chain.playlist_id and not run.pairs[index].sides[side].playlist_id:
             # A playlist made by this run (its first write) is remembered at once: never
             # made twice.
             await self._save_pair_state(run, index, plan)
@@ -628,12 +739,12 @@ class SyncHandlers:
         self, run: SyncRunRecord, index: int, plan: SyncPlan, with_base: bool = False
     ) -> None:
         pair = run.pairs[index]
-        if pair.kind == "liked" and not with_base:
+        if pair.kind in SET_KINDS and not with_base:
             return
         ids = {
-            side: getattr(pair, f"{side}_playlist_id")
+            side: found.playlist_id
             or (run.chains.get(sync.chain_key(index, side)) or WriteChain(steps=0)).playlist_id
-            for side in ("a", "b")
+            for side, found in pair.sides.items()
         }
         key = sync_pair_key(run.user_id, run.job_id, pair.pair_key)
         base_name = None
@@ -654,47 +765,133 @@ class SyncHandlers:
                 name=pair.name,
                 a_playlist_id=ids["a"],
                 b_playlist_id=ids["b"],
-                base=base_name or (previous.base if previous else None),
+                # A copy made again is described by no base until its run finishes.
+                base=base_name or (previous.base if previous and not pair.remade else None),
                 synced_at=self.clock() if with_base else (previous.synced_at if previous else None),
             ),
         )
 
     async def _finish(self, run: SyncRunRecord, job: SyncJobRecord, plan: SyncPlan) -> None:
-        """Record each pair whose writes were all confirmed as the next run's base, then
-        end the run."""
-        for index in range(len(run.pairs)):
-            chains = [run.chains.get(sync.chain_key(index, side)) for side in ("a", "b")]
-            if all(c is None or c.error is None for c in chains):
+        """Record each pair whose writes were all confirmed as the next run's base; add a
+        report line for every write that was refused; then end the run."""
+        unwritten = []
+        for index, pair in enumerate(run.pairs):
+            if pair.skipped:
+                continue
+            chains = {side: run.chains.get(sync.chain_key(index, side)) for side in sync.SIDES}
+            if all(c is None or c.error is None for c in chains.values()):
                 await self._save_pair_state(run, index, plan, with_base=True)
                 for review_id in plan.pairs[index].settled_reviews:  # answered and carried out
                     await self.store.delete("reviews", review_key(run.user_id, review_id))
+                continue
+            tracks = await self._target_tracks(run, job, index)
+            for side, chain in chains.items():
+                if chain is not None and chain.error:
+                    steps = self._steps(job, run, plan, index, side)
+                    unwritten += sync.unwritten(job, pair, side, chain, steps, tracks)
+        listed = set(plan.not_synced)
+        if any(line not in listed for line in unwritten):
+            # Kept with the plan, so the run's report lists them (once, on redelivery too).
+            plan.not_synced.extend(line for line in unwritten if line not in listed)
+            await self.store.put_object("sync_plans", _plan_name(run), msgspec.msgpack.encode(plan))
+            self._remember(run, plan)
+        await self._playlist_files(run, job, plan)
         now = self.clock()
-        await self._update(run.user_id, run.run_id, lambda r: sync.finish(r, now))
+        count = len(unwritten)
+
+        def ended(r: SyncRunRecord) -> SyncRunRecord | None:
+            done = sync.finish(r, now, count)
+            if done is not None and count:
+                counts = {
+                    **done.counts,
+                    "not_written": count,
+                    "not_synced": done.counts.get("not_synced", 0) + count,
+                }
+                done = msgspec.structs.replace(done, counts=counts)
+            return done
+
+        await self._update(run.user_id, run.run_id, ended)
+
+    async def _playlist_files(self, run: SyncRunRecord, job: SyncJobRecord, plan: SyncPlan) -> None:
+        """Ask the downloader, who owns the library's files, for an M3U8 of each playlist
+        synced with the job's media server (when the job asks for them), in the order the
+        run left it; the run's downloads, if any are asked for, fill it in as they land."""
+        library = sync.library_side(job)
+        if run.dry_run or not job.options.playlist_files or library is None:
+            return
+        provider = provider_of(job, library)[1]
+        for index, pair in enumerate(run.pairs):
+            if pair.skipped or pair.kind != "playlist":
+                continue
+            held = (await self._collection(run, index, library)).tracks
+            paths = {t.provider_id: t.path for t in held if t.provider_id and t.path}
+            others = (await self._collection(run, index, other(library))).tracks
+            source = provider_of(job, other(library))[1]
+            mapped = await load_mappings(
+                self.store, run.user_id, source, sync.ids_of(others), provider
+            )
+            for record in mapped.values():
+                if record.target_path:
+                    paths.setdefault(record.target_id, record.target_path)
+            items = sync.playlist_file_items(
+                run.run_id,
+                library,
+                plan.pairs[index],
+                await self._target_tracks(run, job, index),
+                paths,
+                plan.not_synced,
+            )
+            await self.bus.publish(
+                PlaylistFileRequested(
+                    user_id=run.user_id,
+                    event_id=f"{run.run_id}.playlist.{index}",
+                    run_id=run.run_id,
+                    name=pair.name,
+                    items=items,
+                    owner=job.owner,
+                    part=str(index),
+                )
+            )
+
+    async def _target_tracks(
+        self, run: SyncRunRecord, job: SyncJobRecord, index: int
+    ) -> dict[str, Track]:
+        """Each target id of a pair's planned writes with its source track (for titles):
+        through the mappings, from what each side held when read."""
+        found: dict[str, Track] = {}
+        entity = KIND_ENTITY.get(run.pairs[index].kind)
+        for side in sync.SIDES:
+            tracks = (await self._collection(run, index, side)).tracks
+            found.update({t.provider_id: t for t in tracks if t.provider_id})
+            source = id_space(provider_of(job, side)[1], entity)
+            target = id_space(provider_of(job, other(side))[1], entity)
+            ids = sync.ids_of(tracks)
+            mapped = await load_mappings(self.store, run.user_id, source, ids, target)
+            by_id = {t.provider_id: t for t in tracks}
+            for source_id, record in mapped.items():
+                if source_id in by_id:
+                    found.setdefault(record.target_id, by_id[source_id])
+        return found
 
     # --- failures ---------------------------------------------------------------------------
 
-    async def message_dead(self, letter: DeadLettered) -> bool:
-        """A sync request given up on fails its run, naming the step; False if the
-        message was not a sync request."""
-        try:
-            payload = msgspec.json.decode(letter.data)
-        except msgspec.DecodeError:
-            return False
-        if not isinstance(payload, dict):
-            return False
-        request, user_id = payload.get("request_id"), payload.get("user_id")
-        if not isinstance(request, str) or not isinstance(user_id, str):
-            return False
-        parsed = sync.parse_request(request)
-        if parsed is None:
-            return False
-        run = await self.store.get("sync_runs", sync_run_key(user_id, parsed[0]), SyncRunRecord)
+    async def given_up(self, user_id: str, asked: Correlation, why: str) -> None:
+        """A sync request given up on (``why``: the last error) fails its run, naming the
+        step."""
+        run = await self.store.get("sync_runs", sync_run_key(user_id, asked.run_id), SyncRunRecord)
         if run is not None:
-            reason = (
-                f"the {parsed[1]} step was given up on after several tries ({letter.reason[:200]})"
-            )
+            doing = _DOING.get(asked.step, "a part of the run")
+            reason = f"{doing} was given up on after several tries ({why[:200]})"
             await self._fail(run, reason)
-        return True
+
+
+#: A run's steps as a person would name them (never "the write step").
+_DOING = {
+    "list": "listing the playlists",
+    "read": "reading a playlist",
+    "match": "matching tracks",
+    "write": "writing to a playlist",
+}
 
 
 def _plan_name(run: SyncRunRecord) -> str:

@@ -11,7 +11,9 @@ sync knows who changed what (the semantics, also in the README):
   side's action wins), ``merge`` (keep the track: nothing is lost), or ``ask`` (a review
   item; nothing happens until a person decides);
 - nothing already present is ever added again, so re-running changes nothing;
-- a run that would remove more than ``max_removals`` tracks removes none and says so.
+- a run that would remove more than ``max_removals`` tracks removes none and says so;
+- a side whose service cannot take tracks out (Apple Music's playlists only grow) is
+  planned no removal: how many could not be made is said instead.
 
 Tracks are provider ids; ``mapping`` says which id on B is the same recording as an id on
 A (remembered decisions and matcher results). Tracks without a mapping yet are listed
@@ -40,6 +42,7 @@ class Options:
         prefer: The side whose action wins under ``source-wins`` in a both-ways sync.
         propagate_removals: Whether removals travel at all.
         max_removals: Most removals one run may make on one side (None: no cap).
+        cannot_remove: Sides whose service cannot take tracks out of this collection.
     """
 
     direction: Direction = "both"
@@ -47,6 +50,7 @@ class Options:
     prefer: Literal["a", "b"] = "a"
     propagate_removals: bool = True
     max_removals: int | None = 100
+    cannot_remove: frozenset[Literal["a", "b"]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ class Plan:
     not_on_other_side: tuple[str, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
     withheld_removals: dict[str, int] = field(default_factory=dict)
+    #: Removals a side's service cannot make, by side: how many were left out.
+    unremovable: dict[str, int] = field(default_factory=dict)
 
     @property
     def changes_nothing(self) -> bool:
@@ -174,6 +180,11 @@ def plan_playlist(
                 elif options.direction == "both" and not any(c.b_id == y for c in conflicts):
                     conflict("b", mate, y)
 
+    unremovable: dict[str, int] = {}
+    if "a" in options.cannot_remove and remove_a:
+        unremovable["a"], remove_a = len(set(remove_a)), []
+    if "b" in options.cannot_remove and remove_b:
+        unremovable["b"], remove_b = len(set(remove_b)), []
     withheld: dict[str, int] = {}
     cap = options.max_removals
     if cap is not None:
@@ -191,6 +202,7 @@ def plan_playlist(
         not_on_other_side=_unique(unavailable),
         conflicts=tuple(conflicts),
         withheld_removals=withheld,
+        unremovable=unremovable,
     )
 
 

@@ -14,7 +14,14 @@ from typing import Literal, TypeVar
 
 import msgspec
 
-from services.kernel.contracts import MAX_BATCH, MatchOutcome, SkippedFile, SnapshotRef, Track
+from services.kernel.contracts import (
+    MAX_BATCH,
+    Correlation,
+    MatchOutcome,
+    SkippedFile,
+    SnapshotRef,
+    Track,
+)
 from services.kernel.records import RunRecord
 
 T = TypeVar("T")
@@ -172,12 +179,15 @@ def with_batch_count(run: RunRecord, count: int, now: datetime) -> RunRecord | N
     return msgspec.structs.replace(run, batch_count=count, updated_at=now)
 
 
-def with_matched(run: RunRecord, batch_index: int, now: datetime) -> RunRecord | None:
-    """A batch's match outcomes are stored."""
+def with_matched(run: RunRecord, batch_index: int, tracks: int, now: datetime) -> RunRecord | None:
+    """A batch's match outcomes (for ``tracks`` tracks) are stored; counted once."""
     if _ended(run) or batch_index in run.matched_batches:
         return None
     return msgspec.structs.replace(
-        run, matched_batches=sorted([*run.matched_batches, batch_index]), updated_at=now
+        run,
+        matched_batches=sorted([*run.matched_batches, batch_index]),
+        tracks_matched=run.tracks_matched + tracks,
+        updated_at=now,
     )
 
 
@@ -196,12 +206,53 @@ def with_planned(run: RunRecord, batch_index: int, now: datetime) -> RunRecord |
     )
 
 
+MissingStep = Literal["import", "scan", "library", "match", "plan"]
+
+#: A run's steps as a person would name them (never the message's type).
+DOING: dict[str, str] = {
+    "import": "reading the playlist",
+    "scan": "scanning the music folder",
+    "library": "reading the media server's library",
+    "match": "matching the tracks",
+    "plan": "planning the downloads",
+}
+
+
+def ask(run_id: str, step: MissingStep, index: int | None = None, part: str = "") -> Correlation:
+    """The correlation of one request of a missing-tracks run (``index``: a batch;
+    ``part``: the media server whose library is read)."""
+    return Correlation(flow="missing", run_id=run_id, step=step, index=index, part=part)
+
+
+def given_up(step: str) -> str:
+    """Why a run failed whose step was given up on, in a person's words."""
+    doing = DOING.get(step, "a step of the run")
+    return f"{doing} was given up on after several tries; an operator can inspect it"
+
+
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
+def safe(*ids: str) -> bool:
+    """Whether ids are safe to use in store keys."""
+    return all(_SAFE_ID.match(i) for i in ids)
+
+
+# --- UPGRADE FALLBACK (remove in the release after the one that added correlations) --------
+# A request sent before then carries no correlation: its run is known by its ``run_id``
+# field, a media server's library read by its request id, as before.
+
+_LEGACY_STEPS: dict[str, str] = {
+    "library.playlist_import_requested": "import",
+    "library.folder_scan_requested": "scan",
+    "matching.batch_requested": "match",
+    "downloads.plan_requested": "plan",
+}
+
+
 def run_of(message: bytes) -> tuple[str, str, str] | None:
-    """``(user_id, run_id, step)`` of a run's message, or None if it is not one (or its
-    ids are not safe to use as store keys)."""
+    """``(user_id, run_id, step)`` of a run's message sent without a correlation, or None if
+    it is not one (or its ids are not safe to use as store keys)."""
     try:
         payload = msgspec.json.decode(message)
     except msgspec.DecodeError:
@@ -211,14 +262,15 @@ def run_of(message: bytes) -> tuple[str, str, str] | None:
     user_id, run_id, step = payload.get("user_id"), payload.get("run_id"), payload.get("type")
     if not all(isinstance(v, str) and _SAFE_ID.match(v) for v in (user_id, run_id)):
         return None
-    return str(user_id), str(run_id), str(step or "unknown")
+    return str(user_id), str(run_id), _LEGACY_STEPS.get(str(step), "unknown")
 
 
 LIBRARY_READ_SUFFIX = ".library"
 
 
 def run_of_library_read(request_id: str) -> str | None:
-    """The run a media server library read was asked for, or None if it is another read."""
+    """The run a media server library read without a correlation was asked for, or None
+    if it is another read."""
     if not request_id.endswith(LIBRARY_READ_SUFFIX):
         return None
     run_id = request_id.removesuffix(LIBRARY_READ_SUFFIX)
@@ -226,13 +278,15 @@ def run_of_library_read(request_id: str) -> str | None:
 
 
 def library_read_of(message: bytes) -> tuple[str, str, str] | None:
-    """``(user_id, run_id, server)`` of a run's media server read (given up on by the
-    connectors), or None for any other message."""
+    """``(user_id, run_id, server)`` of a run's media server read sent without a
+    correlation (given up on by the connectors), or None for any other message."""
     try:
         payload = msgspec.json.decode(message)
     except msgspec.DecodeError:
         return None
     if not isinstance(payload, dict) or payload.get("type") != "providers.read_requested":
+        return None
+    if payload.get("correlation") is not None:
         return None
     user_id, request_id, server = (
         payload.get("user_id"),
@@ -245,6 +299,9 @@ def library_read_of(message: bytes) -> tuple[str, str, str] | None:
     if run_id is None or not _SAFE_ID.match(str(user_id)):
         return None
     return str(user_id), run_id, str(server)
+
+
+# --- end of the upgrade fallback ------------------------------------------------------------
 
 
 def missing(outcomes: Sequence[MatchOutcome], present_threshold: float) -> list[MatchOutcome]:

@@ -10,26 +10,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import msgspec
-from cronsim import CronSim
 
-from services.kernel.records import ScheduleRecord
+from services.kernel.firing import next_fire
+from services.kernel.records import ScheduleFire, ScheduleRecord
+
+__all__ = ["GRACE", "Tick", "next_fire", "run_id_for", "tick"]
 
 #: A fire time this far in the past counts as missed (down, or paused for long).
 GRACE = timedelta(minutes=2)
-
-
-def next_fire(schedule: ScheduleRecord, after: datetime) -> datetime:
-    """The first fire time strictly after ``after``."""
-    if schedule.interval_s:
-        return after + timedelta(seconds=schedule.interval_s)
-    assert schedule.cron, "a schedule has an interval or a cron expression"
-    zone = ZoneInfo(schedule.timezone)
-    local = after.astimezone(zone).replace(second=0, microsecond=0)
-    found = next(CronSim(schedule.cron, local))
-    return found.astimezone(after.tzinfo)
 
 
 def run_id_for(schedule_id: str, fire_at: datetime) -> str:
@@ -40,50 +30,51 @@ def run_id_for(schedule_id: str, fire_at: datetime) -> str:
 
 @dataclass(frozen=True)
 class Tick:
-    """What a schedule does at this tick: fire (``fire_at``), or not, and its new record."""
+    """What a schedule does at this tick: fire (``fire_at``), or not, and where its firing
+    stands now (None: unchanged)."""
 
     fire_at: datetime | None
-    schedule: ScheduleRecord | None
+    fire: ScheduleFire | None
 
 
-def tick(schedule: ScheduleRecord, now: datetime, previous_running: bool = False) -> Tick:
-    """A schedule seen at ``now``: not yet due (nothing changes), first seen (its next time
-    is set), due (it fires and moves on), late (per its catch-up policy), or due while its
-    previous run still goes on (it does not pile a second run on the first)."""
+def tick(
+    schedule: ScheduleRecord,
+    fire: ScheduleFire | None,
+    now: datetime,
+    previous_running: bool = False,
+) -> Tick:
+    """A schedule seen at ``now``: new or resumed (its first time is the first after its
+    ``since``, the same for every replica), not yet due (nothing changes), due (it fires and
+    moves on), late (per its catch-up policy), or due while its previous run still goes on
+    (it does not pile a second run on the first)."""
     if schedule.paused:
         return Tick(None, None)
-    due = schedule.next_fire_at
-    if due is None:
-        return Tick(None, msgspec.structs.replace(schedule, next_fire_at=next_fire(schedule, now)))
+    changed = fire is None or fire.since != schedule.since
+    if fire is None or changed:
+        first = next_fire(schedule, schedule.since)
+        fire = (
+            ScheduleFire(since=schedule.since, next_fire_at=first)
+            if fire is None
+            else msgspec.structs.replace(fire, since=schedule.since, next_fire_at=first)
+        )
+    due = fire.next_fire_at
     if due > now:
-        return Tick(None, None)
+        return Tick(None, fire if changed else None)
     following = next_fire(schedule, now)
     if previous_running:
-        return Tick(
-            None,
-            msgspec.structs.replace(
-                schedule,
-                next_fire_at=following,
-                last_note=f"skipped the run due at {due.isoformat()}: the last one was still going",
-            ),
-        )
+        note = f"skipped the run due at {due.isoformat()}: the last one was still going"
+        return Tick(None, msgspec.structs.replace(fire, next_fire_at=following, last_note=note))
     if now - due > GRACE and schedule.catch_up == "skip":
-        return Tick(
-            None,
-            msgspec.structs.replace(
-                schedule,
-                next_fire_at=following,
-                last_note=f"skipped the run due at {due.isoformat()} (Tunebridge was down)",
-            ),
-        )
-    note = None if now - due <= GRACE else f"ran late: it was due at {due.isoformat()}"
+        note = f"skipped the run due at {due.isoformat()} (Tunebridge was down)"
+        return Tick(None, msgspec.structs.replace(fire, next_fire_at=following, last_note=note))
+    late = None if now - due <= GRACE else f"ran late: it was due at {due.isoformat()}"
     return Tick(
         due,
         msgspec.structs.replace(
-            schedule,
+            fire,
             next_fire_at=following,
             last_fired_at=now,
             last_run_id=run_id_for(schedule.schedule_id, due),
-            last_note=note,
+            last_note=late,
         ),
     )

@@ -61,6 +61,10 @@ spec:
             - name: REDIS_URL
               value: {{ . | quote }}
             {{- end }}
+            - name: TUNEBRIDGE_TRANSPORT__FILE
+              value: /run/secrets/tunebridge/transport.json
+            - name: TUNEBRIDGE_BUS__REPLICAS
+              value: {{ $root.Values.bus.replicas | quote }}
             - name: TUNEBRIDGE_{{ $section }}__OPS_HOST
               value: "0.0.0.0"
             - name: TUNEBRIDGE_{{ $section }}__OPS_PORT
@@ -80,6 +84,13 @@ spec:
               value: {{ printf "%s:%v" (include "tunebridge.serviceName" (dict "root" $root "name" "matcher")) $root.Values.services.matcher.grpcPort | quote }}
             - name: TUNEBRIDGE_GATEWAY__CATALOG_ADDRESS
               value: {{ printf "%s:%v" (include "tunebridge.serviceName" (dict "root" $root "name" "connectors")) $root.Values.services.connectors.grpcPort | quote }}
+            - name: TUNEBRIDGE_GATEWAY__DOWNLOADER_ADDRESS
+              value: {{ printf "%s:%v" (include "tunebridge.serviceName" (dict "root" $root "name" "downloader")) $root.Values.services.downloader.grpcPort | quote }}
+            {{- end }}
+            {{- if or (eq .service "gateway") (eq .service "connectors") }}
+            # Folders a user may scan: the library mounted at /music, unless values say more.
+            - name: TUNEBRIDGE_LIBRARY__ROOTS
+              value: {{ $root.Values.library.roots | default "/music" | quote }}
             {{- end }}
             {{- if eq .service "downloader" }}
             - name: TUNEBRIDGE_DOWNLOADER__LIBRARY_DIR
@@ -95,7 +106,7 @@ spec:
             - name: {{ $key }}
               value: {{ $value | quote }}
             {{- end }}
-          {{- if $root.Values.secrets.existingSecret }}
+          {{- if and $root.Values.secrets.existingSecret (has .service (list "gateway" "connectors")) }}
           envFrom:
             - secretRef:
                 name: {{ $root.Values.secrets.existingSecret }}
@@ -127,6 +138,9 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            - name: transport
+              mountPath: /run/secrets/tunebridge
+              readOnly: true
             {{- if or (eq .service "downloader") (eq .service "connectors") }}
             - name: library
               mountPath: /music
@@ -135,6 +149,14 @@ spec:
       volumes:
         - name: tmp
           emptyDir: {}
+        # This service's own credentials, and no one else's.
+        - name: transport
+          secret:
+            secretName: {{ required "transport.existingSecret is required (see values.yaml)" $root.Values.transport.existingSecret }}
+            defaultMode: 0400
+            items:
+              - key: {{ .service }}.json
+                path: transport.json
         {{- if or (eq .service "downloader") (eq .service "connectors") }}
         - name: library
           {{- if $root.Values.library.existingClaim }}
@@ -168,4 +190,20 @@ spec:
         target:
           type: Utilization
           averageUtilization: {{ .svc.autoscaling.targetCPUUtilizationPercentage }}
+{{- end -}}
+
+
+{{- define "tunebridge.disruptionBudget" -}}
+{{- $ctx := dict "root" .root "name" .name }}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include "tunebridge.serviceName" $ctx }}
+  labels:
+    {{- include "tunebridge.labels" $ctx | nindent 4 }}
+spec:
+  maxUnavailable: {{ .root.Values.podDisruptionBudget.maxUnavailable }}
+  selector:
+    matchLabels:
+      {{- include "tunebridge.selectorLabels" $ctx | nindent 6 }}
 {{- end -}}

@@ -85,6 +85,28 @@ export async function attempt(act) {
   }
 }
 
+/** A value shown once (a token, a secret, an address), with a button that copies it.
+ * The clipboard API needs a secure page (https or this machine); elsewhere the text is
+ * selected and copied the older way, or left selected for the person to copy. */
+export function secret(value, attributes = {}) {
+  const code = h("code", { class: "secret", ...attributes }, value);
+  const button = h("button", { type: "button", class: "copy" }, "Copy");
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+    } catch {
+      getSelection().selectAllChildren(code);
+      if (!document.execCommand("copy")) {
+        toast("Copying was not allowed here: the text is selected, copy it yourself.", "bad");
+        return;
+      }
+    }
+    button.textContent = "Copied";
+    setTimeout(() => { button.textContent = "Copy"; }, 2000);
+  });
+  return h("div", { class: "copyable" }, code, button);
+}
+
 /** What to show when something is empty: what it is, and what to do next. */
 export function empty(message, action) {
   return h("div", { class: "empty" }, h("p", {}, message), action ?? null);
@@ -232,9 +254,13 @@ export function connectionLabel(c) {
   return who ? `${providerName(c.provider)} · ${who}` : providerName(c.provider);
 }
 
+/** The connectors' names of services, as the page was given them (the registry's). */
+const PROVIDER_NAMES = JSON.parse(document.getElementById("provider-names")?.textContent || "{}");
+
+/** A service as people know it ("YouTube Music"), never its key ("ytmusic"). */
 export function providerName(name) {
-  const known = { spotify: "Spotify", deezer: "Deezer", plex: "Plex", youtube: "YouTube Music" };
-  return known[name] ?? name;
+  const known = { youtube: "YouTube", ...PROVIDER_NAMES };
+  return known[name] ?? (name ? name[0].toUpperCase() + name.slice(1) : "");
 }
 
 /** Opens a modal dialog; Escape and "Close" close it, focus returns where it was. */
@@ -281,6 +307,7 @@ document.querySelector('[data-action="logout"]')?.addEventListener("click", asyn
   await api("POST", "/logout").catch(() => null);
   location.assign("/login");
 });
+for (const wired of document.querySelectorAll('.account [data-action]')) wired.disabled = false;
 
 /** "light", "dark", or "system". */
 export function setTheme(theme) {

@@ -2,6 +2,15 @@ import {
   api, badge, connectionLabel, empty, fill, h, progressBar, when,
 } from "../app.js";
 
+// What the installation's owner must act on (Apple's developer token nearing its end).
+fetch("/api/v1/health").then((r) => r.json()).then((health) => {
+  const warnings = Object.values(health.services ?? {}).flatMap((s) => s.warnings ?? []);
+  const target = document.getElementById("warnings");
+  if (!target || !warnings.length) return;
+  target.replaceChildren(...warnings.map((w) => h("p", { class: "error", role: "alert" }, w)));
+  target.hidden = false;
+}).catch(() => {});
+
 fill(document.getElementById("connections"), async () => {
   const connections = await api("GET", "/connections");
   if (!connections.length) {

@@ -1,6 +1,8 @@
 import {
   api, artists, artwork, connectionLabel, duration, empty, failed, h, show,
 } from "../app.js";
+import { albumButton, trackButtons } from "../matched.js";
+import { missingTracks, resumeMissingTracks, tracksReader } from "../missing.js";
 
 const select = document.getElementById("connection");
 const collections = document.getElementById("collections");
@@ -53,10 +55,20 @@ async function openAccount(connectionId) {
 async function openTracks(label, path) {
   const body = h("tbody");
   const more = h("button", { type: "button" }, "Load more");
-  show(tracks, h("h3", {}, label), h("div", { class: "table-wrap" }, h("table", {},
+  const missing = h("button", { type: "button", onclick: () => missingTracks(label, tracksReader(path)) }, "Download missing tracks");
+  show(tracks, h("div", { class: "spread" }, h("h3", {}, label), missing), h("div", { class: "table-wrap" }, h("table", {},
     h("thead", {}, h("tr", {}, h("th", {}, "Track"), h("th", { class: "hide-small" }, "Album"), h("th", { class: "num" }, "Length"))),
     body)), h("p", { class: "row" }, more));
   let offset = 0;
+  const albums = new Map(); // album -> its tracks in this list, for a matched album download
+  const albumCell = (t) => {
+    if (!t.album) return h("td", { class: "hide-small" });
+    const key = `${(t.album_artists?.[0] ?? t.artists?.[0] ?? "").toLowerCase()}\u0000${t.album.toLowerCase()}`;
+    const first = !albums.has(key);
+    if (first) albums.set(key, []);
+    albums.get(key).push(t);
+    return h("td", { class: "hide-small" }, t.album, first ? h("br") : null, first ? albumButton(t.album, albums.get(key)) : null);
+  };
   const next = async () => {
     more.disabled = true;
     try {
@@ -64,8 +76,8 @@ async function openTracks(label, path) {
       offset += page.limit;
       body.append(...page.tracks.map((t) => h("tr", {},
         h("td", {}, h("div", { class: "track" }, artwork(t.artwork_urls, 40),
-          h("span", { class: "name" }, t.title), h("span", { class: "meta" }, artists(t)))),
-        h("td", { class: "hide-small" }, t.album ?? ""),
+          h("span", { class: "name" }, t.title), h("span", { class: "meta" }, artists(t)), trackButtons(t))),
+        albumCell(t),
         h("td", { class: "num" }, duration(t.duration_ms)))));
       if (!body.children.length) show(tracks, h("h3", {}, label), empty("Nothing here yet."));
       more.hidden = !page.has_more;
@@ -79,3 +91,4 @@ async function openTracks(label, path) {
 }
 
 start();
+resumeMissingTracks();

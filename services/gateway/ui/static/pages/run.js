@@ -1,5 +1,6 @@
 import { api, connectionLabel, failed, show, toast } from "../app.js";
 import { ENDED, followRun, liveBox, planTable, report } from "../runs.js";
+import { resumeMissingTracks } from "../missing.js";
 
 const runId = document.body.dataset.item;
 const live = liveBox();
@@ -7,9 +8,10 @@ const cancel = document.querySelector('[data-action="cancel"]');
 show(document.getElementById("live"), live);
 
 let names = { a: "A", b: "B" };
+let job = null;
 try {
   const first = await api("GET", `/sync/runs/${runId}`);
-  const job = await api("GET", `/sync/jobs/${first.job_id}`).catch(() => null);
+  job = await api("GET", `/sync/jobs/${first.job_id}`).catch(() => null);
   if (job) {
     const connections = await api("GET", "/connections");
     const label = (id, provider) => connectionLabel(connections.find((c) => c.connection_id === id) ?? { provider });
@@ -22,7 +24,7 @@ try {
   followRun(runId, (run) => {
     live.update(run);
     cancel.hidden = ENDED.includes(run.status);
-    if (run.pairs.length) show(document.getElementById("changes"), planTable(run, names));
+    if (run.pairs.length) show(document.getElementById("changes"), planTable(run, names, job, { tracksOpen: false }));
     if (ENDED.includes(run.status)) show(document.getElementById("report"), report(run));
   });
 } catch (error) {
@@ -39,3 +41,5 @@ cancel.addEventListener("click", async () => {
     cancel.disabled = false;
   }
 });
+
+resumeMissingTracks();

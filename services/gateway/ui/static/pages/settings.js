@@ -1,5 +1,5 @@
 import {
-  api, attempt, badge, empty, failed, fill, h, onSubmit, setTheme, show, toast, when,
+  api, attempt, badge, empty, failed, fill, h, onSubmit, secret, setTheme, show, toast, when,
 } from "../app.js";
 
 const themeForm = document.getElementById("theme");
@@ -27,8 +27,9 @@ async function loadTotp() {
     start.addEventListener("click", async () => {
       const enrolment = await api("POST", "/me/totp");
       const form = h("form", { class: "stack" },
-        h("p", {}, "Add this key to your authenticator app, then type the code it shows."),
-        h("code", { class: "secret" }, enrolment.secret),
+        h("p", {}, "Scan this code with your authenticator app (or add the key below), then type the code it shows."),
+        h("img", { class: "qr", src: enrolment.qr_code, alt: "QR code of the key for your authenticator app", width: 180, height: 180 }),
+        secret(enrolment.secret),
         h("a", { href: enrolment.otpauth_uri }, "Open in an authenticator app on this device"),
         codeField(), h("p", { class: "error", role: "alert", hidden: true }), h("button", { type: "submit", class: "primary" }, "Confirm"));
       onSubmit(form, async ({ code }) => {
@@ -48,8 +49,11 @@ loadTotp().catch((error) => show(totp, failed(error)));
   const answer = await fetch("/api/v1/health").then((r) => r.json()).catch(() => null);
   if (!answer) show(target, failed(new Error("Tunebridge is not answering.")));
   else {
-    show(target, h("ul", { class: "plain" }, Object.entries(answer.services).map(([name, s]) =>
-      h("li", { class: "spread" }, h("span", {}, name), badge(s.ready ? "ready" : "not_ready")))));
+    const warnings = Object.values(answer.services).flatMap((s) => s.warnings ?? []);
+    show(target,
+      ...warnings.map((w) => h("p", { class: "error", role: "alert" }, w)),
+      h("ul", { class: "plain" }, Object.entries(answer.services).map(([name, s]) =>
+        h("li", { class: "spread" }, h("span", {}, name), badge(s.ready ? "ready" : "not_ready")))));
   }
   target.removeAttribute("aria-busy");
 })();
@@ -57,10 +61,10 @@ loadTotp().catch((error) => show(totp, failed(error)));
 const users = document.getElementById("users");
 function loadUsers() {
   return fill(users, async () => {
-    const all = await api("GET", "/users");
+    const [all, me] = await Promise.all([api("GET", "/users"), api("GET", "/me")]);
     return all.length ? h("ul", { class: "plain" }, all.map((u) => h("li", { class: "spread" },
       h("span", {}, h("strong", {}, u.username), u.is_admin ? " · administrator" : "", " · since ", when(u.created_at)),
-      h("button", {
+      u.user_id === me.user_id ? h("span", { class: "muted" }, "you") : h("button", {
         type: "button", class: "danger", onclick: async () => {
           await attempt(async () => {
             await api("DELETE", `/users/${u.user_id}`);

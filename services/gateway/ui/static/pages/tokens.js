@@ -1,4 +1,4 @@
-import { api, attempt, empty, fill, h, onSubmit, show, toast, when } from "../app.js";
+import { api, attempt, empty, fill, h, onSubmit, secret, show, toast, when } from "../app.js";
 
 const form = document.getElementById("new");
 const list = document.getElementById("tokens");
@@ -28,7 +28,7 @@ onSubmit(form, async ({ name, write, admin }) => {
   form.reset();
   show(document.getElementById("made"), h("div", { class: "notice stack" },
     h("p", {}, h("strong", {}, `Copy “${made.name}” now: it is not shown again.`)),
-    h("code", { class: "secret", "data-token": "" }, made.token)));
+    secret(made.token, { "data-token": "" })));
   load();
 });
 

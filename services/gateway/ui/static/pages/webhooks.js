@@ -1,16 +1,16 @@
-import { api, attempt, dialog, empty, fill, h, onSubmit, show, toast, when } from "../app.js";
+import { api, attempt, dialog, empty, fill, h, onSubmit, secret, show, toast, when } from "../app.js";
 
 const form = document.getElementById("new");
 const list = document.getElementById("webhooks");
 const made = document.getElementById("made");
 
-function revealed(secret) {
-  const url = `${location.origin}${secret.webhook.url}`;
+function revealed(made) {
+  const url = `${location.origin}${made.webhook.url}`;
   return h("div", { class: "notice stack" },
     h("p", {}, h("strong", {}, "Copy these now: the secret is not shown again.")),
-    h("label", {}, "Address to give the sender", h("code", { class: "secret" }, url)),
-    secret.webhook.kind === "generic"
-      ? h("label", {}, "Signing secret (HMAC-SHA256 over “timestamp.body”)", h("code", { class: "secret" }, secret.secret))
+    h("div", {}, h("p", { class: "label" }, "Address to give the sender"), secret(url)),
+    made.webhook.kind === "generic"
+      ? h("div", {}, h("p", { class: "label" }, "Signing secret (HMAC-SHA256 over “timestamp.body”)"), secret(made.secret))
       : null);
 }
 
@@ -34,8 +34,8 @@ function load() {
 
 function rotate(w) {
   return attempt(async () => {
-    const secret = await api("POST", `/webhooks/${w.webhook_id}/rotate`);
-    dialog("New secret", h("p", {}, "The old one stops working now."), revealed(secret));
+    const rotated = await api("POST", `/webhooks/${w.webhook_id}/rotate`);
+    dialog("New secret", h("p", {}, "The old one stops working now."), revealed(rotated));
   });
 }
 

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from services.kernel.rpc.tunebridge.music.v1 import track_pb2 as tunebridge_dot_music_dot_v1_dot_track__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#tunebridge/catalog/v1/catalog.proto\x12\x15tunebridge.catalog.v1\x1a\x1ftunebridge/music/v1/track.proto\"\x89\x01\n\x13SearchTracksRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12)\n\x05query\x18\x03 \x01(\x0b\x32\x1a.tunebridge.music.v1.Track\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x15\n\rconnection_id\x18\x05 \x01(\t\"B\n\x14SearchTracksResponse\x12*\n\x06tracks\x18\x01 \x03(\x0b\x32\x1a.tunebridge.music.v1.Track\"[\n\x11LookupIsrcRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x0c\n\x04isrc\x18\x03 \x01(\t\x12\x15\n\rconnection_id\x18\x04 \x01(\t\"@\n\x12LookupIsrcResponse\x12*\n\x06tracks\x18\x01 \x03(\x0b\x32\x1a.tunebridge.music.v1.Track\"]\n\x0fGetTrackRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x10\n\x08track_id\x18\x03 \x01(\t\x12\x15\n\rconnection_id\x18\x04 \x01(\t\"L\n\x10GetTrackResponse\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12)\n\x05track\x18\x02 \x01(\x0b\x32\x1a.tunebridge.music.v1.Track\"\'\n\x14ListProvidersRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"D\n\x08Provider\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x03 \x03(\t\"K\n\x15ListProvidersResponse\x12\x32\n\tproviders\x18\x01 \x03(\x0b\x32\x1f.tunebridge.catalog.v1.Provider\">\n\x14ListPlaylistsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x15\n\rconnection_id\x18\x02 \x01(\t\"X\n\x0fPlaylistSummary\x12\x13\n\x0bplaylist_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0btrack_count\x18\x03 \x01(\x05\x12\r\n\x05owned\x18\x04 \x01(\x08\"R\n\x15ListPlaylistsResponse\x12\x39\n\tplaylists\x18\x01 \x03(\x0b\x32&.tunebridge.catalog.v1.PlaylistSummary\"\x85\x01\n\x13\x42rowseTracksRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x15\n\rconnection_id\x18\x02 \x01(\t\x12\x12\n\ncollection\x18\x03 \x01(\t\x12\x13\n\x0bplaylist_id\x18\x04 \x01(\t\x12\x0e\n\x06offset\x18\x05 \x01(\x05\x12\r\n\x05limit\x18\x06 \x01(\x05\"T\n\x14\x42rowseTracksResponse\x12*\n\x06tracks\x18\x01 \x03(\x0b\x32\x1a.tunebridge.music.v1.Track\x12\x10\n\x08has_more\x18\x02 \x01(\x08\"\xa3\x01\n\x14\x41\x64\x64\x43onnectionRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x03 \x01(\t\x12\x15\n\rrefresh_token\x18\x04 \x01(\t\x12\x14\n\x0c\x65xpires_in_s\x18\x05 \x01(\x01\x12\x11\n\tclient_id\x18\x06 \x01(\t\x12\x12\n\nserver_url\x18\x07 \x01(\t\"X\n\x15\x41\x64\x64\x43onnectionResponse\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\"\x8c\x01\n\x13StartConsentRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x14\n\x0credirect_uri\x18\x03 \x01(\t\x12\x11\n\tclient_id\x18\x04 \x01(\t\x12\x12\n\napp_secret\x18\x05 \x01(\t\x12\x15\n\rconnection_id\x18\x06 \x01(\t\"<\n\x14StartConsentResponse\x12\x15\n\rauthorize_url\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\"F\n\x16\x43ompleteConsentRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x0c\n\x04\x63ode\x18\x03 \x01(\t2\xa5\x03\n\x0e\x43\x61talogService\x12j\n\rListProviders\x12+.tunebridge.catalog.v1.ListProvidersRequest\x1a,.tunebridge.catalog.v1.ListProvidersResponse\x12g\n\x0cSearchTracks\x12*.tunebridge.catalog.v1.SearchTracksRequest\x1a+.tunebridge.catalog.v1.SearchTracksResponse\x12\x61\n\nLookupIsrc\x12(.tunebridge.catalog.v1.LookupIsrcRequest\x1a).tunebridge.catalog.v1.LookupIsrcResponse\x12[\n\x08GetTrack\x12&.tunebridge.catalog.v1.GetTrackRequest\x1a\'.tunebridge.catalog.v1.GetTrackResponse2\xae\x04\n\x12\x43onnectionsService\x12j\n\rAddConnection\x12+.tunebridge.catalog.v1.AddConnectionRequest\x1a,.tunebridge.catalog.v1.AddConnectionResponse\x12g\n\x0cStartConsent\x12*.tunebridge.catalog.v1.StartConsentRequest\x1a+.tunebridge.catalog.v1.StartConsentResponse\x12n\n\x0f\x43ompleteConsent\x12-.tunebridge.catalog.v1.CompleteConsentRequest\x1a,.tunebridge.catalog.v1.AddConnectionResponse\x12j\n\rListPlaylists\x12+.tunebridge.catalog.v1.ListPlaylistsRequest\x1a,.tunebridge.catalog.v1.ListPlaylistsResponse\x12g\n\x0c\x42rowseTracks\x12*.tunebridge.catalog.v1.BrowseTracksRequest\x1a+.tunebridge.catalog.v1.BrowseTracksResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#tunebridge/catalog/v1/catalog.proto\x12\x15tunebridge.catalog.v1\x1a\x1ftunebridge/music/v1/track.proto\"\x89\x01\n\x13SearchTracksRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12)\n\x05query\x18\x03 \x01(\x0b\x32\x1a.tunebridge.music.v1.Track\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x15\n\rconnection_id\x18\x05 \x01(\t\"B\n\x14SearchTracksResponse\x12*\n\x06tracks\x18\x01 \x03(\x0b\x32\x1a.tunebridge.music.v1.Track\"[\n\x11LookupIsrcRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x0c\n\x04isrc\x18\x03 \x01(\t\x12\x15\n\rconnection_id\x18\x04 \x01(\t\"@\n\x12LookupIsrcResponse\x12*\n\x06tracks\x18\x01 \x03(\x0b\x32\x1a.tunebridge.music.v1.Track\"]\n\x0fGetTrackRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x10\n\x08track_id\x18\x03 \x01(\t\x12\x15\n\rconnection_id\x18\x04 \x01(\t\"L\n\x10GetTrackResponse\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12)\n\x05track\x18\x02 \x01(\x0b\x32\x1a.tunebridge.music.v1.Track\"\'\n\x14ListProvidersRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"~\n\x08Provider\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x03 \x03(\t\x12\x0c\n\x04\x61uth\x18\x04 \x01(\t\x12\x12\n\napp_needed\x18\x05 \x01(\x08\x12\x16\n\x0epublic_catalog\x18\x06 \x01(\x08\"K\n\x15ListProvidersResponse\x12\x32\n\tproviders\x18\x01 \x03(\x0b\x32\x1f.tunebridge.catalog.v1.Provider\"U\n\x11\x44isconnectRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x15\n\rconnection_id\x18\x02 \x01(\t\x12\x18\n\x10\x65very_connection\x18\x03 \x01(\x08\"%\n\x12\x44isconnectResponse\x12\x0f\n\x07removed\x18\x01 \x01(\x05\">\n\x14ListPlaylistsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x15\n\rconnection_id\x18\x02 \x01(\t\"X\n\x0fPlaylistSummary\x12\x13\n\x0bplaylist_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0btrack_count\x18\x03 \x01(\x05\x12\r\n\x05owned\x18\x04 \x01(\x08\"R\n\x15ListPlaylistsResponse\x12\x39\n\tplaylists\x18\x01 \x03(\x0b\x32&.tunebridge.catalog.v1.PlaylistSummary\"\x85\x01\n\x13\x42rowseTracksRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x15\n\rconnection_id\x18\x02 \x01(\t\x12\x12\n\ncollection\x18\x03 \x01(\t\x12\x13\n\x0bplaylist_id\x18\x04 \x01(\t\x12\x0e\n\x06offset\x18\x05 \x01(\x05\x12\r\n\x05limit\x18\x06 \x01(\x05\"T\n\x14\x42rowseTracksResponse\x12*\n\x06tracks\x18\x01 \x03(\x0b\x32\x1a.tunebridge.music.v1.Track\x12\x10\n\x08has_more\x18\x02 \x01(\x08\"\xde\x01\n\x14\x41\x64\x64\x43onnectionRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x03 \x01(\t\x12\x15\n\rrefresh_token\x18\x04 \x01(\t\x12\x14\n\x0c\x65xpires_in_s\x18\x05 \x01(\x01\x12\x11\n\tclient_id\x18\x06 \x01(\t\x12\x12\n\nserver_url\x18\x07 \x01(\t\x12\x10\n\x08username\x18\x08 \x01(\t\x12\x10\n\x08password\x18\t \x01(\t\x12\x15\n\rconnection_id\x18\n \x01(\t\"i\n\x15\x41\x64\x64\x43onnectionResponse\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\x0f\n\x07pending\x18\x04 \x01(\x08\"\x8c\x01\n\x13StartConsentRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x14\n\x0credirect_uri\x18\x03 \x01(\t\x12\x11\n\tclient_id\x18\x04 \x01(\t\x12\x12\n\napp_secret\x18\x05 \x01(\t\x12\x15\n\rconnection_id\x18\x06 \x01(\t\"\x92\x01\n\x14StartConsentResponse\x12\x15\n\rauthorize_url\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x11\n\tuser_code\x18\x03 \x01(\t\x12\x12\n\ninterval_s\x18\x04 \x01(\x01\x12\x14\n\x0c\x65xpires_in_s\x18\x05 \x01(\x01\x12\x17\n\x0f\x64\x65veloper_token\x18\x06 \x01(\t\"F\n\x16\x43ompleteConsentRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x0c\n\x04\x63ode\x18\x03 \x01(\t2\xa5\x03\n\x0e\x43\x61talogService\x12j\n\rListProviders\x12+.tunebridge.catalog.v1.ListProvidersRequest\x1a,.tunebridge.catalog.v1.ListProvidersResponse\x12g\n\x0cSearchTracks\x12*.tunebridge.catalog.v1.SearchTracksRequest\x1a+.tunebridge.catalog.v1.SearchTracksResponse\x12\x61\n\nLookupIsrc\x12(.tunebridge.catalog.v1.LookupIsrcRequest\x1a).tunebridge.catalog.v1.LookupIsrcResponse\x12[\n\x08GetTrack\x12&.tunebridge.catalog.v1.GetTrackRequest\x1a\'.tunebridge.catalog.v1.GetTrackResponse2\x91\x05\n\x12\x43onnectionsService\x12j\n\rAddConnection\x12+.tunebridge.catalog.v1.AddConnectionRequest\x1a,.tunebridge.catalog.v1.AddConnectionResponse\x12g\n\x0cStartConsent\x12*.tunebridge.catalog.v1.StartConsentRequest\x1a+.tunebridge.catalog.v1.StartConsentResponse\x12n\n\x0f\x43ompleteConsent\x12-.tunebridge.catalog.v1.CompleteConsentRequest\x1a,.tunebridge.catalog.v1.AddConnectionResponse\x12j\n\rListPlaylists\x12+.tunebridge.catalog.v1.ListPlaylistsRequest\x1a,.tunebridge.catalog.v1.ListPlaylistsResponse\x12g\n\x0c\x42rowseTracks\x12*.tunebridge.catalog.v1.BrowseTracksRequest\x1a+.tunebridge.catalog.v1.BrowseTracksResponse\x12\x61\n\nDisconnect\x12(.tunebridge.catalog.v1.DisconnectRequest\x1a).tunebridge.catalog.v1.DisconnectResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -47,31 +47,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTPROVIDERSREQUEST']._serialized_start=635
   _globals['_LISTPROVIDERSREQUEST']._serialized_end=674
   _globals['_PROVIDER']._serialized_start=676
-  _globals['_PROVIDER']._serialized_end=744
-  _globals['_LISTPROVIDERSRESPONSE']._serialized_start=746
-  _globals['_LISTPROVIDERSRESPONSE']._serialized_end=821
-  _globals['_LISTPLAYLISTSREQUEST']._serialized_start=823
-  _globals['_LISTPLAYLISTSREQUEST']._serialized_end=885
-  _globals['_PLAYLISTSUMMARY']._serialized_start=887
-  _globals['_PLAYLISTSUMMARY']._serialized_end=975
-  _globals['_LISTPLAYLISTSRESPONSE']._serialized_start=977
-  _globals['_LISTPLAYLISTSRESPONSE']._serialized_end=1059
-  _globals['_BROWSETRACKSREQUEST']._serialized_start=1062
-  _globals['_BROWSETRACKSREQUEST']._serialized_end=1195
-  _globals['_BROWSETRACKSRESPONSE']._serialized_start=1197
-  _globals['_BROWSETRACKSRESPONSE']._serialized_end=1281
-  _globals['_ADDCONNECTIONREQUEST']._serialized_start=1284
-  _globals['_ADDCONNECTIONREQUEST']._serialized_end=1447
-  _globals['_ADDCONNECTIONRESPONSE']._serialized_start=1449
-  _globals['_ADDCONNECTIONRESPONSE']._serialized_end=1537
-  _globals['_STARTCONSENTREQUEST']._serialized_start=1540
-  _globals['_STARTCONSENTREQUEST']._serialized_end=1680
-  _globals['_STARTCONSENTRESPONSE']._serialized_start=1682
-  _globals['_STARTCONSENTRESPONSE']._serialized_end=1742
-  _globals['_COMPLETECONSENTREQUEST']._serialized_start=1744
-  _globals['_COMPLETECONSENTREQUEST']._serialized_end=1814
-  _globals['_CATALOGSERVICE']._serialized_start=1817
-  _globals['_CATALOGSERVICE']._serialized_end=2238
-  _globals['_CONNECTIONSSERVICE']._serialized_start=2241
-  _globals['_CONNECTIONSSERVICE']._serialized_end=2799
+  _globals['_PROVIDER']._serialized_end=802
+  _globals['_LISTPROVIDERSRESPONSE']._serialized_start=804
+  _globals['_LISTPROVIDERSRESPONSE']._serialized_end=879
+  _globals['_DISCONNECTREQUEST']._serialized_start=881
+  _globals['_DISCONNECTREQUEST']._serialized_end=966
+  _globals['_DISCONNECTRESPONSE']._serialized_start=968
+  _globals['_DISCONNECTRESPONSE']._serialized_end=1005
+  _globals['_LISTPLAYLISTSREQUEST']._serialized_start=1007
+  _globals['_LISTPLAYLISTSREQUEST']._serialized_end=1069
+  _globals['_PLAYLISTSUMMARY']._serialized_start=1071
+  _globals['_PLAYLISTSUMMARY']._serialized_end=1159
+  _globals['_LISTPLAYLISTSRESPONSE']._serialized_start=1161
+  _globals['_LISTPLAYLISTSRESPONSE']._serialized_end=1243
+  _globals['_BROWSETRACKSREQUEST']._serialized_start=1246
+  _globals['_BROWSETRACKSREQUEST']._serialized_end=1379
+  _globals['_BROWSETRACKSRESPONSE']._serialized_start=1381
+  _globals['_BROWSETRACKSRESPONSE']._serialized_end=1465
+  _globals['_ADDCONNECTIONREQUEST']._serialized_start=1468
+  _globals['_ADDCONNECTIONREQUEST']._serialized_end=1690
+  _globals['_ADDCONNECTIONRESPONSE']._serialized_start=1692
+  _globals['_ADDCONNECTIONRESPONSE']._serialized_end=1797
+  _globals['_STARTCONSENTREQUEST']._serialized_start=1800
+  _globals['_STARTCONSENTREQUEST']._serialized_end=1940
+  _globals['_STARTCONSENTRESPONSE']._serialized_start=1943
+  _globals['_STARTCONSENTRESPONSE']._serialized_end=2089
+  _globals['_COMPLETECONSENTREQUEST']._serialized_start=2091
+  _globals['_COMPLETECONSENTREQUEST']._serialized_end=2161
+  _globals['_CATALOGSERVICE']._serialized_start=2164
+  _globals['_CATALOGSERVICE']._serialized_end=2585
+  _globals['_CONNECTIONSSERVICE']._serialized_start=2588
+  _globals['_CONNECTIONSSERVICE']._serialized_end=3245
 # @@protoc_insertion_point(module_scope)

@@ -72,20 +72,42 @@ class ListProvidersRequest(_message.Message):
     def __init__(self, user_id: _Optional[str] = ...) -> None: ...
 
 class Provider(_message.Message):
-    __slots__ = ("name", "display_name", "capabilities")
+    __slots__ = ("name", "display_name", "capabilities", "auth", "app_needed", "public_catalog")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
+    AUTH_FIELD_NUMBER: _ClassVar[int]
+    APP_NEEDED_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_CATALOG_FIELD_NUMBER: _ClassVar[int]
     name: str
     display_name: str
     capabilities: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., capabilities: _Optional[_Iterable[str]] = ...) -> None: ...
+    auth: str
+    app_needed: bool
+    public_catalog: bool
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., capabilities: _Optional[_Iterable[str]] = ..., auth: _Optional[str] = ..., app_needed: _Optional[bool] = ..., public_catalog: _Optional[bool] = ...) -> None: ...
 
 class ListProvidersResponse(_message.Message):
     __slots__ = ("providers",)
     PROVIDERS_FIELD_NUMBER: _ClassVar[int]
     providers: _containers.RepeatedCompositeFieldContainer[Provider]
     def __init__(self, providers: _Optional[_Iterable[_Union[Provider, _Mapping]]] = ...) -> None: ...
+
+class DisconnectRequest(_message.Message):
+    __slots__ = ("user_id", "connection_id", "every_connection")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    EVERY_CONNECTION_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    connection_id: str
+    every_connection: bool
+    def __init__(self, user_id: _Optional[str] = ..., connection_id: _Optional[str] = ..., every_connection: _Optional[bool] = ...) -> None: ...
+
+class DisconnectResponse(_message.Message):
+    __slots__ = ("removed",)
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    removed: int
+    def __init__(self, removed: _Optional[int] = ...) -> None: ...
 
 class ListPlaylistsRequest(_message.Message):
     __slots__ = ("user_id", "connection_id")
@@ -138,7 +160,7 @@ class BrowseTracksResponse(_message.Message):
     def __init__(self, tracks: _Optional[_Iterable[_Union[_track_pb2.Track, _Mapping]]] = ..., has_more: _Optional[bool] = ...) -> None: ...
 
 class AddConnectionRequest(_message.Message):
-    __slots__ = ("user_id", "provider", "access_token", "refresh_token", "expires_in_s", "client_id", "server_url")
+    __slots__ = ("user_id", "provider", "access_token", "refresh_token", "expires_in_s", "client_id", "server_url", "username", "password", "connection_id")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
@@ -146,6 +168,9 @@ class AddConnectionRequest(_message.Message):
     EXPIRES_IN_S_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     SERVER_URL_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     provider: str
     access_token: str
@@ -153,17 +178,22 @@ class AddConnectionRequest(_message.Message):
     expires_in_s: float
     client_id: str
     server_url: str
-    def __init__(self, user_id: _Optional[str] = ..., provider: _Optional[str] = ..., access_token: _Optional[str] = ..., refresh_token: _Optional[str] = ..., expires_in_s: _Optional[float] = ..., client_id: _Optional[str] = ..., server_url: _Optional[str] = ...) -> None: ...
+    username: str
+    password: str
+    connection_id: str
+    def __init__(self, user_id: _Optional[str] = ..., provider: _Optional[str] = ..., access_token: _Optional[str] = ..., refresh_token: _Optional[str] = ..., expires_in_s: _Optional[float] = ..., client_id: _Optional[str] = ..., server_url: _Optional[str] = ..., username: _Optional[str] = ..., password: _Optional[str] = ..., connection_id: _Optional[str] = ...) -> None: ...
 
 class AddConnectionResponse(_message.Message):
-    __slots__ = ("connection_id", "account_id", "display_name")
+    __slots__ = ("connection_id", "account_id", "display_name", "pending")
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
     connection_id: str
     account_id: str
     display_name: str
-    def __init__(self, connection_id: _Optional[str] = ..., account_id: _Optional[str] = ..., display_name: _Optional[str] = ...) -> None: ...
+    pending: bool
+    def __init__(self, connection_id: _Optional[str] = ..., account_id: _Optional[str] = ..., display_name: _Optional[str] = ..., pending: _Optional[bool] = ...) -> None: ...
 
 class StartConsentRequest(_message.Message):
     __slots__ = ("user_id", "provider", "redirect_uri", "client_id", "app_secret", "connection_id")
@@ -182,12 +212,20 @@ class StartConsentRequest(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., provider: _Optional[str] = ..., redirect_uri: _Optional[str] = ..., client_id: _Optional[str] = ..., app_secret: _Optional[str] = ..., connection_id: _Optional[str] = ...) -> None: ...
 
 class StartConsentResponse(_message.Message):
-    __slots__ = ("authorize_url", "state")
+    __slots__ = ("authorize_url", "state", "user_code", "interval_s", "expires_in_s", "developer_token")
     AUTHORIZE_URL_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    USER_CODE_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_S_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_IN_S_FIELD_NUMBER: _ClassVar[int]
+    DEVELOPER_TOKEN_FIELD_NUMBER: _ClassVar[int]
     authorize_url: str
     state: str
-    def __init__(self, authorize_url: _Optional[str] = ..., state: _Optional[str] = ...) -> None: ...
+    user_code: str
+    interval_s: float
+    expires_in_s: float
+    developer_token: str
+    def __init__(self, authorize_url: _Optional[str] = ..., state: _Optional[str] = ..., user_code: _Optional[str] = ..., interval_s: _Optional[float] = ..., expires_in_s: _Optional[float] = ..., developer_token: _Optional[str] = ...) -> None: ...
 
 class CompleteConsentRequest(_message.Message):
     __slots__ = ("user_id", "state", "code")

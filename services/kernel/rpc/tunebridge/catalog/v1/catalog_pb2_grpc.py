@@ -268,6 +268,11 @@ class ConnectionsServiceStub:
                 request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.BrowseTracksRequest.SerializeToString,
                 response_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.BrowseTracksResponse.FromString,
                 _registered_method=True)
+        self.Disconnect = channel.unary_unary(
+                '/tunebridge.catalog.v1.ConnectionsService/Disconnect',
+                request_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.DisconnectRequest.SerializeToString,
+                response_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.DisconnectResponse.FromString,
+                _registered_method=True)
 
 
 class ConnectionsServiceServicer:
@@ -310,6 +315,15 @@ class ConnectionsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Disconnect(self, request, context):
+        """Disconnects: erases a connection and its sealed tokens (or every connection of a
+        user who is removed). The connectors own connections; nobody else deletes them. A
+        connection already gone is no error: the answer says how many were removed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConnectionsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -337,6 +351,11 @@ def add_ConnectionsServiceServicer_to_server(servicer, server):
                     servicer.BrowseTracks,
                     request_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.BrowseTracksRequest.FromString,
                     response_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.BrowseTracksResponse.SerializeToString,
+            ),
+            'Disconnect': grpc.unary_unary_rpc_method_handler(
+                    servicer.Disconnect,
+                    request_deserializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.DisconnectRequest.FromString,
+                    response_serializer=tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.DisconnectResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -475,6 +494,33 @@ class ConnectionsService:
             '/tunebridge.catalog.v1.ConnectionsService/BrowseTracks',
             tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.BrowseTracksRequest.SerializeToString,
             tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.BrowseTracksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Disconnect(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tunebridge.catalog.v1.ConnectionsService/Disconnect',
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.DisconnectRequest.SerializeToString,
+            tunebridge_dot_catalog_dot_v1_dot_catalog__pb2.DisconnectResponse.FromString,
             options,
             channel_credentials,
             insecure,
