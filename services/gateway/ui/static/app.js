@@ -126,6 +126,8 @@ export function errorText(error) {
 
 /** Runs ``handler`` on submit: the button waits, an error shows in the form. */
 export function onSubmit(form, handler) {
+  // The page's forms come with their buttons disabled until this point (see macros.html).
+  for (const button of form.querySelectorAll('[type="submit"]')) button.disabled = false;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const error = form.querySelector(".error");
