@@ -1,11 +1,12 @@
-"""Bus edge of sync runs: list, read, match, plan, apply, record.
+"""Bus edge of sync runs: its table of phases (list, read, match, plan, apply), and its
+replies taken.
 
 Every request a run sends carries a correlation naming the run and the step (its reply
 echoes it, and is routed by it), and a key made of them that every publish uses as its
-``Nats-Msg-Id``; every record change is a compare-and-set guarded by the run's phase.
-So a redelivered reply, or a scheduler killed anywhere and restarted, repeats nothing that
-was done and loses nothing that was not: a step whose answer is in moves the run on,
-whoever sees it first.
+``Nats-Msg-Id``. The flow engine (``engine.py``) makes every record change a
+compare-and-set guarded by the run's phase, so a redelivered reply, or a scheduler killed
+anywhere and restarted, repeats nothing that was done and loses nothing that was not: a
+step whose answer is in moves the run on, whoever sees it first.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from services.kernel.records import (
     sync_run_key,
 )
 from services.kernel.store import Store, load_collection
+from services.scheduler.api.engine import Entry, FlowEngine, Phase, Request
 from services.scheduler.api.metrics import SyncMetrics
 from services.scheduler.api.progress import RunChanges
 from services.scheduler.api.scans import LibraryScans
@@ -69,8 +71,42 @@ log = logging.getLogger("tunebridge.scheduler.sync")
 CACHED_PLANS = 8
 
 
+#: A run's steps as a person would name them (never "the write step").
+_DOING = {
+    "list": "listing the playlists",
+    "read": "reading a playlist",
+    "match": "matching tracks",
+    "write": "writing to a playlist",
+}
+
+
+def _fresh(run: SyncRunRecord) -> bool:
+    """Nothing asked yet (or only the hold for the library's scan, answered)."""
+    return run.phase == "listing" and not run.waiting and not run.listings and not sync.ended(run)
+
+
+def _answered(run: SyncRunRecord, job: SyncJobRecord) -> bool:
+    return not run.waiting
+
+
+def _listed(run: SyncRunRecord, job: SyncJobRecord) -> bool:
+    """Both sides listed (a job with no playlists to list lists nothing)."""
+    return not run.waiting and (bool(run.listings) or not sync.lists(job))
+
+
+def _applied(run: SyncRunRecord, job: SyncJobRecord) -> bool:
+    return all(sync.chain_finished(chain) for chain in run.chains.values())
+
+
+def side_of(correlation: Correlation) -> Side:
+    return correlation.side or "a"
+
+
 class SyncHandlers:
-    """One method per event of a sync run."""
+    """One method per event of a sync run; the run's phases are a table (``phases``) that
+    one ``FlowEngine`` moves it through."""
+
+    doing = _DOING
 
     def __init__(
         self,
@@ -85,44 +121,56 @@ class SyncHandlers:
         self.library = library
         self.metrics = metrics or SyncMetrics(CollectorRegistry())
         self.clock = clock
-        self.runs = RunChanges(bus, store, "sync_runs", SyncRunRecord, "sync")
         self._plans: OrderedDict[str, SyncPlan] = OrderedDict()
+        self.phases: list[Phase[SyncRunRecord, SyncJobRecord]] = [
+            Phase("listing", self._enter_listing, _listed, self._lists),
+            Phase("reading", self._enter_reading, _answered, self._reads),
+            Phase("matching", self._enter_matching, _answered, self._matches),
+            Phase("planning", self._enter_planning, lambda run, job: True),
+            Phase("applying", self._enter_applying, _applied, self._writes),
+        ]
+        self.engine = FlowEngine(
+            self, self.phases, RunChanges(bus, store, "sync_runs", SyncRunRecord, "sync"), clock
+        )
 
-    # --- records ----------------------------------------------------------------------------
+    # --- what the engine asks of the flow ---------------------------------------------------
 
-    async def _update(
-        self,
-        user_id: str,
-        run_id: str,
-        change: Callable[[SyncRunRecord], SyncRunRecord | None],
-    ) -> tuple[SyncRunRecord | None, bool]:
-        """The run after ``change`` (None if there is no such run), and whether this call
-        changed it (False: the change was made before, e.g. by an earlier delivery)."""
-        record, applied = await self.runs.change(sync_run_key(user_id, run_id), change)
-        if applied and record is not None and sync.ended(record):
-            self.metrics.ended(record)  # no change leaves an ended run: counted once
-        return record, applied
+    def key(self, user_id: str, run_id: str) -> str:
+        return sync_run_key(user_id, run_id)
 
-    async def _fail(self, run: SyncRunRecord, error: str) -> None:
-        now = self.clock()
-        await self._update(run.user_id, run.run_id, lambda r: sync.fail(r, error, now))
-        log.info("sync run failed", extra={"run_id": run.run_id, "reason": error[:200]})
+    def phase_of(self, run: SyncRunRecord) -> str:
+        return run.phase
 
-    async def _job(self, run: SyncRunRecord) -> SyncJobRecord | None:
+    def ended(self, run: SyncRunRecord) -> bool:
+        return sync.ended(run)
+
+    def fail(self, run: SyncRunRecord, reason: str, now: datetime) -> SyncRunRecord | None:
+        failed = sync.fail(run, reason, now)
+        if failed is not None:
+            log.info("sync run failed", extra={"run_id": run.run_id, "reason": reason[:200]})
+        return failed
+
+    async def context(self, run: SyncRunRecord) -> SyncJobRecord | None:
         job = await self.store.get("jobs", job_key(run.user_id, run.job_id), SyncJobRecord)
         if job is None:
-            await self._fail(run, "the job was deleted while it ran")
+            await self.engine.fail(run.user_id, run.run_id, "the job was deleted while it ran")
         return job
 
-    async def _stopped(self, run: SyncRunRecord) -> bool:
-        """True if the run has ended, or was asked to stop (it stops now)."""
+    async def stopped(self, run: SyncRunRecord) -> bool:
         if sync.ended(run):
             return True
         if run.cancel_requested:
             now = self.clock()
-            await self._update(run.user_id, run.run_id, lambda r: sync.stop_cancelled(r, now))
+            await self.engine.change(run.user_id, run.run_id, lambda r: sync.stop_cancelled(r, now))
             return True
         return False
+
+    async def finish(self, run: SyncRunRecord, job: SyncJobRecord) -> None:
+        await self._finish(run, job, await self._load_plan(run))
+
+    async def ended_run(self, run: SyncRunRecord, first: bool) -> None:
+        if first:
+            self.metrics.ended(run)  # no change leaves an ended run: counted once
 
     async def _collection(self, run: SyncRunRecord, index: int, side: Side) -> Collection:
         """One side of a pair as read in this run (a side that does not exist is empty)."""
@@ -134,58 +182,7 @@ class SyncHandlers:
             raise Unprocessable("a snapshot of this run expired before it was used")
         return found
 
-    async def _advance(
-        self,
-        run: SyncRunRecord | None,
-        user_id: str,
-        run_id: str,
-        redelivered: bool = False,
-    ) -> None:
-        """Take the run's next step once nothing is outstanding in its phase. Safe to call
-        again: each step's record change is guarded by the phase it leaves. A redelivered
-        message (its change was already recorded) may mean the last handler died before it
-        sent its requests: the outstanding ones are sent again (their ids make that safe)."""
-        run = run or await self.store.get("sync_runs", sync_run_key(user_id, run_id), SyncRunRecord)
-        if run is None or await self._stopped(run):
-            return
-        job = await self._job(run)
-        if job is None:
-            return
-        if run.waiting:
-            if redelivered:
-                await self._send_outstanding(run, job)
-            return
-        if run.phase == "listing":
-            await self._pair_and_read(run, job)
-        elif run.phase == "reading":
-            await self._match(run, job)
-        elif run.phase == "matching":
-            await self._plan(run, job)
-        elif run.phase == "planning":
-            await self._apply(run, job, await self._load_plan(run))
-        elif run.phase == "applying":
-            plan = await self._load_plan(run)
-            for key, chain in run.chains.items():
-                if not sync.chain_finished(chain):
-                    await self._send_step(run, job, plan, key)
-            if all(sync.chain_finished(c) for c in run.chains.values()):
-                await self._finish(run, job, plan)
-
-    async def _send_outstanding(self, run: SyncRunRecord, job: SyncJobRecord) -> None:
-        if run.phase == "listing" and sync.request_id(run.run_id, "list", "library") in run.waiting:
-            await self._hold(run)  # held before a crash: held again, or let go on
-        elif run.phase == "listing":
-            for side in sync.SIDES:
-                list_id, correlation = sync.ask(run.run_id, "list", side=side)
-                if list_id in run.waiting:
-                    await self._read(job, side, list_id, correlation, "playlists")
-        elif run.phase == "reading":
-            await self._send_reads(run, job, set(run.waiting))
-        elif run.phase == "matching":
-            batches = await self._match_batches(run, job, keep_empty=True)
-            await self._send_matches(run, job, [b for b in batches if b[0] in run.waiting])
-
-    # --- start and reads --------------------------------------------------------------------
+    # --- start ------------------------------------------------------------------------------
 
     async def run_requested(self, request: SyncRunRequested) -> None:
         now = self.clock()
@@ -204,39 +201,32 @@ class SyncHandlers:
             # The gateway recorded it as pending when it accepted the request: start it.
             await self.store.update("sync_runs", key, SyncRunRecord, lambda r: sync.start(r, now))
         run = await self.store.get("sync_runs", key, SyncRunRecord)
-        if run is not None:
-            await self.runs.progressed(run)
-        if run is None or await self._stopped(run):
+        if run is None:
             return
-        job = await self._job(run)
-        if job is None:
+        await self.engine.runs.progressed(run)
+        if not _fresh(run):
+            await self.engine.advance(run, redelivered=True)
             return
-        if run.phase != "listing" or run.waiting:
-            await self._advance(run, run.user_id, run.run_id, redelivered=True)
+        job = await self.context(run)
+        if job is None or await self.stopped(run):
             return
         if self.library is not None and sync.reads_library(job):
             # Downloads still landing, or landed and not scanned yet, would be missed by
             # this run (and downloaded again): it holds until the scan has ended.
             hold_id = sync.request_id(run.run_id, "list", "library")
-            held, _ = await self._update(
+            held, _ = await self.engine.change(
                 run.user_id,
                 run.run_id,
-                lambda r: (
-                    sync.awaiting(r, "listing", [hold_id], now)
-                    if r.phase == "listing"
-                    and not r.waiting
-                    and not r.listings
-                    and not sync.ended(r)
-                    else None
-                ),
+                lambda r: sync.awaiting(r, "listing", [hold_id], now) if _fresh(r) else None,
             )
             if held is not None and held.waiting == [hold_id]:
                 await self._hold(held)
             return
-        await self._begin(run, job)
+        await self.engine.begin(run, _fresh)
 
     async def resume_after_scan(self, user_id: str, run_id: str, waited: bool = True) -> None:
-        """A run held for the library's scan goes on (once, whoever calls first)."""
+        """A run held for the library's scan goes on (once, whoever calls first; a
+        redelivery after a crash goes on too)."""
         hold_id = sync.request_id(run_id, "list", "library")
         now = self.clock()
         notes = ["Waited for your media servers to scan the downloaded files"] if waited else []
@@ -244,38 +234,40 @@ class SyncHandlers:
         def go_on(r: SyncRunRecord) -> SyncRunRecord | None:
             return sync.answered(r, hold_id, now, msgspec.structs.replace(r, notes=r.notes + notes))
 
-        run, applied = await self._update(user_id, run_id, go_on)
-        if run is None or not applied or await self._stopped(run):
-            return
-        job = await self._job(run)
-        if job is not None:
-            await self._begin(run, job)
+        run, _ = await self.engine.change(user_id, run_id, go_on)
+        if run is not None:
+            await self.engine.begin(run, _fresh)
 
     async def _hold(self, run: SyncRunRecord) -> None:
         """Hold a run marked as waiting for the library, or let it go on if it is current."""
         if self.library is None or not await self.library.hold(run.user_id, run.run_id):
             await self.resume_after_scan(run.user_id, run.run_id, waited=False)
 
-    async def _begin(self, run: SyncRunRecord, job: SyncJobRecord) -> None:
-        """List both sides' playlists (or, with none to list, read straight away)."""
-        now = self.clock()
-        if not (job.all_playlists or job.playlists or job.recently_played):
-            await self._pair_and_read(run, job)  # liked songs only: no playlists to list
-            return
-        ids = [sync.ask(run.run_id, "list", side=side)[0] for side in sync.SIDES]
-        updated, _ = await self._update(
-            run.user_id,
-            run.run_id,
-            lambda r: (
-                sync.awaiting(r, "listing", ids, now)
-                if r.phase == "listing" and not r.waiting and not r.listings and not sync.ended(r)
-                else None
-            ),
-        )
-        if updated is not None and updated.phase == "listing":
-            await self._send_outstanding(updated, job)
+    # --- listing ----------------------------------------------------------------------------
 
-    async def _read(
+    async def _enter_listing(self, run: SyncRunRecord, job: SyncJobRecord) -> Entry[SyncRunRecord]:
+        """List both sides' playlists (with none to list, the run reads straight away)."""
+        now = self.clock()
+        asked = (
+            [sync.ask(run.run_id, "list", side=side) for side in sync.SIDES]
+            if sync.lists(job)
+            else []
+        )
+        return Entry(
+            lambda r: sync.awaiting(r, "listing", [i for i, _ in asked], now),
+            [self._read(job, side_of(c), i, c, "playlists") for i, c in asked],
+        )
+
+    async def _lists(self, run: SyncRunRecord, job: SyncJobRecord) -> list[Request]:
+        hold_id = sync.request_id(run.run_id, "list", "library")
+        if hold_id in run.waiting:  # held before a crash: held again, or let go on
+            return [Request(hold_id, lambda: self._hold(run))]
+        listed = [sync.ask(run.run_id, "list", side=side) for side in sync.SIDES]
+        return [
+            self._read(job, side_of(c), i, c, "playlists") for i, c in listed if i in run.waiting
+        ]
+
+    def _read(
         self,
         job: SyncJobRecord,
         side: Side,
@@ -283,66 +275,88 @@ class SyncHandlers:
         correlation: Correlation,
         collection: str,
         playlist_id: str | None = None,
-    ) -> None:
+    ) -> Request:
         connection_id, provider = provider_of(job, side)
-        await self.bus.publish(
-            ProviderReadRequested(
-                user_id=job.user_id,
-                event_id=read_id,
-                request_id=read_id,
-                correlation=correlation,
-                connection_id=connection_id,
-                provider=provider,
-                collection=collection,  # type: ignore[arg-type]
-                playlist_id=playlist_id,
-            ),
-            qualifier=provider,
+        message = ProviderReadRequested(
+            user_id=job.user_id,
+            event_id=read_id,
+            request_id=read_id,
+            correlation=correlation,
+            connection_id=connection_id,
+            provider=provider,
+            collection=collection,  # type: ignore[arg-type]
+            playlist_id=playlist_id,
+        )
+        return Request(read_id, lambda: self.bus.publish(message, qualifier=provider))
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def _enter_reading(self, run: SyncRunRecord, job: SyncJobRecord) -> Entry[SyncRunRecord]:
+        """Pair the playlists (by the pairs the last runs left) and read each side."""
+        states = await self.store.values(
+            "sync_pairs", f"{run.user_id}.{run.job_id}.*", SyncPairState
+        )
+        pairing = sync.resolve_pairs(job, states, run.listings)
+        now = self.clock()
+
+        def paired(r: SyncRunRecord) -> SyncRunRecord:
+            return msgspec.structs.replace(r, pairs=pairing.pairs, notes=[*r.notes, *pairing.notes])
+
+        reading = paired(run)
+        ids = [i for i, _ in sync.reads(reading)]
+        return Entry(
+            lambda r: sync.awaiting(paired(r), "reading", ids, now),
+            await self._reads(msgspec.structs.replace(reading, waiting=ids), job),
         )
 
-    async def _send_reads(self, run: SyncRunRecord, job: SyncJobRecord, wanted: set[str]) -> None:
+    async def _reads(self, run: SyncRunRecord, job: SyncJobRecord) -> list[Request]:
+        requests = []
         for read_id, correlation in sync.reads(run):
-            if read_id not in wanted:
+            if read_id not in run.waiting:
                 continue
             assert correlation.index is not None and correlation.side is not None
             side = correlation.side
             pair = run.pairs[correlation.index]
             if pair.kind in SET_KINDS:
-                await self._read(job, side, read_id, correlation, pair.kind)
+                read = self._read(job, side, read_id, correlation, pair.kind)
             elif pair.history_side == side:
-                await self._read(job, side, read_id, correlation, "recent")
+                read = self._read(job, side, read_id, correlation, "recent")
             else:
                 playlist_id = pair.sides[side].playlist_id
-                await self._read(job, side, read_id, correlation, "playlist", playlist_id)
+                read = self._read(job, side, read_id, correlation, "playlist", playlist_id)
+            requests.append(read)
+        return requests
 
     async def provider_read(self, event: ProviderRead, asked: Correlation) -> None:
         """A read for a sync run (``asked``: the read's correlation)."""
         if asked.step not in ("list", "read"):
             return
-        run_id, step, side = asked.run_id, asked.step, asked.side or "a"
-        run = await self.store.get("sync_runs", sync_run_key(event.user_id, run_id), SyncRunRecord)
-        if run is None or await self._stopped(run):
-            return
+        user_id, run_id, side = event.user_id, asked.run_id, asked.side or "a"
         now = self.clock()
-        if event.error and step == "read" and not event.needs_reauthorisation:
+        if event.error and asked.step == "read" and not event.needs_reauthorisation:
             # One playlist that cannot be read leaves the others to sync.
             index, reason = asked.index or 0, event.error
-            _, applied = await self._update(
-                event.user_id,
+            await self.engine.answer(
+                user_id,
                 run_id,
                 lambda r: sync.with_unreadable(r, event.request_id, index, reason, now),
             )
-            await self._advance(None, event.user_id, run_id, redelivered=not applied)
             return
         if event.error:
+            run = await self.store.get("sync_runs", sync_run_key(user_id, run_id), SyncRunRecord)
+            if run is None or sync.ended(run):
+                return
             again = " (re-authorise the connection)" if event.needs_reauthorisation else ""
-            job = await self._job(run)
+            job = await self.context(run)
             shown = job.provider_name(side) if job else event.provider.capitalize()
-            await self._fail(run, f"{shown} could not be read: {event.error}{again}")
+            await self.engine.fail(
+                user_id, run_id, f"{shown} could not be read: {event.error}{again}"
+            )
             return
-        if step == "list":
+        if asked.step == "list":
             listed = list(event.playlists)
-            _, applied = await self._update(
-                event.user_id,
+            await self.engine.answer(
+                user_id,
                 run_id,
                 lambda r: sync.answered(
                     r,
@@ -351,39 +365,15 @@ class SyncHandlers:
                     msgspec.structs.replace(r, listings={**r.listings, side: listed}),
                 ),
             )
-        else:
-            if event.snapshot is None:
-                raise Unprocessable("a read reply with neither a snapshot nor an error")
-            snapshot, index = event.snapshot, asked.index or 0
-            _, applied = await self._update(
-                event.user_id,
-                run_id,
-                lambda r: sync.with_read(r, event.request_id, index, side, snapshot, now),
-            )
-        await self._advance(None, event.user_id, run_id, redelivered=not applied)
-        return
-
-    async def _pair_and_read(self, run: SyncRunRecord, job: SyncJobRecord) -> None:
-        states = await self.store.values(
-            "sync_pairs", f"{run.user_id}.{run.job_id}.*", SyncPairState
-        )
-        pairing = sync.resolve_pairs(job, states, run.listings)
-        now = self.clock()
-
-        def begin_reading(r: SyncRunRecord) -> SyncRunRecord | None:
-            if sync.ended(r) or r.phase != "listing" or r.waiting:
-                return None
-            paired = msgspec.structs.replace(
-                r, pairs=pairing.pairs, notes=[*r.notes, *pairing.notes]
-            )
-            return sync.awaiting(paired, "reading", [i for i, _ in sync.reads(paired)], now)
-
-        updated, applied = await self._update(run.user_id, run.run_id, begin_reading)
-        if updated is None or not applied:
             return
-        await self._send_reads(updated, job, set(updated.waiting))
-        if not updated.waiting:
-            await self._match(updated, job)
+        if event.snapshot is None:
+            raise Unprocessable("a read reply with neither a snapshot nor an error")
+        snapshot, index = event.snapshot, asked.index or 0
+        await self.engine.answer(
+            user_id,
+            run_id,
+            lambda r: sync.with_read(r, event.request_id, index, side, snapshot, now),
+        )
 
     # --- matching ---------------------------------------------------------------------------
 
@@ -422,48 +412,36 @@ class SyncHandlers:
                     batches.append((match_id, correlation, wanted))
         return batches
 
-    async def _send_matches(
-        self,
-        run: SyncRunRecord,
-        job: SyncJobRecord,
-        batches: list[tuple[str, Correlation, tuple[Track, ...]]],
-    ) -> None:
-        for match_id, correlation, tracks in batches:
-            connection_id, provider = provider_of(job, other(correlation.side or "a"))
-            await self.bus.publish(
-                CandidatesRequested(
-                    user_id=job.user_id,
-                    event_id=match_id,
-                    request_id=match_id,
-                    correlation=correlation,
-                    connection_id=connection_id,
-                    provider=provider,
-                    tracks=tracks,
-                ),
-                qualifier=provider,
-            )
+    def _ask_candidates(
+        self, job: SyncJobRecord, match_id: str, correlation: Correlation, tracks: tuple[Track, ...]
+    ) -> Request:
+        connection_id, provider = provider_of(job, other(correlation.side or "a"))
+        message = CandidatesRequested(
+            user_id=job.user_id,
+            event_id=match_id,
+            request_id=match_id,
+            correlation=correlation,
+            connection_id=connection_id,
+            provider=provider,
+            tracks=tracks,
+        )
+        return Request(match_id, lambda: self.bus.publish(message, qualifier=provider))
 
-    async def _match(self, run: SyncRunRecord, job: SyncJobRecord) -> None:
+    async def _enter_matching(self, run: SyncRunRecord, job: SyncJobRecord) -> Entry[SyncRunRecord]:
         """Send every track that has no mapping yet to the other side's catalog."""
         batches = await self._match_batches(run, job)
         now = self.clock()
-        updated, applied = await self._update(
-            run.user_id,
-            run.run_id,
-            lambda r: (
-                msgspec.structs.replace(
-                    sync.awaiting(r, "matching", [b[0] for b in batches], now),
-                    tracks_to_match=sum(len(b[2]) for b in batches),
-                )
-                if r.phase == "reading" and not r.waiting and not sync.ended(r)
-                else None
+        ids, count = [b[0] for b in batches], sum(len(b[2]) for b in batches)
+        return Entry(
+            lambda r: msgspec.structs.replace(
+                sync.awaiting(r, "matching", ids, now), tracks_to_match=count
             ),
+            [self._ask_candidates(job, *batch) for batch in batches],
         )
-        if updated is None or not applied:
-            return
-        await self._send_matches(updated, job, [b for b in batches if b[0] in updated.waiting])
-        if not updated.waiting:
-            await self._plan(updated, job)
+
+    async def _matches(self, run: SyncRunRecord, job: SyncJobRecord) -> list[Request]:
+        batches = await self._match_batches(run, job, keep_empty=True)
+        return [self._ask_candidates(job, *b) for b in batches if b[0] in run.waiting]
 
     async def candidates_found(self, event: CandidatesFound) -> None:
         asked = sync.step_of(event.correlation, event.request_id)
@@ -472,10 +450,11 @@ class SyncHandlers:
         run = await self.store.get(
             "sync_runs", sync_run_key(event.user_id, asked.run_id), SyncRunRecord
         )
-        if run is None or await self._stopped(run):
+        if run is None or await self.stopped(run):
             return
         if event.error:
-            await self._fail(run, f"searching {event.provider} failed: {event.error}")
+            reason = f"searching {event.provider} failed: {event.error}"
+            await self.engine.fail(run.user_id, run.run_id, reason)
             return
         await self.bus.publish(
             RankRequested(
@@ -495,9 +474,9 @@ class SyncHandlers:
             return
         run_id = asked.run_id
         run = await self.store.get("sync_runs", sync_run_key(event.user_id, run_id), SyncRunRecord)
-        if run is None or await self._stopped(run):
+        if run is None or await self.stopped(run):
             return
-        job = await self._job(run)
+        job = await self.context(run)
         if job is None:
             return
         side: Side = asked.side or "a"
@@ -539,7 +518,7 @@ class SyncHandlers:
             await save_matches(self.store, run.user_id, here, there, matches)
         now = self.clock()
         matched = len(event.items)
-        _, applied = await self._update(
+        await self.engine.answer(
             event.user_id,
             run_id,
             lambda r: sync.answered(
@@ -549,13 +528,12 @@ class SyncHandlers:
                 msgspec.structs.replace(r, tracks_matched=r.tracks_matched + matched),
             ),
         )
-        await self._advance(None, event.user_id, run_id, redelivered=not applied)
 
     # --- planning ---------------------------------------------------------------------------
 
-    async def _plan(self, run: SyncRunRecord, job: SyncJobRecord) -> None:
-        if await self._stopped(run):
-            return
+    async def _enter_planning(self, run: SyncRunRecord, job: SyncJobRecord) -> Entry[SyncRunRecord]:
+        """Plan every pair's writes (kept with the run: each write reply needs it); a dry
+        run ends here, showing the plan."""
         plan = SyncPlan()
         questions: list[ReviewRecord] = []
         notes: list[str] = []
@@ -612,14 +590,7 @@ class SyncHandlers:
         self._remember(run, plan)
         now = self.clock()
         counts = sync.counts(plan.pairs, plan.not_synced)
-        updated, applied = await self._update(
-            run.user_id,
-            run.run_id,
-            lambda r: sync.planned(r, counts, now, notes) if r.phase == "matching" else None,
-        )
-        if updated is None or not applied or updated.phase != "planning":
-            return
-        await self._apply(updated, job, plan)
+        return Entry(lambda r: sync.planned(r, counts, now, notes))
 
     def _remember(self, run: SyncRunRecord, plan: SyncPlan) -> None:
         self._plans[run.run_id] = plan
@@ -646,7 +617,10 @@ class SyncHandlers:
             return []  # a side that receives nothing is never written, nor created
         return sync.write_steps(run.pairs[index], plan.pairs[index], side)
 
-    async def _apply(self, run: SyncRunRecord, job: SyncJobRecord, plan: SyncPlan) -> None:
+    async def _enter_applying(self, run: SyncRunRecord, job: SyncJobRecord) -> Entry[SyncRunRecord]:
+        """Each side of each pair that receives something gets a chain of writes, sent one
+        step after another (its first step may create the playlist)."""
+        plan = await self._load_plan(run)
         chains = {
             sync.chain_key(index, side): WriteChain(
                 steps=len(steps),
@@ -658,42 +632,43 @@ class SyncHandlers:
             if (steps := self._steps(job, run, plan, index, side))
         }
         now = self.clock()
-        updated, applied = await self._update(
-            run.user_id, run.run_id, lambda r: sync.with_chains(r, chains, now)
+        applying = msgspec.structs.replace(run, chains=chains)
+        return Entry(
+            lambda r: sync.with_chains(r, chains, now),
+            [self._write(applying, job, plan, key) for key in chains],
         )
-        if updated is None or not applied:
-            return  # another delivery got here first and sends the writes
-        for key in chains:
-            await self._send_step(updated, job, plan, key)
-        if not chains:
-            await self._finish(updated, job, plan)
 
-    async def _send_step(
-        self, run: SyncRunRecord, job: SyncJobRecord, plan: SyncPlan, key: str
-    ) -> None:
+    async def _writes(self, run: SyncRunRecord, job: SyncJobRecord) -> list[Request]:
+        plan = await self._load_plan(run)
+        return [
+            self._write(run, job, plan, key)
+            for key, chain in run.chains.items()
+            if not sync.chain_finished(chain)
+        ]
+
+    def _write(self, run: SyncRunRecord, job: SyncJobRecord, plan: SyncPlan, key: str) -> Request:
+        """The next write of chain ``key``."""
         chain = run.chains[key]
         index, side = sync.chain_of(key)
         step = self._steps(job, run, plan, index, side)[chain.done]
         connection_id, provider = provider_of(job, side)
         write_id, correlation = sync.ask(run.run_id, "write", index, side, str(chain.done))
         pair = run.pairs[index]
-        await self.bus.publish(
-            ProviderWriteRequested(
-                user_id=run.user_id,
-                event_id=write_id,
-                request_id=write_id,
-                correlation=correlation,
-                connection_id=connection_id,
-                provider=provider,
-                playlist_id=chain.playlist_id,
-                create_name=step.create_name,
-                add=step.add,
-                remove=step.remove,
-                order=step.order,
-                collection=pair.kind if pair.kind in SET_KINDS else "playlist",  # type: ignore[arg-type]
-            ),
-            qualifier=provider,
+        message = ProviderWriteRequested(
+            user_id=run.user_id,
+            event_id=write_id,
+            request_id=write_id,
+            correlation=correlation,
+            connection_id=connection_id,
+            provider=provider,
+            playlist_id=chain.playlist_id,
+            create_name=step.create_name,
+            add=step.add,
+            remove=step.remove,
+            order=step.order,
+            collection=pair.kind if pair.kind in SET_KINDS else "playlist",  # type: ignore[arg-type]
         )
+        return Request(write_id, lambda: self.bus.publish(message, qualifier=provider))
 
     async def written(self, event: ProviderWritten) -> None:
         asked = sync.step_of(event.correlation, event.request_id)
@@ -706,40 +681,37 @@ class SyncHandlers:
             raise Unprocessable("a write's reply names no step of its chain") from None
         key = sync.chain_key(index, side)
         now = self.clock()
-        run, _ = await self._update(
+        run, applied = await self.engine.change(
             event.user_id,
             run_id,
             lambda r: sync.with_written(
                 r, key, step, event.playlist_id, event.error, now, event.notes
             ),
         )
-        if run is None or sync.ended(run) or key not in run.chains:
+        if run is None or key not in run.chains:
             return
-        job = await self._job(run)
-        if job is None:
-            return
-        plan = await self._load_plan(run)
         chain = run.chains[key]
         if step == 0 and chain.playlist_id and not run.pairs[index].sides[side].playlist_id:
-            # A playlist made by this run (its first write) is remembered at once: never
-            # made twice.
-            await self._save_pair_state(run, index, plan)
-        if run.cancel_requested:
-            await self._stopped(run)
-            return
-        if not sync.chain_finished(chain):
+            # A playlist made by this run (its first write) is remembered at once, even by
+            # a run cancelled since: never made twice.
+            await self._save_pair_state(run, index)
+
+        async def next_write(run: SyncRunRecord, job: SyncJobRecord) -> list[Request]:
             # Sent again on a redelivered reply too: the write's request id makes the
             # connectors answer a repeated request from its record.
-            await self._send_step(run, job, plan, key)
-            return
-        if all(sync.chain_finished(c) for c in run.chains.values()):
-            await self._finish(run, job, plan)
+            if sync.chain_finished(run.chains[key]):
+                return []
+            return [self._write(run, job, await self._load_plan(run), key)]
+
+        await self.engine.proceed(run, applied, next_write)
 
     async def _save_pair_state(
-        self, run: SyncRunRecord, index: int, plan: SyncPlan, with_base: bool = False
+        self, run: SyncRunRecord, index: int, plan: SyncPlan | None = None
     ) -> None:
+        """The pair's playlists, remembered for the next runs; with ``plan``, the run's
+        outcome too, as their base."""
         pair = run.pairs[index]
-        if pair.kind in SET_KINDS and not with_base:
+        if pair.kind in SET_KINDS and plan is None:
             return
         ids = {
             side: found.playlist_id
@@ -748,7 +720,7 @@ class SyncHandlers:
         }
         key = sync_pair_key(run.user_id, run.job_id, pair.pair_key)
         base_name = None
-        if with_base:
+        if plan is not None:
             base_name = f"{run.user_id}.{run.job_id}.{pair.pair_key}"
             done = plan.pairs[index]
             await self.store.put_object(
@@ -767,7 +739,7 @@ class SyncHandlers:
                 b_playlist_id=ids["b"],
                 # A copy made again is described by no base until its run finishes.
                 base=base_name or (previous.base if previous and not pair.remade else None),
-                synced_at=self.clock() if with_base else (previous.synced_at if previous else None),
+                synced_at=self.clock() if plan else (previous.synced_at if previous else None),
             ),
         )
 
@@ -780,7 +752,7 @@ class SyncHandlers:
                 continue
             chains = {side: run.chains.get(sync.chain_key(index, side)) for side in sync.SIDES}
             if all(c is None or c.error is None for c in chains.values()):
-                await self._save_pair_state(run, index, plan, with_base=True)
+                await self._save_pair_state(run, index, plan)
                 for review_id in plan.pairs[index].settled_reviews:  # answered and carried out
                     await self.store.delete("reviews", review_key(run.user_id, review_id))
                 continue
@@ -810,7 +782,7 @@ class SyncHandlers:
                 done = msgspec.structs.replace(done, counts=counts)
             return done
 
-        await self._update(run.user_id, run.run_id, ended)
+        await self.engine.change(run.user_id, run.run_id, ended)
 
     async def _playlist_files(self, run: SyncRunRecord, job: SyncJobRecord, plan: SyncPlan) -> None:
         """Ask the downloader, who owns the library's files, for an M3U8 of each playlist
@@ -878,20 +850,7 @@ class SyncHandlers:
     async def given_up(self, user_id: str, asked: Correlation, why: str) -> None:
         """A sync request given up on (``why``: the last error) fails its run, naming the
         step."""
-        run = await self.store.get("sync_runs", sync_run_key(user_id, asked.run_id), SyncRunRecord)
-        if run is not None:
-            doing = _DOING.get(asked.step, "a part of the run")
-            reason = f"{doing} was given up on after several tries ({why[:200]})"
-            await self._fail(run, reason)
-
-
-#: A run's steps as a person would name them (never "the write step").
-_DOING = {
-    "list": "listing the playlists",
-    "read": "reading a playlist",
-    "match": "matching tracks",
-    "write": "writing to a playlist",
-}
+        await self.engine.given_up(user_id, asked.run_id, asked.step, why)
 
 
 def _plan_name(run: SyncRunRecord) -> str:

@@ -224,12 +224,6 @@ def ask(run_id: str, step: MissingStep, index: int | None = None, part: str = ""
     return Correlation(flow="missing", run_id=run_id, step=step, index=index, part=part)
 
 
-def given_up(step: str) -> str:
-    """Why a run failed whose step was given up on, in a person's words."""
-    doing = DOING.get(step, "a step of the run")
-    return f"{doing} was given up on after several tries; an operator can inspect it"
-
-
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 

@@ -175,6 +175,12 @@ def ended(run: SyncRunRecord) -> bool:
     return run.status in _ENDED
 
 
+def lists(job: SyncJobRecord) -> bool:
+    """Whether a run of the job lists the sides' playlists first (liked songs, albums and
+    artists alone need no listing)."""
+    return bool(job.all_playlists or job.playlists or job.recently_played)
+
+
 def reads_library(job: SyncJobRecord) -> bool:
     """Whether a side of the job is a media server's library (downloads land there)."""
     return any(s.library for s in job.sides.values())
