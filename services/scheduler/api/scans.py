@@ -88,8 +88,12 @@ class LibraryScans:
         return run_id in state.runs
 
     async def _release(self, user_id: str, state: LibraryScanState) -> None:
-        if not state.runs or scans.busy(state):
+        if not state.runs or scans.busy(state) or self.resume is None:
             return
+        # Resumed before they are let go (resuming twice goes on once): a scheduler that
+        # dies in between resumes them again on the redelivered message, never loses one.
+        for run_id in state.runs:
+            await self.resume(user_id, run_id)
         runs: list[str] = []
 
         def take(current: LibraryScanState) -> LibraryScanState | None:
@@ -99,7 +103,7 @@ class LibraryScans:
 
         await self.store.update(BUCKET, user_id, LibraryScanState, take)
         for run_id in runs:
-            if self.resume is not None:
+            if run_id not in state.runs:  # held since the state above was read
                 await self.resume(user_id, run_id)
 
     async def tick_once(self) -> None:
