@@ -67,7 +67,7 @@ class SchedulerApp:
         ctx.bus.consume(FolderScanned, handlers.folder_scanned)
 
         # What several flows share goes to the flow its correlation names.
-        router = FlowRouter(syncs, handlers)
+        router = FlowRouter(sync=syncs, missing=handlers)
         # Replies of one run come back in any order; several at once keep runs moving.
         ctx.bus.consume(ProviderRead, router.provider_read, max_workers=4)
         ctx.bus.consume(MatchBatchCompleted, handlers.batch_matched, max_workers=4)

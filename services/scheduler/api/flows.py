@@ -3,28 +3,32 @@ flows: a sync run's, a missing-tracks run's), instead of each flow trying in tur
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from services.kernel.bus import DeadLetter
-from services.kernel.contracts import ProviderRead
-from services.scheduler.api.subscribers import RunHandlers
-from services.scheduler.api.sync import SyncHandlers
+from services.kernel.contracts import Correlation, ProviderRead
 from services.scheduler.domain import flows
+
+
+class Routed(Protocol):
+    """What a flow takes from the replies and dead letters flows share."""
+
+    async def provider_read(self, event: ProviderRead, asked: Correlation) -> None: ...
+
+    async def given_up(self, user_id: str, asked: Correlation, why: str) -> None: ...
 
 
 class FlowRouter:
     """Routes what several flows share: provider reads and dead letters."""
 
-    def __init__(self, sync: SyncHandlers, missing: RunHandlers) -> None:
-        self.sync = sync
-        self.missing = missing
+    def __init__(self, **by_name: Routed) -> None:
+        self.flows = by_name
 
     async def provider_read(self, event: ProviderRead) -> None:
         asked = flows.routed(event.correlation, event.request_id, event.provider)
-        if asked is None:
-            return  # a read no flow of ours asked for
-        if asked.flow == "sync":
-            await self.sync.provider_read(event, asked)
-        elif asked.flow == "missing":
-            await self.missing.provider_read(event, asked)
+        flow = self.flows.get(asked.flow) if asked is not None else None
+        if asked is not None and flow is not None:  # else a read no flow of ours asked for
+            await flow.provider_read(event, asked)
 
     async def message_dead(self, letter: DeadLetter) -> None:
         """A request given up on ends its run with the step named, so that no run waits
@@ -36,7 +40,6 @@ class FlowRouter:
         if found is None:
             return  # not a run's
         user_id, asked = found
-        if asked.flow == "sync":
-            await self.sync.given_up(user_id, asked, letter.reason)
-        elif asked.flow == "missing":
-            await self.missing.given_up(user_id, asked)
+        flow = self.flows.get(asked.flow)
+        if flow is not None:
+            await flow.given_up(user_id, asked, letter.reason)
