@@ -281,7 +281,8 @@ PUBLISHES: dict[str, tuple[type[Event], ...]] = {
         contracts.FolderScanned,
         contracts.ProviderRead,
         contracts.ProviderWritten,
-        contracts.CandidatesFound,
+        contracts.CandidatesFound,  # a search that failed, told to the asker
+        contracts.RankRequested,  # the candidates found, straight to the matcher
         contracts.AlbumHandoffProgressed,
         contracts.MediaScanned,
     ),
@@ -300,7 +301,7 @@ PUBLISHES: dict[str, tuple[type[Event], ...]] = {
         contracts.ProviderWriteRequested,
         contracts.CandidatesRequested,
         contracts.MatchBatchRequested,
-        contracts.RankRequested,
+        contracts.RankRequested,  # UPGRADE FALLBACK: relaying an older connectors' answer
         contracts.DownloadPlanRequested,
         contracts.MediaScanRequested,
         contracts.PlaylistFileRequested,

@@ -14,6 +14,7 @@ from services.connectors.adapters.spotify import SpotifySettings
 from services.connectors.registry import ProviderSettings
 from services.kernel.bus import jetstream
 from services.kernel.contracts import (
+    CandidatesRequested,
     Correlation,
     Event,
     ProviderRead,
@@ -22,6 +23,7 @@ from services.kernel.contracts import (
     ProviderWritten,
     Ranked,
     RankRequested,
+    Track,
     new_id,
 )
 from services.kernel.crypto import SecretBox, SecretsSettings, generate_key_spec
@@ -215,3 +217,43 @@ async def test_the_connectors_and_the_matcher_answer_with_the_correlation_they_w
         await stop()
     assert heard["ProviderRead"].correlation == read
     assert heard["Ranked"].correlation == rank
+
+
+async def test_the_connectors_send_what_they_found_to_the_matcher_whose_verdict_comes_back(
+    world: tuple[Installation, SpotifyState, str],
+) -> None:
+    """No relay through the scheduler: asked for a run it has never heard of (which it would
+    leave alone), the candidates still reach the matcher and its verdict comes back."""
+    installation, _, connection_id = world
+    bus = installation.bus
+    verdicts: list[Ranked] = []
+    arrived = asyncio.Event()
+
+    async def hear(event: Event) -> None:
+        assert isinstance(event, Ranked)
+        verdicts.append(event)
+        arrived.set()
+
+    stop = await bus.listen((Ranked,), hear)
+    try:
+        asked = Correlation(flow="sync", run_id=new_id(), step="match", index=0, side="a")
+        wanted = Track(title="Mr. Brightside", artists=("The Killers",), isrc="USIR20400274")
+        await bus.publish(
+            CandidatesRequested(
+                user_id="u1",
+                correlation=asked,
+                request_id="a batch",
+                connection_id=connection_id,
+                provider="spotify",
+                tracks=(wanted,),
+            ),
+            qualifier="spotify",
+        )
+        await asyncio.wait_for(arrived.wait(), 30)
+    finally:
+        await stop()
+    [verdict] = verdicts
+    assert verdict.correlation == asked and verdict.request_id == "a batch"
+    [item] = verdict.items
+    assert item.candidates and item.candidates[0].track.title == "Mr. Brightside"
+    assert item.candidates[0].confidence > 0.9

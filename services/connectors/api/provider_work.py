@@ -53,6 +53,7 @@ from services.kernel.contracts import (
     ProviderWriteRequested,
     ProviderWritten,
     RankItem,
+    RankRequested,
     Track,
     reply_to,
 )
@@ -220,8 +221,10 @@ class ProviderWork:
         return provider.liked_tracks()
 
     async def candidates(self, request: CandidatesRequested) -> None:
-        """Each track's likely equivalents in the catalog, for the matcher to judge."""
-        reply: CandidatesFound
+        """Each track's likely equivalents in the catalog, sent to the matcher to judge
+        (its verdict goes to the asker: the correlation is the request's); a search that
+        fails is told to the asker."""
+        reply: CandidatesFound | RankRequested
         try:
             _, provider = await self._provider(request.user_id, request.connection_id)
             await provider.prefetch_isrcs([t.isrc for t in request.tracks if t.isrc])
@@ -235,12 +238,8 @@ class ProviderWork:
                 ],
                 CONCURRENT_LOOKUPS,
             )
-            reply = CandidatesFound(
-                **reply_to(request),
-                request_id=request.request_id,
-                connection_id=request.connection_id,
-                provider=request.provider,
-                items=tuple(items),
+            reply = RankRequested(
+                **reply_to(request), request_id=request.request_id, items=tuple(items)
             )
         except RetriesExhausted:
             raise

@@ -444,6 +444,8 @@ class SyncHandlers:
         return [self._ask_candidates(job, *b) for b in batches if b[0] in run.waiting]
 
     async def candidates_found(self, event: CandidatesFound) -> None:
+        """A catalog search that failed fails the run (the connectors send what they
+        found to the matcher themselves)."""
         asked = sync.step_of(event.correlation, event.request_id)
         if asked is None or asked.step != "match":
             return
@@ -456,6 +458,8 @@ class SyncHandlers:
             reason = f"searching {event.provider} failed: {event.error}"
             await self.engine.fail(run.user_id, run.run_id, reason)
             return
+        # UPGRADE FALLBACK (remove in the release after the one in which the connectors
+        # ask the matcher): candidates found by an older connectors, relayed.
         await self.bus.publish(
             RankRequested(
                 user_id=event.user_id,
