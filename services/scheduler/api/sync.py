@@ -15,6 +15,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from prometheus_client import CollectorRegistry
@@ -276,18 +277,37 @@ class SyncHandlers:
         collection: str,
         playlist_id: str | None = None,
     ) -> Request:
+        return self._to_connectors(
+            ProviderReadRequested,
+            job,
+            side,
+            read_id,
+            correlation,
+            collection=collection,
+            playlist_id=playlist_id,
+        )
+
+    def _to_connectors(
+        self,
+        kind: type[ProviderReadRequested | CandidatesRequested | ProviderWriteRequested],
+        job: SyncJobRecord,
+        side: Side,
+        request_id: str,
+        correlation: Correlation,
+        **fields: Any,
+    ) -> Request:
+        """A request about ``side``'s account, on its provider's work queue."""
         connection_id, provider = provider_of(job, side)
-        message = ProviderReadRequested(
+        message = kind(
             user_id=job.user_id,
-            event_id=read_id,
-            request_id=read_id,
+            event_id=request_id,
+            request_id=request_id,
             correlation=correlation,
             connection_id=connection_id,
             provider=provider,
-            collection=collection,  # type: ignore[arg-type]
-            playlist_id=playlist_id,
+            **fields,
         )
-        return Request(read_id, lambda: self.bus.publish(message, qualifier=provider))
+        return Request(request_id, lambda: self.bus.publish(message, qualifier=provider))
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -415,17 +435,10 @@ class SyncHandlers:
     def _ask_candidates(
         self, job: SyncJobRecord, match_id: str, correlation: Correlation, tracks: tuple[Track, ...]
     ) -> Request:
-        connection_id, provider = provider_of(job, other(correlation.side or "a"))
-        message = CandidatesRequested(
-            user_id=job.user_id,
-            event_id=match_id,
-            request_id=match_id,
-            correlation=correlation,
-            connection_id=connection_id,
-            provider=provider,
-            tracks=tracks,
+        target = other(side_of(correlation))
+        return self._to_connectors(
+            CandidatesRequested, job, target, match_id, correlation, tracks=tracks
         )
-        return Request(match_id, lambda: self.bus.publish(message, qualifier=provider))
 
     async def _enter_matching(self, run: SyncRunRecord, job: SyncJobRecord) -> Entry[SyncRunRecord]:
         """Send every track that has no mapping yet to the other side's catalog."""
@@ -655,24 +668,21 @@ class SyncHandlers:
         chain = run.chains[key]
         index, side = sync.chain_of(key)
         step = self._steps(job, run, plan, index, side)[chain.done]
-        connection_id, provider = provider_of(job, side)
         write_id, correlation = sync.ask(run.run_id, "write", index, side, str(chain.done))
         pair = run.pairs[index]
-        message = ProviderWriteRequested(
-            user_id=run.user_id,
-            event_id=write_id,
-            request_id=write_id,
-            correlation=correlation,
-            connection_id=connection_id,
-            provider=provider,
+        return self._to_connectors(
+            ProviderWriteRequested,
+            job,
+            side,
+            write_id,
+            correlation,
             playlist_id=chain.playlist_id,
             create_name=step.create_name,
             add=step.add,
             remove=step.remove,
             order=step.order,
-            collection=pair.kind if pair.kind in SET_KINDS else "playlist",  # type: ignore[arg-type]
+            collection=pair.kind if pair.kind in SET_KINDS else "playlist",
         )
-        return Request(write_id, lambda: self.bus.publish(message, qualifier=provider))
 
     async def written(self, event: ProviderWritten) -> None:
         asked = sync.step_of(event.correlation, event.request_id)
