@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 import msgspec
@@ -18,9 +19,8 @@ from tests.support.runs import wait_for_run
 pytestmark = pytest.mark.timeout(60)
 
 
-async def test_replayed_batch_events_change_nothing(
-    installation: Installation, api: httpx.AsyncClient, music_dir: Path
-) -> None:
+async def a_finished_run(api: httpx.AsyncClient, music_dir: Path) -> dict[str, Any]:
+    """A missing-tracks run of two tracks, one of them in the folder, once it has ended."""
     make_audio(music_dir / "a.mp3", title="Harvest Moon", artist="Neil Young")
     response = await api.post(
         "/api/v1/runs/missing-tracks",
@@ -32,8 +32,14 @@ async def test_replayed_batch_events_change_nothing(
             ],
         },
     )
-    run_id = response.json()["run_id"]
-    before = await wait_for_run(api, run_id)
+    return await wait_for_run(api, response.json()["run_id"])
+
+
+async def test_replayed_batch_events_change_nothing(
+    installation: Installation, api: httpx.AsyncClient, music_dir: Path
+) -> None:
+    before = await a_finished_run(api, music_dir)
+    run_id = before["run_id"]
     store = installation.store
     bus = installation.bus
     batch = await store.get("results", batch_key(installation.user_id, run_id, 0), BatchRecord)
@@ -68,18 +74,7 @@ async def test_a_run_left_between_a_match_and_its_plan_goes_on_when_a_message_co
     """A scheduler that died after storing a batch's matches, before asking for its plan,
     left a run that no new reply would move: the next redelivered message of the run (here
     its playlist's import, a fact already taken) sends what the run still waits for."""
-    make_audio(music_dir / "a.mp3", title="Harvest Moon", artist="Neil Young")
-    response = await api.post(
-        "/api/v1/runs/missing-tracks",
-        json={
-            "folder": str(music_dir),
-            "tracks": [
-                {"title": "Harvest Moon", "artists": ["Neil Young"]},
-                {"title": "Heart of Gold", "artists": ["Neil Young"]},
-            ],
-        },
-    )
-    done = await wait_for_run(api, response.json()["run_id"])
+    done = await a_finished_run(api, music_dir)
     store, user_id = installation.store, installation.user_id
     run = await store.get("runs", run_key(user_id, done["run_id"]), RunRecord)
     batch = await store.get("results", batch_key(user_id, done["run_id"], 0), BatchRecord)
