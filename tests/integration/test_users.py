@@ -90,6 +90,10 @@ async def test_tokens_are_shown_once_scoped_and_revocable(world: World) -> None:
     assert refused.status_code == 403 and refused.json()["detail"] == "this token may only read"
     assert (await api.delete(f"/api/v1/tokens/{made['token_id']}")).status_code == 204
     assert (await api.get("/api/v1/sync/jobs", headers=reader)).status_code == 401
+    # A token has three scopes to give: a longer list is refused, and makes no token.
+    flood = await api.post("/api/v1/tokens", json={"name": "many", "scopes": ["read"] * 50_000})
+    assert flood.status_code == 400 and "scopes" in flood.text
+    assert "many" not in str((await api.get("/api/v1/tokens")).json())
 
 
 async def test_one_user_can_neither_see_nor_change_anothers_things(world: World) -> None:

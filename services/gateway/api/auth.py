@@ -208,7 +208,7 @@ class TokenRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     ``write``: everything the user can; ``admin``: managing users, for an admin)."""
 
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    scopes: Annotated[list[TokenScope], msgspec.Meta(min_length=1)] = msgspec.field(
+    scopes: Annotated[list[TokenScope], msgspec.Meta(min_length=1, max_length=3)] = msgspec.field(
         default_factory=lambda: ["read", "write"]
     )
 
