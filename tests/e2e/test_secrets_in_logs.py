@@ -1,6 +1,6 @@
 """Secrets stay out of logs: an ordinary session through ``tunebridge up`` (log-in, API
 token, two-step set-up, Spotify with a refresh, Deezer, Plex, webhooks and the sync runs
-they start), at INFO and at DEBUG, and then every line that ``up`` and each of its
+they start, a move), at INFO and at DEBUG, and then every line that ``up`` and each of its
 services printed is read for every secret that went by."""
 
 from __future__ import annotations
@@ -155,6 +155,20 @@ def test_no_secret_reaches_any_line_up_or_a_service_prints(
                 files={"payload": (None, "{}")},
             )
             assert refused.status_code == 401
+            # A move too (liked songs: the playlist is on Deezer already), through its runs.
+            spotify.library = [r.spotify_uri for r in songs[:2]]
+            move = api.post(
+                "/api/v1/moves",
+                json={
+                    "source_connection_id": connections["spotify"],
+                    "target_connection_id": connections["deezer"],
+                    "playlists": [],
+                },
+            )
+            assert move.status_code == 201, move.text
+            moved = api.post(f"/api/v1/moves/{move.json()['move_id']}/runs", json={})
+            assert moved.status_code == 202, moved.text
+            assert _wait(api, moved.json()["url"])["status"] == "completed"
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
     secrets |= {f"spotify access {i}": t for i, t in enumerate(spotify.access_tokens)}
