@@ -146,10 +146,7 @@ class SyncHandlers:
         return sync.ended(run)
 
     def fail(self, run: SyncRunRecord, reason: str, now: datetime) -> SyncRunRecord | None:
-        failed = sync.fail(run, reason, now)
-        if failed is not None:
-            log.info("sync run failed", extra={"run_id": run.run_id, "reason": reason[:200]})
-        return failed
+        return sync.fail(run, reason, now)
 
     async def context(self, run: SyncRunRecord) -> SyncJobRecord | None:
         job = await self.store.get("jobs", job_key(run.user_id, run.job_id), SyncJobRecord)
@@ -170,8 +167,12 @@ class SyncHandlers:
         await self._finish(run, job, await self._load_plan(run))
 
     async def ended_run(self, run: SyncRunRecord, first: bool) -> None:
-        if first:
-            self.metrics.ended(run)  # no change leaves an ended run: counted once
+        if not first:
+            return  # no change leaves an ended run: counted and said once
+        self.metrics.ended(run)
+        if run.status == "failed":
+            reason = (run.error or "")[:200]
+            log.info("sync run failed", extra={"run_id": run.run_id, "reason": reason})
 
     async def _collection(self, run: SyncRunRecord, index: int, side: Side) -> Collection:
         """One side of a pair as read in this run (a side that does not exist is empty)."""
