@@ -6,7 +6,6 @@ told in words and connects nothing."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -14,14 +13,14 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import Started, ready_line
 from tests.emulators.jellyfin import PASSWORD, USER_NAME, JellyfinState, jellyfin_app
+from tests.support.browser import CHROMIUM, NO_CHROMIUM, chromium
 from tests.support.threaded import serving_in_thread
 from tests.support.users import ADMIN, sign_in_sync
 
-CHROMIUM = os.environ.get("TUNEBRIDGE_CHROMIUM", "/usr/bin/chromium")
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
@@ -29,9 +28,7 @@ def test_a_jellyfin_user_logs_in_from_the_web_form_and_through_the_api(
     start_up: Callable[[dict[str, str]], Started],
 ) -> None:
     if not Path(CHROMIUM).exists():
-        pytest.skip(
-            f"no Chromium at {CHROMIUM}: install Debian's 'chromium' package (.ci/run does)"
-        )
+        pytest.skip(NO_CHROMIUM)
     state = JellyfinState()
     with serving_in_thread({"jellyfin": jellyfin_app(state)}) as urls:
         process, url, log = start_up({"TUNEBRIDGE_CONNECTORS__ALLOWED_SERVER_HOSTS": "127.0.0.1"})
@@ -51,10 +48,7 @@ def test_a_jellyfin_user_logs_in_from_the_web_form_and_through_the_api(
 
             # From the web form, as a person does.
             errors: list[str] = []
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-                )
+            with chromium() as browser:
                 page: Any = browser.new_page(base_url=url)
                 page.set_default_timeout(30_000)
                 page.on("pageerror", lambda error: errors.append(str(error)))
@@ -74,7 +68,6 @@ def test_a_jellyfin_user_logs_in_from_the_web_form_and_through_the_api(
                 card.get_by_label(re.compile("^Password")).fill(PASSWORD)
                 card.get_by_role("button", name="Connect Jellyfin").click()
                 expect(page.get_by_text(re.compile(r"Jellyfin.* is connected"))).to_be_visible()
-                browser.close()
             listed = api.get("/api/v1/connections").json()
             assert [c["provider"] for c in listed] == ["jellyfin"], listed
             assert len(state.sessions) == 2  # the form's sign-in got a token of its own

@@ -6,7 +6,6 @@ an edited query that finds what the first queries missed."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,11 +14,13 @@ from typing import Any
 import httpx
 import mutagen
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import Started, ready_line
 from tests.e2e.test_downloads_up import check_missing, wait_for
 from tests.emulators.slskd import API_KEY, Share, SharedFile, SlskdState, slskd_app
 from tests.support.audio import make_audio
+from tests.support.browser import chromium
 from tests.support.threaded import serving_in_thread
 from tests.support.users import ADMIN, sign_in_sync
 
@@ -173,15 +174,7 @@ def test_flac_else_mp3_320_from_soulseek_youtube_only_when_allowed_and_misses_re
 
 def edit_the_search_in_the_browser(api: httpx.Client, title: str, query: str) -> None:
     """Log in, see the miss grouped by its reason on the downloads page, edit its search."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    chromium = os.environ.get("TUNEBRIDGE_CHROMIUM", "/usr/bin/chromium")
-    if not Path(chromium).exists():
-        pytest.skip(f"no Chromium at {chromium}: install Debian's 'chromium' package")
-    expect = playwright_api.expect
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
-        )
+    with chromium() as browser:
         page = browser.new_context(base_url=str(api.base_url)).new_page()
         page.set_default_timeout(20_000)
         page.goto("/login")
@@ -200,4 +193,3 @@ def edit_the_search_in_the_browser(api: httpx.Client, title: str, query: str) ->
         dialog.get_by_role("button", name="Search and download").click()
         expect(row.locator(".badge")).to_have_text("done", timeout=60_000)
         expect(page.locator("#misses")).to_contain_text("Nothing missed.")
-        browser.close()

@@ -20,37 +20,24 @@ from typing import Any
 import httpx
 import mutagen
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from services.gateway.ui.pages import NAVIGATION
 from tests.e2e.conftest import Started, ready_line
 from tests.emulators.deezer import TOKEN as DEEZER_TOKEN
 from tests.emulators.deezer import DeezerState, deezer_app
 from tests.emulators.spotify import SpotifyState, spotify_app
+from tests.support.browser import CHROMIUM, NO_CHROMIUM, chromium
 from tests.support.catalogues import Recording, shared_recordings
 from tests.support.threaded import serving_in_thread
 from tests.support.users import ADMIN
 
-CHROMIUM = os.environ.get("TUNEBRIDGE_CHROMIUM", "/usr/bin/chromium")
 if not Path(CHROMIUM).exists():
-    pytest.skip(
-        f"no Chromium at {CHROMIUM}: install Debian's 'chromium' package (.ci/run does)",
-        allow_module_level=True,
-    )
+    pytest.skip(NO_CHROMIUM, allow_module_level=True)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("TUNEBRIDGE_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
-#: As the machine's own check starts it: no sandbox as root, and no calls home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
@@ -134,10 +121,8 @@ def world(
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def unlabelled(page: Any) -> list[str]:
