@@ -182,11 +182,13 @@ class FlowEngine(Generic[R, C]):
         now = self.clock()
         await self.change(user_id, run_id, lambda r: self.flow.fail(r, reason, now))
 
-    async def given_up(self, user_id: str, run_id: str, step: str, why: str = "") -> None:
-        """A request of the run was given up on: the run fails, naming the step."""
+    async def given_up(self, user_id: str, run_id: str, step: str) -> None:
+        """A request of the run was given up on: the run fails, naming the step in a
+        person's words. Why it was given up on (an exception, maybe a provider's answer)
+        stays in the operator's log, never in the run's report."""
         doing = self.flow.doing.get(step, "a part of the run")
-        detail = f" ({why[:200]})" if why else "; an operator can inspect it"
-        await self.fail(user_id, run_id, f"{doing} was given up on after several tries{detail}")
+        reason = f"{doing} was given up on after several tries; an operator can inspect it"
+        await self.fail(user_id, run_id, reason)
 
     async def _advance(self, run: R, context: C, redelivered: bool) -> None:
         while not self.flow.ended(run):

@@ -15,7 +15,7 @@ class Routed(Protocol):
 
     async def provider_read(self, event: ProviderRead, asked: Correlation) -> None: ...
 
-    async def given_up(self, user_id: str, asked: Correlation, why: str) -> None: ...
+    async def given_up(self, user_id: str, asked: Correlation) -> None: ...
 
 
 class FlowRouter:
@@ -42,4 +42,4 @@ class FlowRouter:
         user_id, asked = found
         flow = self.flows.get(asked.flow)
         if flow is not None:
-            await flow.given_up(user_id, asked, letter.reason)
+            await flow.given_up(user_id, asked)

@@ -330,10 +330,9 @@ class RunHandlers:
 
     # --- failures ---------------------------------------------------------------------------
 
-    async def given_up(self, user_id: str, asked: Correlation, why: str = "") -> None:
+    async def given_up(self, user_id: str, asked: Correlation) -> None:
         """A step of a run was given up on: fail the run, saying which step, so that it
-        never waits forever (a media server that never answered counts as unreachable).
-        ``why``, the last error, is the operator's: the report says where to look."""
+        never waits forever (a media server that never answered counts as unreachable)."""
         run_id = asked.run_id
         if not runs.safe(user_id, run_id):
             return

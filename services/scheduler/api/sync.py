@@ -862,10 +862,9 @@ class SyncHandlers:
 
     # --- failures ---------------------------------------------------------------------------
 
-    async def given_up(self, user_id: str, asked: Correlation, why: str) -> None:
-        """A sync request given up on (``why``: the last error) fails its run, naming the
-        step."""
-        await self.engine.given_up(user_id, asked.run_id, asked.step, why)
+    async def given_up(self, user_id: str, asked: Correlation) -> None:
+        """A sync request given up on fails its run, naming the step."""
+        await self.engine.given_up(user_id, asked.run_id, asked.step)
 
 
 def _plan_name(run: SyncRunRecord) -> str:
