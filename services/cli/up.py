@@ -16,6 +16,7 @@ sealing key.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import json
@@ -30,7 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import nats
 
+from services.kernel.bus import declare_streams, patiently
 from services.kernel.crypto import generate_key_spec
 from services.kernel.grpcwire import token_digest
 from services.kernel.natsserver import (
@@ -41,6 +44,7 @@ from services.kernel.natsserver import (
     write_private,
 )
 from services.kernel.runtime import SERVICE_NAMES
+from services.kernel.store import Store
 from services.kernel.subjects import ADMIN, Topology, nats_permissions
 
 READY_TIMEOUT_S = 60.0
@@ -79,6 +83,19 @@ def _say(message: str) -> None:
     print(f"tunebridge: {message}", file=sys.stderr, flush=True)
 
 
+async def _declare_as_admin(url: str, password: str, topology: Topology) -> None:
+    """Every stream and bucket made, or brought to this version's config, by the admin
+    identity before any service starts: a service may make what is missing, never change
+    a stream."""
+    connection = await nats.connect(url, user=ADMIN, password=password)
+    try:
+        js = connection.jetstream()
+        await patiently("declaring streams", lambda: declare_streams(js, topology, update=True))
+        await patiently("declaring buckets", lambda: Store(js, topology).open())
+    finally:
+        await connection.close()
+
+
 def secret_keys(data_dir: Path) -> str:
     """``TUNEBRIDGE_SECRETS__KEYS`` from the environment, else a key kept in the data dir."""
     if os.environ.get("TUNEBRIDGE_SECRETS__KEYS"):
@@ -88,6 +105,7 @@ def secret_keys(data_dir: Path) -> str:
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(generate_key_spec() + "\n")
+    key_file.chmod(0o600)  # as credentials.json: whatever its mode became meanwhile
     return key_file.read_text().strip()
 
 
@@ -245,6 +263,7 @@ class Supervisor:
             nats_url = self.nats.start(preexec_fn=_die_with_parent)
             self.nats_started_at = time.monotonic()
             _say(f"embedded NATS with JetStream on {nats_url}")
+            asyncio.run(_declare_as_admin(nats_url, credentials.nats[ADMIN], topology))
         env = self._environment(nats_url)
         self.children = [
             Child(name, self._child_environment(env, name, credentials)) for name in SERVICE_NAMES

@@ -170,10 +170,12 @@ def jetstream(broker: NatsBroker) -> JetStreamContext:
     return broker.config.connection_state.stream  # type: ignore[no-any-return]
 
 
-async def declare_streams(broker: NatsBroker, topology: Topology, replicas: int = 1) -> None:
-    """Create each domain's stream (with ``replicas`` copies), or bring an existing one to
-    the declared config."""
-    js = jetstream(broker)
+async def declare_streams(
+    js: JetStreamContext, topology: Topology, replicas: int = 1, *, update: bool = False
+) -> None:
+    """Create each domain's stream that is missing (with ``replicas`` copies). Only with
+    ``update`` (the admin identity, as ``tunebridge up`` starts) is an existing one brought
+    to this version's config: services may not change a stream (``nats_permissions``)."""
     for domain in all_domains():
         config = StreamConfig(
             name=topology.stream(domain),
@@ -186,11 +188,18 @@ async def declare_streams(broker: NatsBroker, topology: Topology, replicas: int 
             num_replicas=replicas,
         )
         try:
-            await js.stream_info(config.name)  # type: ignore[arg-type]
+            found = await js.stream_info(config.name)  # type: ignore[arg-type]
         except NotFoundError:
             await js.add_stream(config)
-        else:
+            continue
+        if update:
             await js.update_stream(config)
+        elif found.config.subjects != config.subjects or found.config.max_age != config.max_age:
+            log.warning(
+                "stream %s is not as this version declares it; an operator brings it up to "
+                "date with the admin identity (tunebridge up does at start)",
+                config.name,
+            )
 
 
 @dataclass(frozen=True)
@@ -217,13 +226,16 @@ class DeadLetter:
 
     async def payload(self) -> bytes | None:
         """The original message's bytes, read from its stream by sequence; None once the
-        stream no longer holds it (expired) or for a record that names no message."""
+        stream no longer holds it (expired), for a record that names no message, or one
+        whose message was published elsewhere than it says."""
         if not self.record.stream or self.record.sequence < 1:
             return None
         try:
             found = await self.js.get_msg(self.record.stream, self.record.sequence)
         except NotFoundError:
             return None
+        if found.subject != self.record.subject:
+            return None  # the letter misnames it: nothing of it can be believed
         return found.data or b""
 
 
@@ -344,20 +356,33 @@ class Bus:
         )
 
     def consume_dead_letters(self, handler: Callable[[DeadLetter], Awaitable[None]]) -> None:
-        """Run ``handler`` for each message another consumer gave up on. A dead letter
-        whose handling fails is logged and dropped, never dead-lettered again."""
+        """Run ``handler`` for each message a consumer gave up on. A letter is believed
+        only as far as its writer may speak: the subject it came on names the service that
+        wrote it (each may publish on its own only), which must own the consumer it names
+        and consume the message's stream; and the message it names must have been
+        published where the letter says (``DeadLetter.payload``). Any other letter is
+        logged and dropped, as is one whose handling fails (never dead-lettered again)."""
 
-        async def given(record: DeadLettered) -> None:
+        async def given(letter: tuple[DeadLettered, str]) -> None:
+            record, subject = letter
+            writer = subject.rsplit(".", 1)[-1]
+            if not self.topology.may_dead_letter(writer, record):
+                log.warning(
+                    "dropped a dead letter its writer may not send",
+                    extra={"writer": writer[:40], "consumer": record.consumer[:80]},
+                )
+                return
             await handler(DeadLetter(record, jetstream(self.broker)))
 
         self._subscribe(
-            self.topology.dead_letter_subject,
+            f"{self.topology.dead_letters}.*",
             self.topology.stream("deadletter"),
             f"{self.topology.namespace + '-' if self.topology.namespace else ''}"
-            f"{self.service}-deadletter-message",
+            f"{self.service}-deadletter-letters",
             msgspec.json.Decoder(DeadLettered),
             given,
             terminal=True,
+            with_subject=True,
         )
 
     async def declare_consumers(self) -> None:
@@ -401,6 +426,7 @@ class Bus:
         *,
         max_workers: int = 1,
         terminal: bool = False,
+        with_subject: bool = False,
     ) -> None:
         settings = self.settings
         # Stream sequences this process is handling now: a copy redelivered meanwhile (its
@@ -434,7 +460,7 @@ class Bus:
                 await give_up(msg, deliveries, "its dead letter could not be written before")
                 return
             try:
-                await handler(event)
+                await handler((event, msg.raw_message.subject) if with_subject else event)
             except Unprocessable as error:
                 await give_up(msg, deliveries, f"unprocessable: {error}")
             except Exception as error:
@@ -501,7 +527,7 @@ class Bus:
         )
         await self.broker.publish(
             msgspec.json.encode(letter),
-            self.topology.dead_letter_subject,
+            self.topology.dead_letter_subject(self.service),
             headers={
                 "content-type": JSON,
                 # One dead letter per message and consumer, however often this is retried.

@@ -254,6 +254,11 @@ class Correlation(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     part: str = ""
 
 
+#: A user's id as keys are made of it (``{user_id}.…``): one key token, so that a message
+#: naming "*" or ">" cannot reach every user's records through a key filter.
+UserId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
 class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     """Base of every bus message.
 
@@ -265,7 +270,7 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
             (None: a message no flow waits for).
     """
 
-    user_id: str
+    user_id: UserId
     event_id: str = msgspec.field(default_factory=new_id)
     occurred_at: datetime = msgspec.field(default_factory=utcnow)
     correlation: Correlation | None = None
@@ -295,9 +300,13 @@ def fields_of(message: bytes) -> dict[str, Any] | None:
     which may not decode as its type), or None."""
     try:
         payload = msgspec.json.decode(message)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # nested too deeply to be one of ours
         return None
-    if not isinstance(payload, dict) or not isinstance(payload.get("user_id"), str):
+    if not isinstance(payload, dict):
+        return None
+    try:
+        msgspec.convert(payload.get("user_id"), UserId)
+    except msgspec.ValidationError:
         return None
     return payload
 

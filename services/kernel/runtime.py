@@ -168,7 +168,9 @@ class Runtime:
         replicas = self.bus_settings.replicas
         # A replica (re)started while its cluster recovers from a lost node meets seconds
         # of silence from JetStream: each step below waits it out instead of failing.
-        await patiently("declaring streams", lambda: declare_streams(broker, topology, replicas))
+        await patiently(
+            "declaring streams", lambda: declare_streams(jetstream(broker), topology, replicas)
+        )
         store = Store(jetstream(broker), topology, replicas)
         names = buckets_of(identity) if transport.nats_user else None
         await patiently("opening its buckets", lambda: store.open(names))

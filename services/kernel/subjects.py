@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from services.kernel import contracts
-from services.kernel.contracts import EVENT_TYPES, Event
+from services.kernel.contracts import EVENT_TYPES, DeadLettered, Event
 
 VERSION = "v1"
 ROOT = "tunebridge"
@@ -146,10 +146,29 @@ class Topology:
         suffix = f"-{_qualifier(qualifier)}" if qualifier else ""
         return f"{prefix}{service}-{domain}-{event}{suffix}"
 
+    def dead_letter_subject(self, service: str) -> str:
+        """Where ``service``'s consumers put the messages they give up on: a subject of
+        its own, so that a letter says truly which service wrote it."""
+        return f"{self.dead_letters}.{service}"
+
     @property
-    def dead_letter_subject(self) -> str:
-        """Where consumers put the messages they give up on."""
+    def dead_letters(self) -> str:
+        """Every service's dead letters (``dead_letter_subject``) under one prefix."""
         return f"{self._prefix}{ROOT}.{VERSION}.deadletter.message"
+
+    def may_dead_letter(self, writer: str, letter: DeadLettered) -> bool:
+        """Whether ``writer`` (the service whose subject a letter came on) may say that
+        one of its consumers gave up on the message the letter names: the consumer is its
+        own, and the message's subject is in a stream the service consumes."""
+        own = f"{self.namespace}-{writer}-" if self.namespace else f"{writer}-"
+        events = f"{self._prefix}{ROOT}.{VERSION}."
+        domain = letter.subject.removeprefix(events).split(".", 1)[0]
+        return (
+            letter.consumer.startswith(own)
+            and letter.subject.startswith(events)
+            and domain in CONSUMES.get(writer, ())
+            and letter.stream == self.stream(domain)
+        )
 
     def bucket(self, name: str) -> str:
         """The real name of a key-value bucket or object store."""
@@ -399,18 +418,16 @@ def nats_permissions(service: str, topology: Topology) -> dict[str, dict[str, li
         return {"publish": {"allow": [">"]}, "subscribe": {"allow": [">"]}}
     api = "$JS.API"
     publish: list[str] = [f"{api}.INFO", f"{api}.STREAM.NAMES"]
-    # Every service declares the event streams at start (bus.declare_streams).
+    # A service makes an event stream missing at start (bus.declare_streams), but never
+    # changes one: an update could make a stream copy a bucket, or another stream's
+    # messages under new subjects, where the service may read or publish them.
     for domain in all_domains():
         stream = topology.stream(domain)
-        publish += [
-            f"{api}.STREAM.INFO.{stream}",
-            f"{api}.STREAM.CREATE.{stream}",
-            f"{api}.STREAM.UPDATE.{stream}",
-        ]
+        publish += [f"{api}.STREAM.INFO.{stream}", f"{api}.STREAM.CREATE.{stream}"]
     for event_type in PUBLISHES.get(service, ()):
         subject = topology.subject(event_type)
         publish += [subject, f"{subject}.*"]  # the bare subject and per-provider queues
-    publish.append(topology.dead_letter_subject)
+    publish.append(topology.dead_letter_subject(service))
     consumed = CONSUMES.get(service, ())
     if "deadletter" in consumed:  # a dead letter names its message: read it where it is
         for domain in all_domains():

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from services.cli import main
+from services.cli.up import secret_keys
 from services.kernel.natsserver import find_binary
 from services.kernel.runtime import SERVICE_NAMES
 from services.kernel.settings import TransportSettings
@@ -228,3 +229,15 @@ def test_tunebridge_credentials_writes_a_valid_locked_server_config_and_one_file
     # Run again: the same credentials (the deployment keeps working).
     assert main(["credentials", "--out", str(out)]) == 0
     assert json.loads((out / "credentials.json").read_text()) == stored
+
+
+def test_the_sealing_key_file_is_made_private_again_at_each_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As credentials.json is: a key file left readable to others (a copied backup, a
+    careless chmod) is 0600 again once ``tunebridge up`` starts, with the same key."""
+    monkeypatch.delenv("TUNEBRIDGE_SECRETS__KEYS", raising=False)
+    key = secret_keys(tmp_path)
+    (tmp_path / "secret.keys").chmod(0o644)
+    assert secret_keys(tmp_path) == key
+    assert (tmp_path / "secret.keys").stat().st_mode & 0o777 == 0o600

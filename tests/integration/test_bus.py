@@ -34,7 +34,7 @@ async def connected(nats_url: str, namespace: str, **settings: object) -> Bus:
     broker = NatsBroker(nats_url)
     await broker.connect()
     topology = Topology(namespace)
-    await declare_streams(broker, topology)
+    await declare_streams(jetstream(broker), topology)
     return Bus(
         broker, topology, "tests", BusSettings(nats_url=nats_url, namespace=namespace, **settings)
     )
@@ -51,7 +51,7 @@ async def dead_letters(bus: Bus, count: int, within: float = 10) -> list[DeadLet
     """The first ``count`` dead letters of this namespace."""
     js = jetstream(bus.broker)
     subscription = await js.pull_subscribe(
-        bus.topology.dead_letter_subject, stream=bus.topology.stream("deadletter")
+        f"{bus.topology.dead_letters}.>", stream=bus.topology.stream("deadletter")
     )
     letters: list[DeadLettered] = []
     while len(letters) < count:  # fetch returns as soon as anything is there
