@@ -3,16 +3,18 @@ store of its own on the test's NATS."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 from faststream.nats import NatsBroker
 
 from services.kernel.bus import jetstream
+from services.kernel.settings import TransportSettings
 from services.kernel.store import Store
 from services.kernel.subjects import Topology
 from tests.support.installation import Installation, running_installation
+from tests.support.nats_auth import identities_for
 
 
 @pytest.fixture
@@ -35,3 +37,12 @@ async def store(nats_url: str, namespace: str) -> AsyncIterator[Store]:
     await opened.open()
     yield opened
     await broker.stop()
+
+
+@pytest.fixture
+def identities(nats_url: str, namespace: str) -> Iterator[tuple[str, dict[str, TransportSettings]]]:
+    """The test NATS's address and every service's own credentials on it."""
+    with identities_for(nats_url, namespace) as (url, transports):
+        if not transports["gateway"].nats_user:
+            pytest.skip("the server given by --nats-url is not ours to configure")
+        yield url, transports

@@ -9,7 +9,7 @@ naming the user "*" erased every user's records through a key filter."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import msgspec
 import nats
@@ -21,20 +21,12 @@ from nats.js.api import StreamConfig, StreamSource
 from services.kernel.bus import DeadLetter, declare_streams
 from services.kernel.contracts import DeadLettered, FolderScanRequested, UserRemoved
 from services.kernel.settings import TransportSettings
-from services.kernel.subjects import Topology, inbox_prefix
-from tests.support.nats_auth import identities_for
+from services.kernel.subjects import Topology
+from tests.support.nats_auth import connect_as
 
 pytestmark = pytest.mark.timeout(60)
 
 Identities = tuple[str, dict[str, TransportSettings]]
-
-
-@pytest.fixture
-def identities(nats_url: str, namespace: str) -> Iterator[Identities]:
-    with identities_for(nats_url, namespace) as (url, transports):
-        if not transports["gateway"].nats_user:
-            pytest.skip("the server given by --nats-url is not ours to configure")
-        yield url, transports
 
 
 @pytest.fixture
@@ -47,17 +39,6 @@ async def admin(nats_url: str, namespace: str) -> AsyncIterator[Client]:
     await users.put("alice", b'{"user_id": "alice", "password_hash": "secret"}')
     yield connection
     await connection.close()
-
-
-async def connect_as(url: str, transport: TransportSettings) -> Client:
-    return await nats.connect(
-        url,
-        user=transport.nats_user,
-        password=transport.nats_password,
-        inbox_prefix=inbox_prefix(transport.nats_user),
-        allow_reconnect=False,
-        max_reconnect_attempts=0,
-    )
 
 
 async def test_no_service_can_make_a_stream_copy_a_bucket_or_capture_more_subjects(

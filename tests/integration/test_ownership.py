@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import grpc
@@ -27,10 +27,10 @@ from services.kernel.records import (
 )
 from services.kernel.rpc.tunebridge.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from services.kernel.settings import TransportSettings
-from services.kernel.subjects import ACCESS, Topology, inbox_prefix
+from services.kernel.subjects import ACCESS, Topology
 from services.scheduler.mappings import load_mappings
 from tests.support.installation import Installation
-from tests.support.nats_auth import identities_for
+from tests.support.nats_auth import connect_as
 from tests.support.sync_world import World, sync_world
 
 pytestmark = pytest.mark.timeout(60)
@@ -48,25 +48,6 @@ MOVED = [
 ]
 
 
-@pytest.fixture
-def identities(nats_url: str, namespace: str) -> Iterator[tuple[str, dict[str, TransportSettings]]]:
-    with identities_for(nats_url, namespace) as (url, transports):
-        if not transports["gateway"].nats_user:
-            pytest.skip("the server given by --nats-url is not ours to configure")
-        yield url, transports
-
-
-async def _connect(url: str, transport: TransportSettings) -> nats.NATS:
-    return await nats.connect(
-        url,
-        user=transport.nats_user,
-        password=transport.nats_password,
-        inbox_prefix=inbox_prefix(transport.nats_user),
-        allow_reconnect=False,
-        max_reconnect_attempts=0,
-    )
-
-
 @pytest.mark.parametrize(("former", "bucket"), MOVED)
 async def test_a_former_writer_is_refused_and_the_owner_still_writes(
     identities: tuple[str, dict[str, TransportSettings]],
@@ -81,7 +62,7 @@ async def test_a_former_writer_is_refused_and_the_owner_still_writes(
     try:
         kv = await admin.jetstream().create_key_value(bucket=name, history=1)
         await kv.put("u1.x1", b'{"kept": true}')
-        client = await _connect(url, transports[former])
+        client = await connect_as(url, transports[former])
         try:
             js = client.jetstream(timeout=1)
             with pytest.raises(nats.errors.TimeoutError):  # refused: no answer ever comes
@@ -93,7 +74,7 @@ async def test_a_former_writer_is_refused_and_the_owner_still_writes(
                 assert (await mine.get("u1.x1")).value == b'{"kept": true}'
         finally:
             await client.close()
-        owner = await _connect(url, transports[ACCESS[bucket].owner])
+        owner = await connect_as(url, transports[ACCESS[bucket].owner])
         try:
             await owner.jetstream(timeout=2).publish(f"$KV.{name}.u1.x3", b'{"owner": true}')
         finally:

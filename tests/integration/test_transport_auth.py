@@ -6,7 +6,7 @@ write a forged session and so become admin."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import nats
 import nats.errors
@@ -14,31 +14,12 @@ import pytest
 from nats.aio.client import Client
 
 from services.kernel.settings import TransportSettings
-from services.kernel.subjects import Topology, inbox_prefix
-from tests.support.nats_auth import identities_for
+from services.kernel.subjects import Topology
+from tests.support.nats_auth import connect_as
 
 pytestmark = pytest.mark.timeout(60)
 
 Identities = tuple[str, dict[str, TransportSettings]]
-
-
-@pytest.fixture
-def identities(nats_url: str, namespace: str) -> Iterator[Identities]:
-    with identities_for(nats_url, namespace) as (url, transports):
-        if not transports["gateway"].nats_user:
-            pytest.skip("the server given by --nats-url is not ours to configure")
-        yield url, transports
-
-
-async def connect_as(url: str, transport: TransportSettings) -> Client:
-    return await nats.connect(
-        url,
-        user=transport.nats_user,
-        password=transport.nats_password,
-        inbox_prefix=inbox_prefix(transport.nats_user),
-        allow_reconnect=False,
-        max_reconnect_attempts=0,
-    )
 
 
 @pytest.fixture

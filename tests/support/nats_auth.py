@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+import nats
+from nats.aio.client import Client
+
 from services.kernel.grpcwire import token_digest
 from services.kernel.natsserver import NatsUser
 from services.kernel.runtime import SERVICE_NAMES
 from services.kernel.settings import TransportSettings
-from services.kernel.subjects import ADMIN, Topology, nats_permissions
+from services.kernel.subjects import ADMIN, Topology, inbox_prefix, nats_permissions
 
 
 def with_credentials(url: str, user: str, password: str) -> str:
@@ -154,3 +157,16 @@ def identities_for(
     with known.serving(namespace):
         transports = {s: known.identities.transport(s) for s in SERVICE_NAMES}
         yield without_credentials(nats_url), transports
+
+
+async def connect_as(url: str, transport: TransportSettings) -> Client:
+    """A connection as the service ``transport`` names, with its own inbox, that gives up
+    at once when refused."""
+    return await nats.connect(
+        url,
+        user=transport.nats_user,
+        password=transport.nats_password,
+        inbox_prefix=inbox_prefix(transport.nats_user),
+        allow_reconnect=False,
+        max_reconnect_attempts=0,
+    )
