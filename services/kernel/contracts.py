@@ -395,6 +395,8 @@ class PlaylistImported(Event, tag="library.playlist_imported", frozen=True):
     snapshot: SnapshotRef | None = None
     error: str | None = None
     skipped_entries: int = 0
+    #: Why entries were left out, the first few, each naming its entry.
+    skipped_reasons: tuple[str, ...] = ()
 
 
 class SkippedFile(msgspec.Struct, frozen=True):

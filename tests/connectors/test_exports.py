@@ -142,7 +142,7 @@ def test_other_csv_dialects_and_column_names() -> None:
         "Title;Artist;Length;Album\n"
         "Teardrop;Massive Attack;5:30;Mezzanine\n;;;\nAngel;Massive Attack;;\n"
     )
-    tracks, _ = read_playlist("csv", text.encode())
+    tracks, _, _ = read_playlist("csv", text.encode())
     assert [(t.title, t.duration_ms) for t in tracks] == [("Teardrop", 330_000), ("Angel", None)]
     tabbed, _ = parse_csv("name\tartists\tduration\nHello\tAdele\t295.5\n")
     assert tabbed[0].duration_ms == 295_500

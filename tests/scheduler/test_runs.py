@@ -17,15 +17,15 @@ def test_both_snapshots_make_a_run_ready_in_either_order() -> None:
     run = runs.new_run("r", "u", "/m", NOW)
     with_library = runs.with_library(run, REF, None, (), 0, NOW)
     assert with_library is not None and not runs.ready_to_match(with_library)
-    both = runs.with_playlist(with_library, REF, None, 2, NOW)
+    both = runs.with_playlist(with_library, REF, None, 2, (), NOW)
     assert both is not None and runs.ready_to_match(both)
     assert both.notes == ["2 playlist entries could not be read and were skipped"]
 
 
 def test_repeated_events_change_nothing() -> None:
-    run = runs.with_playlist(runs.new_run("r", "u", "/m", NOW), REF, None, 0, NOW)
+    run = runs.with_playlist(runs.new_run("r", "u", "/m", NOW), REF, None, 0, (), NOW)
     assert run is not None
-    assert runs.with_playlist(run, REF, None, 0, NOW) is None
+    assert runs.with_playlist(run, REF, None, 0, (), NOW) is None
     counted = runs.with_batch_count(run, 2, NOW)
     assert counted is not None and runs.with_batch_count(counted, 5, NOW) is None
     matched = runs.with_matched(counted, 1, 100, NOW)
@@ -48,7 +48,7 @@ def test_a_failed_step_fails_the_run_and_later_events_are_ignored() -> None:
     )
     assert failed is not None and failed.status == "failed"
     assert failed.error == "music folder: folder not found: /m"
-    assert runs.with_playlist(failed, REF, None, 0, NOW) is None
+    assert runs.with_playlist(failed, REF, None, 0, (), NOW) is None
 
 
 def test_empty_playlist_completes_at_once() -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import msgspec
 
 from services.connectors.adapters.folder import FolderError, scan_folder
-from services.connectors.domain.imports import read_playlist
+from services.connectors.domain.imports import PlaylistRead, read_playlist
 from services.connectors.domain.playlists import PlaylistError
 from services.connectors.domain.scan import ScanIndex, report_skips
 from services.kernel.bus import Bus
@@ -19,7 +19,6 @@ from services.kernel.contracts import (
     FolderScanRequested,
     PlaylistImported,
     PlaylistImportRequested,
-    Track,
     reply_to,
 )
 from services.kernel.store import Store, save_collection
@@ -38,7 +37,7 @@ class LibraryHandlers:
         self.store = store
         self.roots = roots
 
-    async def _read_playlist(self, request: PlaylistImportRequested) -> tuple[list[Track], int]:
+    async def _read_playlist(self, request: PlaylistImportRequested) -> PlaylistRead:
         data = await self.store.get_object("uploads", request.upload_id)
         if data is None:
             raise PlaylistError("the uploaded playlist has expired; upload it again")
@@ -46,21 +45,22 @@ class LibraryHandlers:
 
     async def import_playlist(self, request: PlaylistImportRequested) -> None:
         try:
-            tracks, skipped = await self._read_playlist(request)
+            read = await self._read_playlist(request)
         except PlaylistError as error:
             reply = PlaylistImported(**reply_to(request), run_id=request.run_id, error=str(error))
         else:
             collection = Collection(
                 user_id=request.user_id,
                 kind="playlist",
-                tracks=tuple(tracks),
+                tracks=tuple(read.tracks),
                 source=request.playlist_format,
             )
             reply = PlaylistImported(
                 **reply_to(request),
                 run_id=request.run_id,
                 snapshot=await save_collection(self.store, request.user_id, collection),
-                skipped_entries=skipped,
+                skipped_entries=read.skipped,
+                skipped_reasons=read.reasons,
             )
         await self.bus.publish(reply)
 

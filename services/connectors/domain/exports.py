@@ -157,7 +157,19 @@ def parse_csv(text: str) -> tuple[list[Track], int]:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    # The reader's own limit (128 KiB a field) would fail the whole file for one bad
+    # field; the document is bounded already, and an over-long entry is left out later.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))
     reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        return _csv_rows(reader)
+    except csv.Error as error:
+        raise PlaylistError(
+            f"the CSV file cannot be read at line {reader.line_num}: {error}"
+        ) from None
+
+
+def _csv_rows(reader: Any) -> tuple[list[Track], int]:
     header = next(reader, None)
     if not header:
         raise PlaylistError("the CSV file is empty")

@@ -185,7 +185,7 @@ class RunHandlers:
             event.user_id,
             event.run_id,
             lambda r: runs.with_playlist(
-                r, event.snapshot, event.error, event.skipped_entries, now
+                r, event.snapshot, event.error, event.skipped_entries, event.skipped_reasons, now
             ),
         )
 

@@ -79,10 +79,18 @@ def _with_snapshot(
 
 
 def with_playlist(
-    run: RunRecord, snapshot: SnapshotRef | None, error: str | None, skipped: int, now: datetime
+    run: RunRecord,
+    snapshot: SnapshotRef | None,
+    error: str | None,
+    skipped: int,
+    reasons: Sequence[str],
+    now: datetime,
 ) -> RunRecord | None:
     """Record the imported playlist (or why it could not be imported)."""
-    note = f"{skipped} playlist entries could not be read and were skipped" if skipped else None
+    why = f": {'; '.join(reasons)}" if reasons else ""
+    note = (
+        f"{skipped} playlist entries could not be read and were skipped{why}" if skipped else None
+    )
     failure = f"playlist: {error or 'could not be read'}"
     return _with_snapshot(run, "playlist", snapshot, failure, note, now)
 
