@@ -520,6 +520,10 @@ class DownloadPlanned(Event, tag="downloads.planned", frozen=True):
 MissKind = Literal["not_found", "quality", "unsure", "refused", "network"]
 
 
+#: The bitrates (kbps) a lossy copy can be encoded at, by format (the encoders' own range).
+LOSSY_COPY_KBPS = {"mp3": (32, 320), "opus": (6, 512)}
+
+
 class QualityProfileSpec(msgspec.Struct, frozen=True, kw_only=True):
     """A user's quality profile as a download carries it.
 

@@ -36,6 +36,9 @@ def test_a_wait_holds_to_the_first_target_and_a_lossy_copy_is_mp3_or_opus() -> N
     for bad in ("flac", "mp3:0:44100", "aac:256"):
         with pytest.raises(ValueError, match="a lossy copy is mp3 or opus"):
             profile_from("c", ["flac"], lossy_copy=bad)
+    for past in ("mp3:999", "mp3:16", "opus:600"):  # no encoder makes these
+        with pytest.raises(ValueError, match="kbps"):
+            profile_from("c", ["flac"], lossy_copy=past)
     with pytest.raises(ValueError, match="0 or more"):
         profile_from("w", ["flac"], lower_after_s=-1)
 

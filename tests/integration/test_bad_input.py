@@ -9,6 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.audio import make_audio
+from tests.support.runs import wait_for_run
+
 pytestmark = pytest.mark.timeout(120)
 JSON = {"content-type": "application/json"}
 
@@ -81,3 +84,91 @@ async def test_a_spotify_export_nested_beyond_any_real_one_is_refused(
     answer = await api.post("/api/v1/runs/missing-tracks", content=body, headers=JSON)
     assert answer.status_code == 400, answer.text
     assert "nested too deeply" in answer.json()["detail"]
+
+
+async def test_a_playlist_entry_past_every_bound_is_left_out_and_the_run_says_which(
+    api: httpx.AsyncClient, music_dir: Any
+) -> None:
+    make_audio(music_dir / "teardrop.mp3", seconds=2, title="Teardrop", artist="Massive Attack")
+    csv = f'Track Name,Artist Name(s)\n"{"la" * 100_000}",Someone\nTeardrop,Massive Attack\n'
+    answer = await api.post(
+        "/api/v1/runs/missing-tracks", json={"folder": str(music_dir), "csv": csv}
+    )
+    assert answer.status_code == 202, answer.text
+    run = await wait_for_run(api, answer.json()["run_id"])
+    assert run["status"] == "completed", run
+    assert [item["track"]["title"] for item in run["present"]] == ["Teardrop"]
+    assert run["notes"] == [
+        "1 playlist entries could not be read and were skipped: "
+        f'track 1 ("{"la" * 20}…"): its title is longer than 2,000 characters'
+    ]
+
+
+UNPRINTABLE = ["a\x00b", "\x1b[2Jcleared", "invoice\u202egpj.exe"]
+
+
+@pytest.mark.parametrize("name", UNPRINTABLE)
+async def test_names_with_control_or_direction_characters_are_refused(
+    api: httpx.AsyncClient, name: str
+) -> None:
+    ids = {"a_connection_id": "0" * 32, "b_connection_id": "1" * 32}
+    job = await api.post("/api/v1/sync/jobs", json={"name": name, **ids})
+    assert problem_field(job) == "name"
+    assert "control characters" in job.json()["errors"][0]["message"]  # said in words
+    token = await api.post("/api/v1/tokens", json={"name": name})
+    assert problem_field(token) == "name"
+    profile = await api.put("/api/v1/quality-profiles", json={"name": name, "targets": ["flac"]})
+    assert problem_field(profile) == "name"
+    hook = await api.post(
+        "/api/v1/webhooks", json={"kind": "generic", "job_ids": ["0" * 32], "events": [name]}
+    )
+    assert problem_field(hook) == "events[0]"
+    assert (await api.get("/api/v1/sync/jobs")).json() == []
+    assert (await api.get("/api/v1/quality-profiles")).json() == []
+
+
+@pytest.mark.parametrize(
+    ("profile", "field"),
+    [
+        ({"name": "a/b", "targets": ["flac"]}, "name"),
+        ({"name": "../../evil", "targets": ["flac"]}, "name"),
+        ({"name": "..", "targets": ["flac"]}, "name"),
+        ({"name": "best", "targets": ["flac"], "lossy_copy": "mp3:999"}, "lossy_copy"),
+        ({"name": "best", "targets": ["flac"], "lossy_copy": "opus:600"}, "lossy_copy"),
+    ],
+)
+async def test_a_profile_that_could_not_be_deleted_or_encoded_is_refused(
+    api: httpx.AsyncClient, profile: dict[str, Any], field: str
+) -> None:
+    assert problem_field(await api.put("/api/v1/quality-profiles", json=profile)) == field
+    assert (await api.get("/api/v1/quality-profiles")).json() == []
+
+
+async def test_a_profile_named_like_people_name_them_is_made_and_deleted(
+    api: httpx.AsyncClient,
+) -> None:
+    name = "FLAC, else MP3 320 (Café)"
+    made = await api.put(
+        "/api/v1/quality-profiles",
+        json={"name": name, "targets": ["flac", "mp3:320"], "lossy_copy": "opus:6"},
+    )
+    assert made.status_code == 200, made.text
+    assert (await api.delete(f"/api/v1/quality-profiles/{name}")).status_code == 204
+    assert (await api.get("/api/v1/quality-profiles")).json() == []
+
+
+async def test_a_cron_with_seconds_is_refused(api: httpx.AsyncClient) -> None:
+    answer = await api.post(
+        "/api/v1/schedules/", json={"job_id": "0" * 32, "cron": "*/5 * * * * *"}
+    )
+    assert answer.status_code == 400, answer.text
+    assert "five fields" in answer.json()["detail"]
+    assert (await api.get("/api/v1/schedules/")).json() == []
+
+
+@pytest.mark.parametrize("path", ["/api/v1/sync/jobs", "/api/v1/quality-profiles"])
+async def test_an_empty_body_is_said_to_be_empty(api: httpx.AsyncClient, path: str) -> None:
+    send = api.put if path.endswith("profiles") else api.post
+    answer = await send(path, content=b"", headers=JSON)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["detail"] == "the request body is empty: this request takes a JSON object"

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from services.kernel.contracts import LOSSY_COPY_KBPS
+
 #: Formats that keep every sample (a file in one of these is lossless).
 LOSSLESS = frozenset({"flac", "wav", "alac", "aiff", "ape", "wv"})
 #: What a lossy copy may be made as (format: its bitrate when the profile names none).
@@ -136,6 +138,9 @@ def parse_lossy_copy(text: str) -> QualityTarget:
         raise ValueError(
             f"a lossy copy is {' or '.join(LOSSY_COPIES)} with a bitrate (mp3:320): {text!r}"
         )
+    lowest, highest = LOSSY_COPY_KBPS[target.format]
+    if target.min_bitrate_kbps and not lowest <= target.min_bitrate_kbps <= highest:
+        raise ValueError(f"{target.format} is made at {lowest} to {highest} kbps: {text!r}")
     return replace(target, min_bitrate_kbps=target.min_bitrate_kbps or LOSSY_COPIES[target.format])
 
 

@@ -37,6 +37,7 @@ from litestar.types import ASGIApp
 from services.gateway.adapters.passwords import WorkersBusy
 from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import CURRENT_USER, Gateway
+from services.gateway.api.inputs import Label
 from services.gateway.domain.auth import (
     DUMMY_HASH,
     hash_password,
@@ -207,7 +208,7 @@ class TokenRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """An API token: a name to know it by, and what it may do (``read``: GET only;
     ``write``: everything the user can; ``admin``: managing users, for an admin)."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    name: Label
     scopes: Annotated[list[TokenScope], msgspec.Meta(min_length=1, max_length=3)] = msgspec.field(
         default_factory=lambda: ["read", "write"]
     )

@@ -20,7 +20,7 @@ from litestar.response import ServerSentEvent
 
 from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
-from services.gateway.api.inputs import Catalog, CatalogConnection, TrackInput
+from services.gateway.api.inputs import Catalog, CatalogConnection, Label, TrackInput
 from services.gateway.api.live import follow
 from services.gateway.api.owned import OWNER_WAIT_S, recorded
 from services.gateway.api.profiles import ProfileName, profile_named
@@ -81,7 +81,7 @@ class QueueDownloads(msgspec.Struct, kw_only=True):
     in the library's ``Playlists`` folder as the downloads land."""
 
     audio_format: AudioFormat | None = None
-    playlist_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    playlist_name: Label | None = None
     #: One of your quality profiles (``/quality-profiles``); none: the installation's.
     profile: ProfileName | None = None
     #: When two or more missing tracks come from one album: ``album`` takes them from one

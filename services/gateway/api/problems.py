@@ -21,34 +21,44 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 
+from services.gateway.api.inputs import in_words
+
 log = logging.getLogger("tunebridge.gateway")
+EMPTY_BODY = "the request body is empty: this request takes a JSON object"
 
 
 def _errors(extra: Any) -> list[dict[str, Any]]:
     """Validation errors with the field each one is about."""
     if not isinstance(extra, list):
         return []
-    return [
-        {
-            "field": item.get("key"),
-            "source": item.get("source"),
-            "message": item.get("message"),
-        }
-        for item in extra
-        if isinstance(item, dict)
-    ]
+    return [_error(item) for item in extra if isinstance(item, dict)]
+
+
+def _error(item: dict[str, Any]) -> dict[str, Any]:
+    field, message = item.get("key"), item.get("message")
+    if field == "data" and message == "'data'":
+        # How Litestar words a body that is not there at all: its parameter's name.
+        return {"field": None, "source": "body", "message": EMPTY_BODY}
+    return {
+        "field": field,
+        "source": item.get("source"),
+        "message": in_words(message) if isinstance(message, str) else message,
+    }
 
 
 def _from_http(error: HTTPException) -> ProblemDetailsException:
     fields: dict[str, Any] = {}
+    detail = error.detail
     if errors := _errors(error.extra):
         fields["errors"] = errors
+        if any(e["message"] == EMPTY_BODY for e in errors):
+            detail = EMPTY_BODY
     elif isinstance(error.extra, dict):
         fields.update(error.extra)
     return ProblemDetailsException(
         status_code=error.status_code,
         title=HTTPStatus(error.status_code).phrase,
-        detail=error.detail,
+        detail=detail,
         type_="about:blank",
         headers=error.headers,
         extra=fields or None,

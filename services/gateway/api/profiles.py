@@ -12,14 +12,13 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import JSONBody, Parameter
 
 from services.gateway.api.dependencies import Gateway
-from services.kernel.contracts import QualityProfileSpec
+from services.gateway.api.inputs import LOSSY_COPY, QUALITY_TARGET, Label
+from services.kernel.contracts import LOSSY_COPY_KBPS, QualityProfileSpec
 from services.kernel.records import QualityProfileRecord, profile_key
 
-ProfileName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-#: ``format[:kbps[:Hz[:bits]]]``: ``flac``, ``mp3:320``, ``flac:0:96000:24``, ``any``.
-Target = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]{2,6}(:[0-9]{0,6}){0,3}$", max_length=40)]
-#: ``mp3``, ``mp3:256``, ``opus:128``: a lossy copy's format and bitrate (kbps).
-LossyCopy = Annotated[str, msgspec.Meta(pattern=r"^(mp3|opus)(:[0-9]{2,3})?$")]
+ProfileName = Label
+Target = Annotated[str, msgspec.Meta(pattern=QUALITY_TARGET, max_length=40)]
+LossyCopy = Annotated[str, msgspec.Meta(pattern=LOSSY_COPY)]
 #: The longest wait for the first target: 30 days.
 MAX_WAIT_S = 30 * 86400
 MAX_PROFILES = 50
@@ -45,6 +44,14 @@ def _spec(data: QualityProfileInput) -> QualityProfileSpec:
     name = data.name.strip()
     if not name:
         raise ValidationException("a quality profile needs a name")
+    if "/" in name or set(name) == {"."}:
+        # Its name is its address (``DELETE /quality-profiles/{name}``).
+        raise ValidationException(
+            "a quality profile's name may not contain '/' or be only dots",
+            extra=[{"key": "name", "source": "body", "message": "may not contain '/'"}],
+        )
+    if data.lossy_copy is not None:
+        _check_bitrate(data.lossy_copy)
     return QualityProfileSpec(
         name=name,
         targets=tuple(data.targets),
@@ -52,6 +59,16 @@ def _spec(data: QualityProfileInput) -> QualityProfileSpec:
         lower_after_s=data.lower_after_s,
         lossy_copy=data.lossy_copy,
     )
+
+
+def _check_bitrate(lossy_copy: str) -> None:
+    audio_format, _, kbps = lossy_copy.partition(":")
+    lowest, highest = LOSSY_COPY_KBPS[audio_format]
+    if kbps and not lowest <= int(kbps) <= highest:
+        message = f"{audio_format} is made at {lowest} to {highest} kbps, not {kbps}"
+        raise ValidationException(
+            message, extra=[{"key": "lossy_copy", "source": "body", "message": message}]
+        )
 
 
 async def profile_named(
@@ -102,7 +119,7 @@ class QualityProfilesController(Controller):
     async def delete_profile(
         self,
         gateway: NamedDependency[Gateway],
-        name: Annotated[str, Parameter(min_length=1, max_length=100)],
+        name: Annotated[str, Parameter(min_length=1, max_length=200)],
     ) -> None:
         key = profile_key(gateway.current_user(), name)
         if await gateway.ctx.store.get("quality_profiles", key, QualityProfileRecord) is None:

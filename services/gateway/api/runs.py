@@ -18,7 +18,7 @@ from litestar.params import JSONBody, Parameter
 
 from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
-from services.gateway.api.inputs import Document, JsonDocument, Name, TrackInput
+from services.gateway.api.inputs import Document, JsonDocument, Label, Name, TrackInput
 from services.gateway.api.owned import recorded
 from services.gateway.api.profiles import ProfileName, profile_named
 from services.gateway.domain.reports import BatchTally, RunView, handed_albums, run_view
@@ -62,7 +62,7 @@ class MissingTicket(msgspec.Struct, kw_only=True):
     albums two or more of them share go to your Lidarr connection ``lidarr_connection_id``,
     as ``POST /runs/{run_id}/downloads`` describes)."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: Label
     album_mode: Literal["single", "album", "lidarr"] = "single"
     profile: ProfileName | None = None
     lidarr_connection_id: ConnectionId | None = None

@@ -97,6 +97,12 @@ def _checked(data: ScheduleDocument) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationException(f"unknown timezone {data.timezone!r}") from None
     if data.cron is not None:
+        if len(data.cron.split()) != 5:
+            # cronsim also reads a sixth field of seconds, which the scheduler (it fires
+            # on the minute) would not honour.
+            raise ValidationException(
+                "'cron' takes five fields: minute, hour, day of month, month, day of week"
+            )
         try:
             CronSim(data.cron, datetime.now(zone))
         except CronSimError as error:

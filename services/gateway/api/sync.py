@@ -22,6 +22,7 @@ from litestar.response import ServerSentEvent
 
 from services.gateway.adapters.rpc import ServiceUnavailable
 from services.gateway.api.dependencies import Gateway
+from services.gateway.api.inputs import Label
 from services.gateway.api.live import follow
 from services.gateway.api.owned import recorded
 from services.gateway.api.profiles import ProfileName, profile_named
@@ -88,7 +89,7 @@ class JobDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     followed ``artists``.
     """
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: Label
     a_connection_id: ConnectionId
     b_connection_id: ConnectionId
     direction: Literal["a_to_b", "b_to_a", "both"] = "a_to_b"

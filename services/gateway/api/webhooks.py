@@ -28,6 +28,7 @@ from litestar.exceptions import (
 from litestar.params import FromQuery, JSONBody, Parameter
 
 from services.gateway.api.dependencies import Gateway
+from services.gateway.api.inputs import EventName
 from services.gateway.api.sync import start_run
 from services.gateway.domain.webhooks import (
     DEFAULT_EVENTS,
@@ -54,10 +55,7 @@ class WebhookDocument(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     kind: Literal["generic", "plex", "lidarr"]
     job_ids: Annotated[list[JobId], msgspec.Meta(min_length=1, max_length=50)]
-    events: (
-        Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=20)]
-        | None
-    ) = None
+    events: Annotated[list[EventName], msgspec.Meta(max_length=20)] | None = None
 
 
 class WebhookView(msgspec.Struct, kw_only=True):
