@@ -49,7 +49,7 @@ def test_over_long_names_and_titles_of_only_controls_are_said_per_track() -> Non
 
 def test_rows_without_a_title_are_counted_in_the_reasons_too() -> None:
     read = read_playlist("csv", b"Title,Artist\n,Nobody\nAngel,Massive Attack\n")
-    assert (read.skipped, read.reasons) == (1, ("1 entries have no title",))
+    assert (read.skipped, read.reasons) == (1, ("1 entry has no title",))
 
 
 def test_a_csv_the_reader_cannot_read_says_where() -> None:

@@ -99,7 +99,7 @@ async def test_a_playlist_entry_past_every_bound_is_left_out_and_the_run_says_wh
     assert run["status"] == "completed", run
     assert [item["track"]["title"] for item in run["present"]] == ["Teardrop"]
     assert run["notes"] == [
-        "1 playlist entries could not be read and were skipped: "
+        "1 playlist entry was left out (unreadable): "
         f'track 1 ("{"la" * 20}…"): its title is longer than 2,000 characters'
     ]
 

@@ -19,7 +19,7 @@ def test_both_snapshots_make_a_run_ready_in_either_order() -> None:
     assert with_library is not None and not runs.ready_to_match(with_library)
     both = runs.with_playlist(with_library, REF, None, 2, (), NOW)
     assert both is not None and runs.ready_to_match(both)
-    assert both.notes == ["2 playlist entries could not be read and were skipped"]
+    assert both.notes == ["2 playlist entries were left out (unreadable)"]
 
 
 def test_repeated_events_change_nothing() -> None:

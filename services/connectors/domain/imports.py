@@ -45,7 +45,8 @@ def read_playlist(playlist_format: PlaylistFormat, data: bytes) -> PlaylistRead:
     else:
         parsed, untitled = parse_json(data), 0
     tracks: list[Track] = []
-    reasons = [f"{untitled} entries have no title"] if untitled else []
+    untitled_said = "1 entry has" if untitled == 1 else f"{untitled} entries have"
+    reasons = [f"{untitled_said} no title"] if untitled else []
     for number, track in enumerate(parsed, start=1):
         why = _refused(track)
         if why is None:

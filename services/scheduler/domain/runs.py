@@ -88,9 +88,8 @@ def with_playlist(
 ) -> RunRecord | None:
     """Record the imported playlist (or why it could not be imported)."""
     why = f": {'; '.join(reasons)}" if reasons else ""
-    note = (
-        f"{skipped} playlist entries could not be read and were skipped{why}" if skipped else None
-    )
+    entries = "1 playlist entry was" if skipped == 1 else f"{skipped} playlist entries were"
+    note = f"{entries} left out (unreadable){why}" if skipped else None
     failure = f"playlist: {error or 'could not be read'}"
     return _with_snapshot(run, "playlist", snapshot, failure, note, now)
 
