@@ -39,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=Path("credentials"), help="where (default ./credentials)"
     )
 
+    commands.add_parser(
+        "declare",
+        help="make or update the bus's streams and buckets as the admin identity "
+        "(compose and Helm run it before the services, and after an upgrade)",
+    )
+
     from services.matcher.api.cli import add_commands as add_match_commands
 
     add_match_commands(commands)
@@ -64,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         for path in write_credentials(options.out):
             print(path)
         return 0
+    if options.command == "declare":
+        from services.cli.up import run_declare
+
+        return run_declare()
     if options.command == "up":
         from services.cli.up import run_up
 

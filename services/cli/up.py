@@ -33,7 +33,7 @@ from pathlib import Path
 import httpx
 import nats
 
-from services.kernel.bus import declare_streams, patiently
+from services.kernel.bus import BusSettings, declare_streams, patiently
 from services.kernel.crypto import generate_key_spec
 from services.kernel.grpcwire import token_digest
 from services.kernel.natsserver import (
@@ -44,6 +44,7 @@ from services.kernel.natsserver import (
     write_private,
 )
 from services.kernel.runtime import SERVICE_NAMES
+from services.kernel.settings import TransportSettings, load_or_exit
 from services.kernel.store import Store
 from services.kernel.subjects import ADMIN, Topology, nats_permissions
 
@@ -83,17 +84,59 @@ def _say(message: str) -> None:
     print(f"tunebridge: {message}", file=sys.stderr, flush=True)
 
 
-async def _declare_as_admin(url: str, password: str, topology: Topology) -> None:
+async def declare_as_admin(
+    servers: list[str], user: str, password: str, topology: Topology, replicas: int = 1
+) -> None:
     """Every stream and bucket made, or brought to this version's config, by the admin
     identity before any service starts: a service may make what is missing, never change
-    a stream."""
-    connection = await nats.connect(url, user=ADMIN, password=password)
+    a stream. A server not up yet is waited for (a minute), as the services wait."""
+    connection = await nats.connect(
+        servers,
+        user=user,
+        password=password,
+        # A refused identity fails at once; a server not listening yet is tried again.
+        allow_reconnect=False,
+        max_reconnect_attempts=30,
+        reconnect_time_wait=2,
+        error_cb=_not_yet,
+    )
     try:
         js = connection.jetstream()
-        await patiently("declaring streams", lambda: declare_streams(js, topology, update=True))
-        await patiently("declaring buckets", lambda: Store(js, topology).open())
+        await patiently(
+            "declaring streams", lambda: declare_streams(js, topology, replicas, update=True)
+        )
+        await patiently("declaring buckets", lambda: Store(js, topology, replicas).open())
     finally:
         await connection.close()
+
+
+async def _not_yet(error: Exception) -> None:
+    _say(f"NATS is not answering yet ({type(error).__name__}); trying again")
+
+
+def run_declare() -> int:
+    """``tunebridge declare``: what ``tunebridge up`` does before its services start, for
+    compose and Helm (run before the services, and after each upgrade), from the same
+    settings as the services (``NATS_URL``, ``TUNEBRIDGE_BUS__*``) and the admin's
+    credentials (``TUNEBRIDGE_TRANSPORT__FILE``: the ``admin.json`` that ``tunebridge
+    credentials`` writes)."""
+    bus = load_or_exit(BusSettings, "bus")
+    transport = load_or_exit(TransportSettings, "transport")
+    if transport.nats_user != ADMIN:
+        _say(f"declare runs as the {ADMIN} identity (admin.json); a service may not")
+        return 2
+    topology = Topology(bus.namespace)
+    try:
+        asyncio.run(
+            declare_as_admin(
+                bus.servers, transport.nats_user, transport.nats_password, topology, bus.replicas
+            )
+        )
+    except (OSError, nats.errors.Error) as error:
+        _say(f"could not declare the streams and buckets: {type(error).__name__}: {error}")
+        return 1
+    _say(f"streams and buckets declared{f' for {bus.namespace}' if bus.namespace else ''}")
+    return 0
 
 
 def secret_keys(data_dir: Path) -> str:
@@ -263,7 +306,7 @@ class Supervisor:
             nats_url = self.nats.start(preexec_fn=_die_with_parent)
             self.nats_started_at = time.monotonic()
             _say(f"embedded NATS with JetStream on {nats_url}")
-            asyncio.run(_declare_as_admin(nats_url, credentials.nats[ADMIN], topology))
+            asyncio.run(declare_as_admin([nats_url], ADMIN, credentials.nats[ADMIN], topology))
         env = self._environment(nats_url)
         self.children = [
             Child(name, self._child_environment(env, name, credentials)) for name in SERVICE_NAMES
@@ -367,6 +410,10 @@ def write_credentials(out: Path, namespace: str = "") -> list[Path]:
         path = out / f"{name}.json"
         write_private(path, json.dumps(credentials.settings(name), indent=2) + "\n")
         written.append(path)
+    # For ``tunebridge declare`` alone: no service is given it.
+    admin = {"nats_user": ADMIN, "nats_password": credentials.nats[ADMIN]}
+    written.append(out / f"{ADMIN}.json")
+    write_private(written[-1], json.dumps(admin, indent=2) + "\n")
     return written
 
 

@@ -129,7 +129,7 @@ def test_nats_is_a_declared_dependency_that_can_be_switched_off() -> None:
 
 def test_compose_chart_and_code_name_the_same_services() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    compose_services = set(compose["services"]) - {"nats", "redis"}
+    compose_services = set(compose["services"]) - {"nats", "redis", "declare"}
     chart_services = set(yaml.safe_load((CHART / "values.yaml").read_text())["services"])
     code_services = {p.parent.name for p in (ROOT / "services").glob("*/__main__.py")} - {"cli"}
     assert compose_services == chart_services == code_services == set(SERVICE_NAMES)
@@ -202,6 +202,27 @@ def test_compose_gives_each_container_only_its_own_credentials_and_nats_no_open_
     assert compose["secrets"]["nats-server.conf"] == {"file": "./credentials/nats-server.conf"}
 
 
+def test_streams_are_declared_by_the_admin_alone_before_services_start_or_upgrade() -> None:
+    """No service may change a stream: compose runs ``tunebridge declare`` as the admin
+    before every service starts, the chart before each upgrade, each with admin.json only."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    declare = compose["services"]["declare"]
+    assert declare["command"][-2:] == ["services.cli", "declare"]
+    assert declare["secrets"] == [{"source": "admin", "target": "transport"}]
+    assert compose["secrets"]["admin"] == {"file": "./credentials/admin.json"}
+    assert "env_file" not in declare and declare["restart"] == "no"
+    for name in SERVICE_NAMES:
+        waits = compose["services"][name]["depends_on"]["declare"]
+        assert waits == {"condition": "service_completed_successfully"}
+    (job,) = [d for d in render(OFFLINE) if d["kind"] == "Job"]
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-upgrade"
+    pod = job["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["args"][-2:] == ["services.cli", "declare"]
+    volume = next(v for v in pod["volumes"] if v["name"] == "transport")["secret"]
+    assert volume["items"] == [{"key": "admin.json", "path": "transport.json"}]
+
+
 def test_tunebridge_credentials_writes_a_valid_locked_server_config_and_one_file_each(
     tmp_path: Path,
 ) -> None:
@@ -226,6 +247,9 @@ def test_tunebridge_credentials_writes_a_valid_locked_server_config_and_one_file
         assert own.grpc_token == stored["grpc"][name]
         others = [p for n, p in stored["nats"].items() if n != name]
         assert not any(secret in path.read_text() for secret in others)
+    admin = TransportSettings(file=str(out / "admin.json")).with_file()
+    assert (admin.nats_user, admin.nats_password) == ("admin", stored["nats"]["admin"])
+    assert (out / "admin.json").stat().st_mode & 0o777 == 0o600
     # Run again: the same credentials (the deployment keeps working).
     assert main(["credentials", "--out", str(out)]) == 0
     assert json.loads((out / "credentials.json").read_text()) == stored

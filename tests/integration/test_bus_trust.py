@@ -9,7 +9,12 @@ naming the user "*" erased every user's records through a key filter."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import msgspec
 import nats
@@ -21,8 +26,8 @@ from nats.js.api import StreamConfig, StreamSource
 from services.kernel.bus import DeadLetter, declare_streams
 from services.kernel.contracts import DeadLettered, FolderScanRequested, UserRemoved
 from services.kernel.settings import TransportSettings
-from services.kernel.subjects import Topology
-from tests.support.nats_auth import connect_as
+from services.kernel.subjects import STREAM_MAX_AGE, Topology
+from tests.support.nats_auth import connect_as, without_credentials
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -134,3 +139,44 @@ def test_a_message_naming_no_single_user_does_not_decode(user_id: str) -> None:
     message = msgspec.json.encode(UserRemoved(user_id=user_id))
     with pytest.raises(msgspec.ValidationError):
         msgspec.json.decode(message, type=UserRemoved)
+
+
+def _declare(
+    url: str, namespace: str, user: str, password: str
+) -> subprocess.CompletedProcess[str]:
+    """``tunebridge declare`` as compose and Helm run it: its own process, its settings."""
+    env = {
+        **os.environ,
+        "NATS_URL": without_credentials(url),
+        "TUNEBRIDGE_BUS__NAMESPACE": namespace,
+        "TUNEBRIDGE_TRANSPORT__NATS_USER": user,
+        "TUNEBRIDGE_TRANSPORT__NATS_PASSWORD": password,
+    }
+    command = [sys.executable, "-m", "services.cli", "declare"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+
+async def test_tunebridge_declare_brings_a_stream_to_this_version_as_the_admin_only(
+    identities: Identities, admin: Client, namespace: str, nats_url: str
+) -> None:
+    url, transports = identities
+    topology = Topology(namespace)
+    js = admin.jetstream()
+    stream = topology.stream("users")
+    stale = (await js.stream_info(stream)).config
+    stale.max_age = 600.0  # as an older version might have declared it
+    await js.update_stream(stale)
+
+    scheduler = transports["scheduler"]
+    refused = await asyncio.to_thread(
+        _declare, url, namespace, "scheduler", scheduler.nats_password
+    )
+    assert refused.returncode == 2 and "admin" in refused.stderr
+    assert (await js.stream_info(stream)).config.max_age == 600.0
+
+    password = urlsplit(nats_url).password or ""  # the suite's own url is the admin's
+    declared = await asyncio.to_thread(_declare, url, namespace, "admin", password)
+    assert declared.returncode == 0, declared.stderr
+    assert (await js.stream_info(stream)).config.max_age == float(STREAM_MAX_AGE["users"])
+    assert password not in declared.stderr + declared.stdout
+    await js.key_value(topology.bucket("sessions"))  # every bucket made too
