@@ -122,6 +122,10 @@ class SpotifyState:
     token_lifetime_s: int = 3600
     #: Most items one page holds, whatever ``limit`` asked (Spotify's own is 50).
     page_limit: int = 50
+    #: A service that loses part of a list: no ``next`` once a page reaches this many
+    #: items (0: never), and a ``total`` off by ``total_off_by``.
+    next_ends_at: int = 0
+    total_off_by: int = 0
     #: Every refresh-token exchange, in order (a spent token shows up as ``refused``).
     refreshes: list[str] = field(default_factory=list)
     expiry: dict[str, float] = field(default_factory=dict)  # access token -> time
@@ -206,12 +210,14 @@ def spotify_app(state: SpotifyState) -> Litestar:
         nxt = (
             f"{base}?offset={offset + limit}&limit={limit}" if offset + limit < len(items) else None
         )
+        if state.next_ends_at and offset + limit >= state.next_ends_at:
+            nxt = None
         return {
             "href": str(request.url),
             "items": chunk,
             "limit": limit,
             "offset": offset,
-            "total": len(items),
+            "total": max(0, len(items) + state.total_off_by),
             "next": nxt,
             "previous": None,
         }

@@ -3,7 +3,10 @@ offset-paged adapter: a running installation asks for pages of that size."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -56,3 +59,39 @@ def test_each_offset_paged_provider_reads_its_page_size_from_the_environment(
     assert settings().page_size == default
     found = load(settings, section, {f"TUNEBRIDGE_{section.upper()}__PAGE_SIZE": "20"})
     assert found.page_size == 20
+
+
+async def _run(world: World, job_id: str) -> dict[str, Any]:
+    answer = await world.api.post(f"/api/v1/sync/jobs/{job_id}/runs", json={})
+    assert answer.status_code == 202, answer.text
+    for _ in range(600):
+        view = (await world.api.get(answer.json()["url"])).json()
+        if view["status"] in ("completed", "partial", "failed", "cancelled"):
+            return dict(view)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the run did not end: {view}")
+
+
+async def test_a_list_that_ends_short_of_its_own_total_removes_nothing(world: World) -> None:
+    """Found by an audit: Spotify stopping its ``next`` links after 50 of the 80 tracks
+    its ``total`` counts made a both-ways run remove the other 30 from Deezer, and say
+    it completed."""
+    songs = shared_recordings(world.spotify, world.deezer, 80)
+    source = world.spotify.new_playlist("Short", uris(songs))
+    job_id = await make_job(world, direction="both", playlists=[{"a_playlist_id": source}])
+    assert (await _run(world, job_id))["status"] == "completed"
+    everything = {"Short": [r.deezer_id for r in songs]}
+    assert world.deezer_titles() == everything
+
+    world.spotify.next_ends_at = 50
+    short = await _run(world, job_id)
+    assert short["status"] != "completed", short
+    assert "Spotify listed 50 of the 80 items it counts" in json.dumps(short), json.dumps(short)
+    assert world.deezer_titles() == everything  # nothing removed
+
+    # A total that says less than there is, while ``next`` goes on: every track is read.
+    world.spotify.next_ends_at, world.spotify.total_off_by = 0, -30
+    understated = await _run(world, job_id)
+    assert understated["status"] == "completed", understated
+    assert understated["counts"].get("remove_from_b", 0) == 0
+    assert world.deezer_titles() == everything

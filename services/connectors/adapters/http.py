@@ -70,6 +70,7 @@ class ProviderError(Exception):
         self.provider = provider
         self.endpoint = endpoint
         self.verdict = verdict
+        self.ours = ours
         # ``ours``: a sentence of our own, for a refusal made here before any call (the
         # provider's words, in ``verdict.message``, never reach the text).
         sentence = ours or f"{provider} {SENTENCES.get(verdict.outcome, 'failed')}"

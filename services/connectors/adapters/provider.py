@@ -33,7 +33,8 @@ from typing import ClassVar, Generic, Protocol, TypeVar
 
 import msgspec
 
-from services.connectors.adapters.http import ProviderError, Unauthorized
+from services.connectors.adapters.http import ProviderError, QuotaExceeded, Unauthorized
+from services.connectors.domain.limits import Verdict
 from services.connectors.domain.operations import smaller_batch
 from services.connectors.domain.providers import Capability
 from services.kernel.contracts import ArtistAlbum, Track
@@ -271,6 +272,12 @@ def explain(provider: str, error: ProviderError) -> str:
     """A provider's refusal in a person's words (never the provider's body)."""
     shown = provider.title()
     outcome = error.verdict.outcome
+    if error.ours:
+        return error.ours
+    if isinstance(error, QuotaExceeded) and error.verdict.retry_after:
+        # A wait longer than a run may hold its place (a Retry-After of minutes).
+        minutes = max(1, round(error.verdict.retry_after / 60))
+        return f"{shown} asked us to wait {minutes} min before trying again; the next run does"
     if outcome == "not_found":
         return f"{shown} no longer has this playlist (it was deleted, or is hidden from this app)"
     if outcome == "forbidden":
@@ -338,8 +345,13 @@ class Provider:
         start: int = 0,
     ) -> AsyncIterator[T]:
         """Every item of a list addressed by position: ``fetch(offset, size)`` reads one
-        page. It ends on an empty page, the total reached, the provider saying no more
-        follow, or (when it says neither) a page shorter than asked."""
+        page. It ends on an empty page, the provider saying no more follow, the total
+        reached (unless the provider says more follow: a total can be stale), or (when it
+        says neither) a page shorter than asked.
+
+        A list that ends short of the provider's own total raises ``ProviderError`` once
+        its items are given: read as whole, its missing part would look removed, and a
+        sync would remove it from the other side."""
         offset = start
         while True:
             page, asked = await self._sized(endpoint, size, partial(fetch, offset))
@@ -347,12 +359,23 @@ class Provider:
                 yield item
             offset += len(page.items)
             if not page.items or page.more is False:
-                return
+                break
+            if page.more is True:
+                continue
             if page.total is not None:
                 if offset >= page.total:
-                    return
-            elif page.more is None and len(page.items) < asked:
-                return
+                    break
+            elif len(page.items) < asked:
+                break
+        if page.total is not None and offset < page.total:
+            raise ProviderError(
+                self.name,
+                endpoint,
+                Verdict("server_error"),
+                ours=f"{self.name.title()} listed {offset} of the {page.total} items it "
+                "counts in this list, so it was not synced this run (the next run reads it "
+                "again)",
+            )
 
     async def _linked_pages(
         self,

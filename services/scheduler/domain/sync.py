@@ -930,9 +930,8 @@ def finish(run: SyncRunRecord, now: datetime, not_written: int = 0) -> SyncRunRe
         tracks = f"{not_written} track{'s' if not_written != 1 else ''}"
         problems.append(f"{tracks} could not be written (the report says why)")
     if skipped:
-        problems.append(
-            f"{skipped} playlist{'s were' if skipped != 1 else ' was'} skipped (the notes say why)"
-        )
+        playlists = f"{skipped} playlist{'s were' if skipped != 1 else ' was'}"
+        problems.append(f"{playlists} skipped (the report says why)")
     return msgspec.structs.replace(
         run,
         status="partial" if problems else "completed",
