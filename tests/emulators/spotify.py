@@ -126,6 +126,8 @@ class SpotifyState:
     #: items (0: never), and a ``total`` off by ``total_off_by``.
     next_ends_at: int = 0
     total_off_by: int = 0
+    #: Most URIs one library save or removal takes (the 2026 contract says 40).
+    library_max: int = 40
     #: Every refresh-token exchange, in order (a spent token shows up as ``refused``).
     refreshes: list[str] = field(default_factory=list)
     expiry: dict[str, float] = field(default_factory=dict)  # access token -> time
@@ -501,7 +503,7 @@ def spotify_app(state: SpotifyState) -> Litestar:
         if (refused := gate(request)) is not None:
             return refused
         wanted = [u for u in uris.split(",") if u]
-        if len(wanted) > 40:
+        if len(wanted) > state.library_max:
             return _error(400, "Too many ids requested")
         if (refused := unsupported(wanted)) is not None:
             return refused
@@ -528,7 +530,7 @@ def spotify_app(state: SpotifyState) -> Litestar:
         if (refused := gate(request)) is not None:
             return refused
         gone = {u for u in uris.split(",") if u}
-        if len(gone) > 40:
+        if len(gone) > state.library_max:
             return _error(400, "Too many ids requested")
         if (refused := unsupported(sorted(gone))) is not None:
             return refused

@@ -245,9 +245,7 @@ async def test_a_write_refused_for_its_size_is_sent_in_smaller_batches_and_remem
     await deezer.provider.add_items(str(target), ids)
     assert deezer.state.playlists[target] == [int(i) for i in ids]
     assert deezer.state.refused_writes == 1  # one refusal, then 50 at a time
-    assert deezer.provider.notes == [
-        "Deezer took at most 50 tracks per request (100 were refused); sent in smaller batches"
-    ]
+    assert deezer.provider.notes == ["Deezer refused 100 tracks per request; sent 50 at a time"]
     # A later run, in another process: it starts with what was learned, refused nothing.
     later = DeezerProvider(deezer.http, InProcessLookupCache(), TOKEN)
     later.limits = WriteLimits(store)

@@ -16,6 +16,7 @@ from services.connectors.adapters.http import (
     QuotaExceeded,
     RetryPolicy,
 )
+from services.connectors.adapters.provider import WriteLimits
 from services.connectors.adapters.ratelimit import InProcessTokenBuckets
 from services.connectors.adapters.spotify import (
     ADD_BATCH,
@@ -185,6 +186,28 @@ async def test_search_isrc_likes_and_removals(spotify: Spotify) -> None:
     doomed = [u.rsplit(":", 1)[1] for u in spotify.state.playlists[source]["items"][:4]]
     await spotify.provider.remove_items(source, doomed)
     assert len(spotify.state.playlists[source]["items"]) == 6
+
+
+async def test_a_library_that_takes_fewer_per_call_gets_smaller_batches_and_remembers(
+    spotify: Spotify, store: Store
+) -> None:
+    """Found by an audit: liked songs went in fixed batches of 40, so a Spotify taking 20
+    refused every one, and the report said it refused "even one track"."""
+    spotify.state.library_max = 20
+    spotify.state.add_generated_playlist(60)
+    ids = [u.rsplit(":", 1)[1] for u in list(spotify.state.catalogue)[:50]]
+    spotify.provider.limits = WriteLimits(store)
+    await spotify.provider.like(ids)
+    assert sorted(spotify.state.library) == sorted(f"spotify:track:{i}" for i in ids)
+    assert spotify.provider.notes == ["Spotify refused 40 tracks per request; sent 20 at a time"]
+    refused = spotify.calls("library_save", "too_large")
+    assert refused == 1
+    await spotify.provider.unlike(ids)  # the same call's limit: learned, nothing refused
+    assert spotify.state.library == [] and spotify.calls("library_remove", "too_large") == 0
+    # Adding to a playlist has a limit of its own: still 100 a call.
+    copy = await spotify.provider.create_playlist("Copy")
+    await spotify.provider.add_items(copy.playlist_id, ids)
+    assert spotify.calls("playlist_add") == 1
 
 
 async def test_saved_albums_and_a_reorder_by_moves(spotify: Spotify) -> None:

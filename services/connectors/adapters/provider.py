@@ -519,12 +519,19 @@ class Provider:
         items: Sequence[str],
         send: Callable[[Sequence[str]], Awaitable[None]],
         sent: Callable[[int], Awaitable[None]] | None = None,
+        *,
+        call: str = "",
+        largest: int | None = None,
+        noun: str = "tracks",
     ) -> None:
         """Send ``items`` in the largest batches the provider takes, in order: a batch
         refused for its size is cut smaller and sent again (it was not carried out), and
-        the size that worked is remembered. ``sent`` hears how many went through."""
+        the size that worked is remembered for that ``call`` (each kind of write has its
+        own limit; "": adding to a playlist), starting at ``largest`` (the adapter's
+        ``write_batch``). ``sent`` hears how many went through."""
         limits = self.limits or WriteLimits()
-        size = await limits.write_batch(self.name, self.write_batch)
+        key = f"{self.name}.{call}" if call else self.name
+        size = await limits.write_batch(key, largest or self.write_batch)
         refused_at: int | None = None
         done = 0
         while done < len(items):
@@ -534,17 +541,17 @@ class Provider:
             except ProviderError as error:
                 if error.verdict.outcome != "too_large" or len(batch) <= 1:
                     raise
-                refused_at = refused_at or len(batch)
+                refused_at = len(batch)
                 size = smaller_batch(len(batch))
-                await limits.learn(self.name, size)
+                await limits.learn(key, size)
                 continue
             done += len(batch)
             if sent is not None:
                 await sent(done)
         if refused_at is not None:
             self._note(
-                f"{self.name.title()} took at most {size} tracks per request "
-                f"({refused_at} were refused); sent in smaller batches"
+                f"{self.name.title()} refused {refused_at} {noun} per request; "
+                f"sent {size} at a time"
             )
 
     async def add_items(
@@ -590,7 +597,9 @@ class Provider:
         repeated batch changes nothing)."""
         if Capability.REMOVE_ITEMS not in self.capabilities:
             raise self._unsupported(Capability.REMOVE_ITEMS)
-        await self._batched(list(track_ids), lambda batch: self._remove(playlist_id, batch))
+        await self._batched(
+            list(track_ids), lambda batch: self._remove(playlist_id, batch), call="remove"
+        )
 
     async def _remove(self, playlist_id: str, track_ids: Sequence[str]) -> None:
         """One removal call of at most ``write_batch`` tracks."""

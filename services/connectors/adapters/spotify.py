@@ -33,7 +33,6 @@ from services.connectors.adapters.provider import (
     Profile,
     Provider,
     Unreadable,
-    batches,
 )
 from services.connectors.adapters.spec import Building, ProviderSpec
 from services.connectors.domain.limits import Bucket, classify_spotify
@@ -379,27 +378,36 @@ class SpotifyProvider(Provider):
             if artist.get("id"):
                 yield artist_from_spotify(artist)
 
+    async def _library(self, method: str, endpoint: str, uris: Sequence[str], noun: str) -> None:
+        # The 2026 library call takes track and album URIs alike (40 a call, assumed).
+        async def send(batch: Sequence[str]) -> None:
+            await self._call(method, "/v1/me/library", endpoint, params={"uris": ",".join(batch)})
+
+        await self._batched(uris, send, call="library", largest=LIBRARY_BATCH, noun=noun)
+
     async def save_albums(self, album_ids: Sequence[str]) -> None:
-        # The 2026 library call takes album URIs as it takes track URIs (40 a call).
-        for batch in batches(list(album_ids), LIBRARY_BATCH):
-            uris = ",".join(f"spotify:album:{a}" for a in batch)
-            await self._call("PUT", "/v1/me/library", "library_save", params={"uris": uris})
+        uris = [f"spotify:album:{a}" for a in album_ids]
+        await self._library("PUT", "library_save", uris, "albums")
 
     async def unsave_albums(self, album_ids: Sequence[str]) -> None:
-        for batch in batches(list(album_ids), LIBRARY_BATCH):
-            uris = ",".join(f"spotify:album:{a}" for a in batch)
-            await self._call("DELETE", "/v1/me/library", "library_remove", params={"uris": uris})
+        uris = [f"spotify:album:{a}" for a in album_ids]
+        await self._library("DELETE", "library_remove", uris, "albums")
+
+    async def _following(self, method: str, endpoint: str, artist_ids: Sequence[str]) -> None:
+        # The library call takes no artist URIs: following is still ``/me/following``.
+        async def send(batch: Sequence[str]) -> None:
+            params = {"type": "artist", "ids": ",".join(batch)}
+            await self._call(method, "/v1/me/following", endpoint, params=params)
+
+        await self._batched(
+            list(artist_ids), send, call="follow", largest=FOLLOW_BATCH, noun="artists"
+        )
 
     async def follow_artists(self, artist_ids: Sequence[str]) -> None:
-        # The library call takes no artist URIs: following is still ``/me/following``.
-        for batch in batches(list(artist_ids), FOLLOW_BATCH):
-            params = {"type": "artist", "ids": ",".join(batch)}
-            await self._call("PUT", "/v1/me/following", "follow", params=params)
+        await self._following("PUT", "follow", artist_ids)
 
     async def unfollow_artists(self, artist_ids: Sequence[str]) -> None:
-        for batch in batches(list(artist_ids), FOLLOW_BATCH):
-            params = {"type": "artist", "ids": ",".join(batch)}
-            await self._call("DELETE", "/v1/me/following", "unfollow", params=params)
+        await self._following("DELETE", "unfollow", artist_ids)
 
     async def search_albums(self, query: Track, limit: int = SEARCH_LIMIT) -> list[Track]:
         parts = [f'album:"{_search_text(query.title)}"'] if query.title.strip() else []
@@ -517,22 +525,10 @@ class SpotifyProvider(Provider):
         self.snapshots[playlist_id] = answer.get("snapshot_id") or ""
 
     async def like(self, track_ids: Sequence[str]) -> None:
-        for batch in batches(list(track_ids), LIBRARY_BATCH):
-            await self._call(
-                "PUT",
-                "/v1/me/library",
-                "library_save",
-                params={"uris": ",".join(_uri(t) for t in batch)},
-            )
+        await self._library("PUT", "library_save", [_uri(t) for t in track_ids], "tracks")
 
     async def unlike(self, track_ids: Sequence[str]) -> None:
-        for batch in batches(list(track_ids), LIBRARY_BATCH):
-            await self._call(
-                "DELETE",
-                "/v1/me/library",
-                "library_remove",
-                params={"uris": ",".join(_uri(t) for t in batch)},
-            )
+        await self._library("DELETE", "library_remove", [_uri(t) for t in track_ids], "tracks")
 
     async def search(self, query: Track, limit: int = SEARCH_LIMIT) -> list[Track]:
         parts = [f'track:"{_search_text(query.title)}"'] if query.title.strip() else []

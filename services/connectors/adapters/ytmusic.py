@@ -847,6 +847,7 @@ class YtMusicProvider(Provider):
         await self._batched(
             [f"{video} {entry}" for video, entry in entries],
             lambda batch: self._remove(playlist_id, batch),
+            call="remove",
         )
 
     async def _remove(self, playlist_id: str, track_ids: Sequence[str]) -> None:
