@@ -791,6 +791,9 @@ class ProviderWritten(Event, tag="providers.written", frozen=True):
     #: What a person should know about a write that went through (sent in smaller
     #: batches than asked, say), in their words.
     notes: tuple[str, ...] = ()
+    #: Tracks the provider said it added that the playlist, read back, does not hold
+    #: (with ``error``): only they, not the whole step, are reported not written.
+    unconfirmed: tuple[str, ...] = ()
 
 
 class AlbumHandoffRequested(Event, tag="providers.album_handoff_requested", frozen=True):

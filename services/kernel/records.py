@@ -452,6 +452,9 @@ class WriteChain(msgspec.Struct, kw_only=True):
     error: str | None = None
     #: Tracks each step adds or removes (empty in older records).
     sizes: list[int] = msgspec.field(default_factory=list)
+    #: The refused step's adds that the provider accepted but did not keep (the rest of
+    #: its adds landed); empty: the whole step is not done.
+    unconfirmed: list[str] = msgspec.field(default_factory=list)
 
     @property
     def finished(self) -> bool:

@@ -105,7 +105,7 @@ def test_other_limits_a_deleted_copy_and_a_followed_playlist_are_told_truthfully
     (copy_id,) = up.deezer.playlists
     expected = [r.deezer_id for r in songs[:1000]]
     assert up.deezer.playlists[copy_id] == expected  # exactly, in order, once each
-    assert any("took at most 50 tracks per request" in n for n in first["notes"]), first
+    assert "Deezer refused 100 tracks per request; sent 50 at a time" in first["notes"], first
     assert up.deezer.refused_writes == 1  # refused once, then remembered
 
     # The copy is deleted on Deezer: the next run makes it again and fills it.

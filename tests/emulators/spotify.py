@@ -128,6 +128,8 @@ class SpotifyState:
     total_off_by: int = 0
     #: Most URIs one library save or removal takes (the 2026 contract says 40).
     library_max: int = 40
+    #: A service that answers an add as done and keeps only this many of it (0: all).
+    add_keeps_at_most: int = 0
     #: Every refresh-token exchange, in order (a spent token shows up as ``refused``).
     refreshes: list[str] = field(default_factory=list)
     expiry: dict[str, float] = field(default_factory=dict)  # access token -> time
@@ -364,7 +366,7 @@ def spotify_app(state: SpotifyState) -> Litestar:
             return _error(404, "Resource not found")
         position = body.get("position")
         at = len(playlist["items"]) if position is None else int(position)
-        playlist["items"][at:at] = uris
+        playlist["items"][at:at] = uris[: state.add_keeps_at_most or len(uris)]
         return lost({"snapshot_id": snapshot(playlist)}, 201)
 
     @delete("/v1/playlists/{playlist_id:str}/items", status_code=200)

@@ -95,3 +95,29 @@ async def test_a_list_that_ends_short_of_its_own_total_removes_nothing(world: Wo
     assert understated["status"] == "completed", understated
     assert understated["counts"].get("remove_from_b", 0) == 0
     assert world.deezer_titles() == everything
+
+
+async def test_tracks_a_provider_said_it_added_but_did_not_keep_are_not_counted_or_removed(
+    world: World,
+) -> None:
+    """Found by an audit: a Spotify answering every add as done but keeping 5 of each made
+    the run say it wrote all 60, and the next run of a both-ways job took the 55 that
+    never landed for removed on Spotify, and removed them from the person's Deezer."""
+    songs = shared_recordings(world.spotify, world.deezer, 60)
+    original = world.deezer.new_playlist("Kept", [r.deezer_id for r in songs])
+    job_id = await make_job(world, direction="both", playlists=[{"b_playlist_id": str(original)}])
+    world.spotify.add_keeps_at_most = 5
+    lied_to = await _run(world, job_id)
+    assert lied_to["status"] == "partial", lied_to
+    lines = lied_to["not_synced"]
+    assert len(lines) == 55 and all(
+        "does not hold 55 of the 60" in line["reason"] for line in lines
+    )
+
+    world.spotify.add_keeps_at_most = 0
+    honest = await _run(world, job_id)
+    assert honest["status"] == "completed", honest
+    assert honest["counts"].get("remove_from_b", 0) == 0
+    assert world.deezer.playlists[original] == [r.deezer_id for r in songs]  # all kept
+    (copy,) = [p for p in world.spotify.playlists.values() if p["name"] == "Kept"]
+    assert copy["items"] == uris(songs)  # once each, in order

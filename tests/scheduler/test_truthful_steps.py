@@ -103,7 +103,7 @@ def test_each_track_a_refused_chain_did_not_write_is_reported_by_title() -> None
 
 def test_a_write_note_joins_the_run_once() -> None:
     run = run_with({"0.b": WriteChain(steps=2)}, [PairRun(pair_key="k", name="n")])
-    note = "Deezer took at most 50 tracks per request (100 were refused); sent in smaller batches"
+    note = "Deezer refused 100 tracks per request; sent 50 at a time"
     once = sync.with_written(run, "0.b", 0, "q1", None, NOW, (note,))
     assert once is not None
     twice = sync.with_written(once, "0.b", 1, "q1", None, NOW, (note,))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import msgspec
 
@@ -66,9 +66,12 @@ log = logging.getLogger("tunebridge.connectors.work")
 class _Refused(Exception):
     """A failure to report to the user, not to retry."""
 
-    def __init__(self, message: str, reauthorise: bool = False) -> None:
+    def __init__(
+        self, message: str, reauthorise: bool = False, unconfirmed: Sequence[str] = ()
+    ) -> None:
         super().__init__(message)
         self.reauthorise = reauthorise
+        self.unconfirmed = tuple(unconfirmed)
 
 
 # What a read's snapshot holds: liked songs and recent plays are both "liked" lists.
@@ -78,6 +81,25 @@ _KINDS: dict[str, CollectionKind] = {
     "albums": "albums",
     "artists": "artists",
 }
+
+
+async def _confirm_added(provider: Provider, playlist_id: str, added: Sequence[str]) -> None:
+    """The playlist, read back, ends with what was added: a provider may answer a write
+    as done and keep less of it (found by an audit: counted as written, a both-ways sync
+    then took the tracks that never landed for removed, and removed them on the other
+    side). Raises ``_Refused`` naming the tracks it does not hold."""
+    try:
+        there = set(await provider.playlist_tail(playlist_id, len(added)))
+    except NotSupported:
+        return  # a provider whose playlist cannot be read back: its answer is all we have
+    missing = [track for track in added if track not in there]
+    if missing:
+        shown = provider.name.title()
+        raise _Refused(
+            f"{shown} answered that it added them, but the playlist read back does not hold "
+            f"{len(missing)} of the {len(added)}",
+            unconfirmed=missing,
+        )
 
 
 def _written(
@@ -97,6 +119,7 @@ def _written(
             error=str(refused),
             needs_reauthorisation=refused.reauthorise,
             notes=notes,
+            unconfirmed=refused.unconfirmed,
         )
     return ProviderWritten(
         **reply_to(request),
@@ -290,6 +313,7 @@ class ProviderWork:
 
                 if start < len(request.add):
                     await provider.add_items(playlist_id, request.add[start:], sent)
+                await _confirm_added(provider, playlist_id, request.add)
             if request.remove:
                 await provider.remove_items(progress.playlist_id, request.remove)
             if request.order:  # a whole order: putting it again changes nothing

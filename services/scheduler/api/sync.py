@@ -700,7 +700,7 @@ class SyncHandlers:
             event.user_id,
             run_id,
             lambda r: sync.with_written(
-                r, key, step, event.playlist_id, event.error, now, event.notes
+                r, key, step, event.playlist_id, event.error, now, event.notes, event.unconfirmed
             ),
         )
         if run is None or key not in run.chains:

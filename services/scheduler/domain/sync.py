@@ -859,8 +859,10 @@ def with_written(
     error: str | None,
     now: datetime,
     notes_of_write: Sequence[str] = (),
+    unconfirmed: Sequence[str] = (),
 ) -> SyncRunRecord | None:
-    """Step ``step`` of a chain was confirmed (or refused: the chain stops there); what
+    """Step ``step`` of a chain was confirmed (or refused: the chain stops there, and
+    ``unconfirmed`` names the adds it took but did not keep, when only they failed); what
     the write says a person should know joins the run's notes, once."""
     chain = run.chains.get(key)
     if ended(run) or chain is None or chain.error or chain.done != step:
@@ -871,6 +873,7 @@ def with_written(
         done=chain.done if error else chain.done + 1,
         playlist_id=chain.playlist_id or playlist_id,
         error=error,
+        unconfirmed=list(unconfirmed) if error else [],
     )
     return msgspec.structs.replace(
         run, chains={**run.chains, key: chain}, notes=notes, updated_at=now
@@ -897,9 +900,11 @@ def unwritten(
         return []
     where = shown(job, side)
     lines: list[NotSynced] = []
-    for step in steps[chain.done :]:
+    for number, step in enumerate(steps[chain.done :]):
+        # The refused step's adds all went but these: only they are not written.
+        added = chain.unconfirmed if number == 0 and chain.unconfirmed else step.add
         for track_id, verb in [
-            *((t, "added to") for t in step.add),
+            *((t, "added to") for t in added),
             *((t, "removed from") for t in step.remove),
         ]:
             track = tracks.get(track_id)
