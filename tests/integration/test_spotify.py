@@ -141,6 +141,20 @@ async def test_an_expired_access_token_is_refreshed_invisibly_and_the_new_tokens
     assert first.refresh_token not in spotify.state.refresh_tokens
 
 
+async def test_tokens_that_die_sooner_than_announced_are_renewed_until_a_call_goes_through(
+    spotify: Spotify,
+) -> None:
+    """Found by an audit: a token dying early (here: after one call) was renewed once per
+    call, so of four calls at once two failed with "connect the account again", and the
+    connection stayed connected. Each call now renews up to three times."""
+    spotify.state.token_lifetime_calls = 1
+    for token in spotify.state.access_tokens:
+        spotify.state.access_tokens[token] = 1
+    profiles = await asyncio.gather(*(spotify.provider.profile() for _ in range(4)))
+    assert len({p.account_id for p in profiles}) == 1
+    assert "refused" not in spotify.state.refreshes and len(spotify.state.refreshes) == 3
+
+
 async def test_a_token_about_to_expire_is_refreshed_before_use(spotify: Spotify) -> None:
     spotify.auth.token.expires_at = spotify.auth.clock() + 10
     await spotify.provider.profile()

@@ -304,6 +304,8 @@ class Provider:
     write_attempts: ClassVar[int] = 5
     #: Items asked for per page of a list (an assumption: a refused size is halved).
     page_size: int = 100
+    #: Times a call refused for its token is sent again with a renewed one.
+    RENEWALS: ClassVar[int] = 3
     #: Shared, learned batch sizes (the connectors give every adapter theirs).
     limits: WriteLimits | None = None
 
@@ -312,14 +314,17 @@ class Provider:
 
     async def _authorised(self, auth: TokenKeeper, call: Callable[[str], Awaitable[T]]) -> T:
         """``call(bearer)`` with the keeper's token; refused (401), the token is renewed
-        once (single-flight) and the call sent again once: refused again, it is raised."""
-        bearer = await auth.bearer()
-        try:
-            return await call(bearer)
-        except Unauthorized:
-            if await auth.refresh(refused=bearer) is False:
-                raise
-        return await call(await auth.bearer())
+        (single-flight) and the call sent again, ``RENEWALS`` times at most: a token can
+        die sooner than announced, or while its call waits for the rate limit. Refused
+        with no renewal possible, or past them, it is raised."""
+        for renewals in range(self.RENEWALS + 1):
+            bearer = await auth.bearer()
+            try:
+                return await call(bearer)
+            except Unauthorized:
+                if renewals == self.RENEWALS or await auth.refresh(refused=bearer) is False:
+                    raise
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _sized(
         self, endpoint: str, size: int | None, fetch: Callable[[int], Awaitable[T]]
