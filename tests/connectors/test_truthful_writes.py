@@ -18,6 +18,8 @@ def test_a_write_too_large_is_told_apart_for_each_provider() -> None:
         classify_spotify(400, {}, {"error": {"message": "Invalid limit"}}).outcome == "client_error"
     )
     assert classify_generic(413, {}, None).outcome == "too_large"
+    # Ids in the query string past the server's URL limit (Jellyfin): fewer make it shorter.
+    assert classify_generic(414, {}, None).outcome == "too_large"
     assert [smaller_batch(n) for n in (100, 3, 1)] == [50, 1, 1]
 
 

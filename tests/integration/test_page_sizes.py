@@ -121,3 +121,19 @@ async def test_tracks_a_provider_said_it_added_but_did_not_keep_are_not_counted_
     assert world.deezer.playlists[original] == [r.deezer_id for r in songs]  # all kept
     (copy,) = [p for p in world.spotify.playlists.values() if p["name"] == "Kept"]
     assert copy["items"] == uris(songs)  # once each, in order
+
+
+async def test_a_playlist_made_although_its_answer_was_lost_is_taken_not_left_behind(
+    world: World,
+) -> None:
+    """Found by an audit: a lost answer to making the copy left an empty playlist of
+    that name, and every later run refused to make a second one (and stayed partial)."""
+    songs = shared_recordings(world.spotify, world.deezer, 12)
+    original = world.deezer.new_playlist("Lost answer", [r.deezer_id for r in songs])
+    job_id = await make_job(world, direction="b_to_a", playlists=[{"b_playlist_id": str(original)}])
+    world.spotify.lost_write_responses = 1  # the playlist is made, its answer is a 502
+    run = await _run(world, job_id)
+    assert run["status"] == "completed", run
+    copies = [p for p in world.spotify.playlists.values() if p["name"] == "Lost answer"]
+    assert [c["items"] for c in copies] == [uris(songs)]  # one copy, filled, once each
+    assert (await _run(world, job_id))["counts"].get("add_to_a", 0) == 0

@@ -66,8 +66,9 @@ async def test_the_whole_library_is_read_in_pages_with_its_tags(
     first = next(t for t in tracks if t.title == "Lantern song 5")
     assert (first.artists, first.album, first.track_number) == (("Band 2",), "Album 1", 6)
     assert first.duration_ms == 1000 and first.provider == "subsonic"
-    # 80 songs, 25 a page: four pages, the last short.
-    assert counter.value("subsonic", "search3", "ok") == math.ceil(80 / 25)
+    # 80 songs, 25 a page: four pages, the last short, and an empty one that ends it (a
+    # server may give fewer than asked: a short page is not the last).
+    assert counter.value("subsonic", "search3", "ok") == math.ceil(80 / 25) + 1
 
 
 async def test_a_server_older_than_tokens_is_asked_with_the_password_and_tells_who(

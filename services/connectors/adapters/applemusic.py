@@ -280,6 +280,7 @@ class AppleMusicProvider(Provider):
 
     name: ClassVar[str] = "applemusic"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(INFO.capabilities)
+    display_name: ClassVar[str] = INFO.display_name
 
     def __init__(
         self,

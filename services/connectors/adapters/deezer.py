@@ -142,6 +142,7 @@ class DeezerProvider(Provider):
 
     name: ClassVar[str] = "deezer"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(INFO.capabilities)
+    display_name: ClassVar[str] = INFO.display_name
     write_batch: ClassVar[int] = WRITE_BATCH
     page_size = PAGE_SIZE
 

@@ -22,6 +22,7 @@ the remote answered.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -145,6 +146,13 @@ class ProviderHttp:
         """``addresses``: the policy for a server whose address a user gave (None for the
         providers' own addresses, which an administrator configures)."""
         self.provider = provider
+        # One server a person runs says nothing of another's limits (found by an audit: a
+        # server refusing pages over 100 made every user's server be read 62 at a time).
+        self.limits_scope = (
+            provider
+            if addresses is None
+            else f"{provider}.{hashlib.sha256(base_url.encode()).hexdigest()[:16]}"
+        )
         self.classify = classify
         self.buckets = buckets
         self.counter = counter

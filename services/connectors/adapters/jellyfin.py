@@ -108,6 +108,7 @@ class JellyfinProvider(Provider):
 
     name: ClassVar[str] = "jellyfin"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(INFO.capabilities)
+    display_name: ClassVar[str] = INFO.display_name
     page_size = PAGE_SIZE
     write_batch: ClassVar[int] = WRITE_BATCH
 
@@ -180,7 +181,7 @@ class JellyfinProvider(Provider):
             found = await self._call("GET", path, endpoint, startIndex=start, limit=size, **params)
             total = (found or {}).get("TotalRecordCount")
             # No count: the one page is all there is.
-            return Page((found or {}).get("Items") or [], total if isinstance(total, int) else 0)
+            return Page((found or {}).get("Items") or [], total if isinstance(total, int) else None)
 
         return self._offset_pages(endpoint, page)
 

@@ -70,6 +70,7 @@ class LidarrProvider(Provider):
 
     name: ClassVar[str] = "lidarr"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(INFO.capabilities)
+    display_name: ClassVar[str] = INFO.display_name
 
     def __init__(
         self, http: ProviderHttp, api_key: str, settings: LidarrSettings | None = None

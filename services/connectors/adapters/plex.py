@@ -130,6 +130,7 @@ class PlexProvider(Provider):
 
     name: ClassVar[str] = "plex"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(INFO.capabilities)
+    display_name: ClassVar[str] = INFO.display_name
     page_size = PAGE_SIZE
     write_batch: ClassVar[int] = WRITE_BATCH
 
@@ -178,7 +179,7 @@ class PlexProvider(Provider):
             )
             total = found.get("totalSize")
             # No count: the one page is all there is.
-            return Page(found.get("Metadata") or [], total if isinstance(total, int) else 0)
+            return Page(found.get("Metadata") or [], total if isinstance(total, int) else None)
 
         return self._offset_pages(endpoint, page)
 

@@ -33,7 +33,12 @@ from typing import ClassVar, Generic, Protocol, TypeVar
 
 import msgspec
 
-from services.connectors.adapters.http import ProviderError, QuotaExceeded, Unauthorized
+from services.connectors.adapters.http import (
+    ProviderError,
+    ProviderHttp,
+    QuotaExceeded,
+    Unauthorized,
+)
 from services.connectors.domain.limits import Verdict
 from services.connectors.domain.operations import smaller_batch
 from services.connectors.domain.providers import Capability
@@ -268,9 +273,9 @@ class WriteLimits:
             )
 
 
-def explain(provider: str, error: ProviderError) -> str:
-    """A provider's refusal in a person's words (never the provider's body)."""
-    shown = provider.title()
+def explain(shown: str, error: ProviderError) -> str:
+    """A refusal of the provider people know as ``shown``, in their words (never the
+    provider's body)."""
     outcome = error.verdict.outcome
     if error.ours:
         return error.ours
@@ -290,13 +295,15 @@ def explain(provider: str, error: ProviderError) -> str:
         return f"{shown} refused even one track per request"
     if outcome in ("server_error", "timeout", "rate_limited"):
         return f"{shown} kept failing (it may be down); the next run tries again"
-    return f"{shown} refused the change"
+    return f"{shown} refused the request"
 
 
 class Provider:
     """Base of every provider adapter."""
 
     name: ClassVar[str]
+    #: How people know the service ("YouTube Music"), in every sentence shown to them.
+    display_name: ClassVar[str] = ""
     capabilities: ClassVar[frozenset[Capability]]
     #: Largest number of items one write call may carry.
     write_batch: ClassVar[int] = 100
@@ -311,6 +318,18 @@ class Provider:
 
     def _unsupported(self, capability: Capability) -> NotSupported:
         return NotSupported(self.name, capability)
+
+    @property
+    def limits_scope(self) -> str:
+        """What learned page and batch sizes are kept under: the provider, or for a server
+        a person runs (Subsonic, Jellyfin, Plex), that server."""
+        http = getattr(self, "http", None)
+        return http.limits_scope if isinstance(http, ProviderHttp) else self.name
+
+    @property
+    def shown(self) -> str:
+        """The service's name as people know it."""
+        return self.display_name or self.name.title()
 
     async def _authorised(self, auth: TokenKeeper, call: Callable[[str], Awaitable[T]]) -> T:
         """``call(bearer)`` with the keeper's token; refused (401), the token is renewed
@@ -332,7 +351,7 @@ class Provider:
         """One page fetched with the largest size the provider gives on ``endpoint``: a
         size it refuses is halved (and remembered) until it answers."""
         limits = self.limits or WriteLimits()
-        size = await limits.page_size(self.name, endpoint, size or self.page_size)
+        size = await limits.page_size(self.limits_scope, endpoint, size or self.page_size)
         while True:
             try:
                 return await fetch(size), size
@@ -340,7 +359,7 @@ class Provider:
                 if error.verdict.outcome not in PAGE_REFUSED or size <= 1:
                     raise
                 size = smaller_batch(size)
-                await limits.learn_page(self.name, endpoint, size)
+                await limits.learn_page(self.limits_scope, endpoint, size)
 
     async def _offset_pages(
         self,
@@ -377,7 +396,7 @@ class Provider:
                 self.name,
                 endpoint,
                 Verdict("server_error"),
-                ours=f"{self.name.title()} listed {offset} of the {page.total} items it "
+                ours=f"{self.shown} listed {offset} of the {page.total} items it "
                 "counts in this list, so it was not synced this run (the next run reads it "
                 "again)",
             )
@@ -535,7 +554,7 @@ class Provider:
         own limit; "": adding to a playlist), starting at ``largest`` (the adapter's
         ``write_batch``). ``sent`` hears how many went through."""
         limits = self.limits or WriteLimits()
-        key = f"{self.name}.{call}" if call else self.name
+        key = f"{self.limits_scope}.{call}" if call else self.limits_scope
         size = await limits.write_batch(key, largest or self.write_batch)
         refused_at: int | None = None
         done = 0
@@ -555,8 +574,7 @@ class Provider:
                 await sent(done)
         if refused_at is not None:
             self._note(
-                f"{self.name.title()} refused {refused_at} {noun} per request; "
-                f"sent {size} at a time"
+                f"{self.shown} refused {refused_at} {noun} per request; sent {size} at a time"
             )
 
     async def add_items(

@@ -265,6 +265,7 @@ class SpotifyProvider(Provider):
 
     name: ClassVar[str] = "spotify"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(INFO.capabilities)
+    display_name: ClassVar[str] = INFO.display_name
     write_batch: ClassVar[int] = ADD_BATCH
     page_size = PAGE_SIZE
 

@@ -98,6 +98,7 @@ class SubsonicProvider(Provider):
 
     name: ClassVar[str] = "subsonic"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(INFO.capabilities)
+    display_name: ClassVar[str] = INFO.display_name
     write_batch: ClassVar[int] = WRITE_BATCH
 
     def __init__(
@@ -215,7 +216,10 @@ class SubsonicProvider(Provider):
                 songCount=size,
                 songOffset=offset,
             )
-            return Page(songs)  # no total: a short page is the last
+            # No total, and a server may give fewer than asked (found by an audit: one
+            # capping pages at 100 had 150 of 250 present songs counted missing): only an
+            # empty page is the last.
+            return Page(songs, more=bool(songs))
 
         seen: set[str] = set()
         async for song in self._offset_pages("search3", page, self.page_size):

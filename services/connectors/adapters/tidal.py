@@ -261,6 +261,7 @@ class TidalProvider(Provider):
 
     name: ClassVar[str] = "tidal"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(INFO.capabilities)
+    display_name: ClassVar[str] = INFO.display_name
     write_batch: ClassVar[int] = ADD_BATCH
 
     def __init__(

@@ -460,6 +460,7 @@ class YtMusicProvider(Provider):
 
     name: ClassVar[str] = "ytmusic"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(INFO.capabilities)
+    display_name: ClassVar[str] = INFO.display_name
     write_batch: ClassVar[int] = WRITE_BATCH
 
     def __init__(

@@ -21,6 +21,7 @@ from services.connectors.adapters.provider import (
     AlbumInfo,
     ArtistInfo,
     NotSupported,
+    PlaylistInfo,
     Provider,
     Unreadable,
     WriteLimits,
@@ -83,6 +84,24 @@ _KINDS: dict[str, CollectionKind] = {
 }
 
 
+async def _create_once(provider: Provider, name: str) -> PlaylistInfo:
+    """A new playlist called ``name``. Making one is not repeated blindly (it would make
+    two); when its answer is lost (a server error, a timeout), the playlist it may have
+    made is looked for and taken: found by an audit, an orphan left by a lost answer
+    blocked the job (a playlist of that name already there) until a person stepped in.
+    The sync asks for a name no playlist of the person's has, so one of that name that
+    is empty now is the one just made."""
+    try:
+        return await provider.create_playlist(name)
+    except ProviderError as error:
+        if error.verdict.outcome not in ("server_error", "timeout"):
+            raise
+        made = [p async for p in provider.playlists() if p.name == name and not p.track_count]
+        if not made:
+            raise
+        return made[-1]
+
+
 async def _confirm_added(provider: Provider, playlist_id: str, added: Sequence[str]) -> None:
     """The playlist, read back, ends with what was added: a provider may answer a write
     as done and keep less of it (found by an audit: counted as written, a both-ways sync
@@ -94,7 +113,7 @@ async def _confirm_added(provider: Provider, playlist_id: str, added: Sequence[s
         return  # a provider whose playlist cannot be read back: its answer is all we have
     missing = [track for track in added if track not in there]
     if missing:
-        shown = provider.name.title()
+        shown = provider.shown
         raise _Refused(
             f"{shown} answered that it added them, but the playlist read back does not hold "
             f"{len(missing)} of the {len(added)}",
@@ -167,7 +186,7 @@ class ProviderWork:
         if isinstance(error, _Refused):
             return error
         if isinstance(error, ProviderError):
-            return _Refused(explain(error.provider, error))
+            return _Refused(explain(_shown(error.provider), error))
         return _Refused(str(error))
 
     async def read(self, request: ProviderReadRequested) -> None:
@@ -294,7 +313,7 @@ class ProviderWork:
             if progress.playlist_id is None:
                 if not request.create_name:
                     raise _Refused("a write needs playlist_id or create_name")
-                created = await provider.create_playlist(request.create_name)
+                created = await _create_once(provider, request.create_name)
                 progress.playlist_id = created.playlist_id
                 await self.store.put("operations", key, progress)
             if request.add:
@@ -442,6 +461,12 @@ ISRC_CANDIDATES = 5
 CONCURRENT_LOOKUPS = 8
 
 
+def _shown(provider: str) -> str:
+    """A provider's name as people know it."""
+    spec = REGISTRY.get(provider)
+    return spec.info.display_name if spec else provider.title()
+
+
 def _scan_refusal(shown: str, outcome: str) -> str:
     """Why a media server did not scan, in a person's words (never its body)."""
     if outcome == "forbidden":
@@ -497,7 +522,7 @@ async def _albums_of(provider: Provider | None, artist: Track) -> Track:
     try:
         return await provider.artist_albums(artist)
     except ProviderError as error:
-        log.info("an artist's albums could not be read: %s", explain(error.provider, error))
+        log.info("an artist's albums could not be read: %s", explain(_shown(error.provider), error))
         return artist
     except (NeedsReauthorisation, NotSupported):
         log.info("an artist's albums could not be read on %s", provider.name)

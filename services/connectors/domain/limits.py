@@ -142,10 +142,11 @@ def classify_deezer(status: int, headers: Mapping[str, str], body: Any) -> Verdi
 
 
 def classify_generic(status: int, headers: Mapping[str, str], body: Any) -> Verdict:
-    """Any provider that speaks plain HTTP status codes (Plex, Tidal, Apple...); 413
-    says a write carried too much at once."""
+    """Any provider that speaks plain HTTP status codes (Plex, Tidal, Apple...); 413, and
+    414 (ids in the query string past the server's URL limit: Jellyfin), say a write
+    carried too much at once."""
     return Verdict(
-        "too_large" if status == 413 else _by_status(status),
+        "too_large" if status in (413, 414) else _by_status(status),
         parse_retry_after(headers.get("retry-after")),
         _message(body),
     )
