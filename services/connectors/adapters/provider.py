@@ -349,17 +349,22 @@ class Provider:
         self, endpoint: str, size: int | None, fetch: Callable[[int], Awaitable[T]]
     ) -> tuple[T, int]:
         """One page fetched with the largest size the provider gives on ``endpoint``: a
-        size it refuses is halved (and remembered) until it answers."""
+        size it refuses is halved until it answers, and remembered once it has (a 400 for
+        another reason, refused at every size, teaches nothing)."""
         limits = self.limits or WriteLimits()
         size = await limits.page_size(self.limits_scope, endpoint, size or self.page_size)
+        refused = False
         while True:
             try:
-                return await fetch(size), size
+                page = await fetch(size)
             except ProviderError as error:
                 if error.verdict.outcome not in PAGE_REFUSED or size <= 1:
                     raise
-                size = smaller_batch(size)
+                size, refused = smaller_batch(size), True
+                continue
+            if refused:
                 await limits.learn_page(self.limits_scope, endpoint, size)
+            return page, size
 
     async def _offset_pages(
         self,
@@ -567,8 +572,9 @@ class Provider:
                     raise
                 refused_at = len(batch)
                 size = smaller_batch(len(batch))
-                await limits.learn(key, size)
                 continue
+            if refused_at is not None and len(batch) == size:
+                await limits.learn(key, size)  # once a smaller batch has gone through
             done += len(batch)
             if sent is not None:
                 await sent(done)
