@@ -46,9 +46,10 @@ def _spec(data: QualityProfileInput) -> QualityProfileSpec:
         raise ValidationException("a quality profile needs a name")
     if "/" in name or set(name) == {"."}:
         # Its name is its address (``DELETE /quality-profiles/{name}``).
+        message = "may not contain '/' or be only dots"
         raise ValidationException(
-            "a quality profile's name may not contain '/' or be only dots",
-            extra=[{"key": "name", "source": "body", "message": "may not contain '/'"}],
+            f"a quality profile's name {message}",
+            extra=[{"key": "name", "source": "body", "message": message}],
         )
     if data.lossy_copy is not None:
         _check_bitrate(data.lossy_copy)
