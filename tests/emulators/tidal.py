@@ -57,6 +57,8 @@ class TidalState:
     #: Playlists: id -> {"name", "items": [(track id, item id)]}.
     playlists: dict[str, dict[str, Any]] = field(default_factory=dict)
     favourites: list[str] = field(default_factory=list)
+    #: Most items one add, removal or favourite write takes (the spec's ``maxItems``: 50).
+    write_max: int = 50
     #: Albums: id -> {"title", "artist", "barcode", "tracks", "released"} (and the
     #: ``artist_id`` of its artist, where two artists share its name); artists: id ->
     #: name; the ids in the user's collections, in the order added.
@@ -358,7 +360,7 @@ def tidal_app(state: TidalState) -> Litestar:
             entries[at:at] = new
             return 201, None
 
-        return await mutation(request, "playlist_add", apply, 50)
+        return await mutation(request, "playlist_add", apply, state.write_max)
 
     @delete("/playlists/{playlist_id:str}/relationships/items", status_code=200)
     async def remove(request: Request[Any, Any, Any], playlist_id: FromPath[str]) -> Response[Any]:
@@ -370,7 +372,7 @@ def tidal_app(state: TidalState) -> Litestar:
             entries[:] = [(t, i) for t, i in entries if i not in gone]
             return 204, None
 
-        return await mutation(request, "playlist_remove", apply, 50)
+        return await mutation(request, "playlist_remove", apply, state.write_max)
 
     @patch("/playlists/{playlist_id:str}/relationships/items", status_code=200)
     async def move(request: Request[Any, Any, Any], playlist_id: FromPath[str]) -> Response[Any]:
@@ -406,7 +408,7 @@ def tidal_app(state: TidalState) -> Litestar:
                     state.favourites.append(str(d["id"]))
             return 201, None
 
-        return await mutation(request, "favourites_add", apply, 50)
+        return await mutation(request, "favourites_add", apply, state.write_max)
 
     @delete("/userCollectionTracks/{owner:str}/relationships/items", status_code=200)
     async def unfavourite(request: Request[Any, Any, Any], owner: FromPath[str]) -> Response[Any]:
@@ -415,7 +417,7 @@ def tidal_app(state: TidalState) -> Litestar:
             state.favourites[:] = [t for t in state.favourites if t not in gone]
             return 204, None
 
-        return await mutation(request, "favourites_remove", apply, 50)
+        return await mutation(request, "favourites_remove", apply, state.write_max)
 
     def album(album_id: str) -> dict[str, Any]:
         a = state.albums[album_id]
@@ -462,7 +464,7 @@ def tidal_app(state: TidalState) -> Litestar:
                 held.extend(i for i in dict.fromkeys(wanted) if i not in held)
                 return 201, None
 
-            return await mutation(request, f"favourite_{kind}_add", apply, 50)
+            return await mutation(request, f"favourite_{kind}_add", apply, state.write_max)
 
         @delete(path, status_code=200, name=f"{name}-remove")
         async def removed(request: Request[Any, Any, Any], owner: FromPath[str]) -> Response[Any]:
@@ -471,7 +473,7 @@ def tidal_app(state: TidalState) -> Litestar:
                 held[:] = [i for i in held if i not in gone]
                 return 204, None
 
-            return await mutation(request, f"favourite_{kind}_remove", apply, 50)
+            return await mutation(request, f"favourite_{kind}_remove", apply, state.write_max)
 
         return listed, added, removed
 

@@ -25,7 +25,7 @@ from services.connectors.adapters.tidal import (
     consent,
     duration_ms,
 )
-from services.connectors.domain.limits import classify_generic
+from services.connectors.domain.limits import classify_tidal
 from services.connectors.domain.oauth import OAuthError
 from services.kernel.contracts import Track
 from services.kernel.crypto import SecretBox, generate_key_spec
@@ -47,7 +47,7 @@ async def tidal() -> AsyncIterator[Made]:
         http = ProviderHttp(
             "tidal",
             url,
-            classify_generic,
+            classify_tidal,
             InProcessTokenBuckets(),
             counter,
             RetryPolicy(attempts=4, base_s=0.01),
@@ -126,6 +126,25 @@ async def test_writes_go_in_the_specs_batches_and_moves_put_the_playlist_in_orde
     assert state.favourites == ids[5:55]
 
 
+async def test_a_tidal_taking_fewer_items_per_write_gets_smaller_batches(tidal: Made) -> None:
+    """Found by an audit: TIDAL's 400 for too many items in ``data`` was not taken for
+    a write too large, so a TIDAL taking 20 refused every track of the run."""
+    provider, state, _, _ = tidal
+    state.write_max = 20
+    ids = songs(state, 60)
+    made = await provider.create_playlist("Smaller")
+    await provider.add_items(made.playlist_id, ids)
+    assert state.items_of(made.playlist_id) == ids  # each once, in order
+    await provider.like(ids[:30])
+    await provider.remove_items(made.playlist_id, ids[:30])
+    assert state.favourites == ids[:30] and state.items_of(made.playlist_id) == ids[30:]
+    # Each kind of write learned on its own (adds and likes halved twice, 30 removals once).
+    assert provider.notes == [
+        "TIDAL refused 25 tracks per request; sent 12 at a time",
+        "TIDAL refused 30 tracks per request; sent 15 at a time",
+    ]
+
+
 async def test_a_write_whose_answer_was_lost_is_sent_again_with_its_key_and_lands_once(
     tidal: Made,
 ) -> None:
@@ -171,7 +190,7 @@ async def test_the_catalog_answers_with_the_installations_client_credentials() -
         http = ProviderHttp(
             "tidal",
             url,
-            classify_generic,
+            classify_tidal,
             InProcessTokenBuckets(),
             CallCounter(CollectorRegistry()),
         )

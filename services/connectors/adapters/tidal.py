@@ -38,7 +38,7 @@ from services.connectors.adapters.provider import (
 )
 from services.connectors.adapters.spec import Building, ProviderSpec
 from services.connectors.adapters.spotify import SpotifyAuth
-from services.connectors.domain.limits import Bucket, classify_generic
+from services.connectors.domain.limits import Bucket, classify_tidal
 from services.connectors.domain.oauth import OAuthProvider
 from services.connectors.domain.ordering import moves
 from services.connectors.domain.providers import (
@@ -456,13 +456,16 @@ class TidalProvider(Provider):
         """Add to or take out of the user's collection of albums or artists (50 a call)."""
         collection = "userCollectionAlbums" if kind == "albums" else "userCollectionArtists"
         verb = "add" if method == "POST" else "remove"
-        for batch in batches(list(ids), self.settings.add_batch):
+
+        async def send(batch: Sequence[str]) -> None:
             await self._call(
                 method,
                 f"/{collection}/me/relationships/items",
                 f"favourite_{kind}_{verb}",
                 json={"data": [{"id": i, "type": kind} for i in batch]},
             )
+
+        await self._batched(list(ids), send, call=kind, noun=kind)
 
     async def save_albums(self, album_ids: Sequence[str]) -> None:
         await self._collection("POST", "albums", album_ids)
@@ -559,15 +562,20 @@ class TidalProvider(Provider):
         entries = [(t, i) for t, i in await self._entries(playlist_id) if t in wanted]
         if not entries:
             return
-        for batch in batches(entries, self.settings.add_batch):
+
+        async def send(batch: Sequence[str]) -> None:
+            pairs = [entry.split(" ", 1) for entry in batch]
             await self._call(
                 "DELETE",
                 self._items_path(playlist_id),
                 "playlist_remove",
                 json={
-                    "data": [{"id": t, "type": "tracks", "meta": {"itemId": i}} for t, i in batch]
+                    "data": [{"id": t, "type": "tracks", "meta": {"itemId": i}} for t, i in pairs]
                 },
             )
+
+        # Each entry travels as "track item": the shared sender takes strings.
+        await self._batched([f"{t} {i}" for t, i in entries], send, call="remove")
 
     async def reorder(self, playlist_id: str, order: Sequence[str]) -> None:
         entries = await self._entries(playlist_id)
@@ -607,13 +615,16 @@ class TidalProvider(Provider):
         await self._favourites("DELETE", track_ids)
 
     async def _favourites(self, method: str, track_ids: Sequence[str]) -> None:
-        for batch in batches(list(track_ids), self.settings.add_batch):
+
+        async def send(batch: Sequence[str]) -> None:
             await self._call(
                 method,
                 "/userCollectionTracks/me/relationships/items",
                 "favourites_add" if method == "POST" else "favourites_remove",
                 json={"data": [{"id": t, "type": "tracks"} for t in batch]},
             )
+
+        await self._batched(list(track_ids), send, call="favourites")
 
     async def search(self, query: Track, limit: int = 10) -> list[Track]:
         text = " ".join([query.title.strip(), *query.artists[:1]]).strip()
@@ -706,4 +717,4 @@ def catalog(building: Building, settings: TidalSettings) -> Provider | None:
     )
 
 
-SPEC = ProviderSpec(INFO, TidalSettings, build, classify_generic, catalog, oauth=consent)
+SPEC = ProviderSpec(INFO, TidalSettings, build, classify_tidal, catalog, oauth=consent)

@@ -9,6 +9,7 @@ answer is classified once, here, into an outcome the HTTP adapter acts on.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -150,6 +151,18 @@ def classify_generic(status: int, headers: Mapping[str, str], body: Any) -> Verd
         parse_retry_after(headers.get("retry-after")),
         _message(body),
     )
+
+
+def classify_tidal(status: int, headers: Mapping[str, str], body: Any) -> Verdict:
+    """TIDAL (JSON:API ``errors[]``): a 400 about how many items ``data`` holds (its
+    writes take 50, moves 20: assumptions) says a write carried too much at once."""
+    verdict = classify_generic(status, headers, body)
+    errors = body.get("errors") if isinstance(body, Mapping) else None
+    if status == 400 and isinstance(errors, list):
+        details = " ".join(str(e.get("detail") or "") for e in errors if isinstance(e, Mapping))
+        if re.search(r"\bitems\b", details, re.I):
+            return Verdict("too_large", verdict.retry_after, details[:200])
+    return verdict
 
 
 @dataclass(frozen=True)
