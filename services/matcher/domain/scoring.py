@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from itertools import accumulate, chain, compress, repeat
-from operator import attrgetter, is_, methodcaller
+from operator import attrgetter, is_, methodcaller, not_
 from typing import Any, Literal, NamedTuple, TypeVar
 
 import numpy as np
@@ -35,6 +35,7 @@ from rapidfuzz.distance import Indel
 from services.kernel.contracts import Track, TrackDocument
 from services.matcher.domain.normalise import (
     _ASCII_FOLD,
+    _ASCII_JOINER_WORDS,
     _CHANNEL_ENDINGS,
     _one_artist,
     channel_artist,
@@ -617,10 +618,103 @@ def _decorations_at(titles: list[str]) -> list[int]:
     return found.tolist()
 
 
+#: What keeps a credit from being plainly one artist (``_plain_credits``) by its
+#: characters: not printable ASCII (tabs aside), or a joiner symbol.
+_NOT_PLAIN_CHARACTER = re.compile(r"[^\t\n\x20-\x7e]|[,;/&+]")
+#: A lower-cased credit (one a line) that ends like a channel name.
+_CHANNEL_ENDING = re.compile(f"(?:{'|'.join(_CHANNEL_ENDINGS)})[\t ]*$", re.MULTILINE)
+_NO_CREDITS: CreditReading = ((), (), False)
+
+
 def _read_credit_lists(lists: list[tuple[str, ...]]) -> dict[tuple[str, ...], CreditReading]:
-    """``_read_credits`` of each credit list (plain ones are read by ``_plain_credits``
-    without regexes; folding their names together is no quicker than ``fold``'s cache)."""
-    return {artists: _read_credits(artists) for artists in lists}
+    """``_read_credits`` of each credit list. Lists whose every credit is plainly one
+    ASCII artist (most) are read together: a few searches over all the credits joined
+    tell them, and their names are folded in one pass (``_ascii_folds``); any other
+    list is read by ``_read_credits``."""
+    every = list(chain.from_iterable(lists))
+    joined = "\n".join(every)
+    if not every or joined.count("\n") != len(every) - 1:  # a credit holds a newline
+        return {artists: _read_credits(artists) for artists in lists}
+    found = [match.start() for match in _NOT_PLAIN_CHARACTER.finditer(joined)]
+    # Lower-cased a letter for a letter ("İ" lowers into two): the offsets must hold.
+    lowered = (joined if joined.isascii() else joined.encode("ascii", "replace").decode()).lower()
+    found += [match.start() for match in _CHANNEL_ENDING.finditer(lowered)]
+    # A joiner word anywhere in a credit (``_one_artist`` looks only at inner words: this
+    # is stricter); first whether any credit has one at all, in one split.
+    joiners = _ASCII_JOINER_WORDS.intersection(lowered.split())
+    if joiners:
+        words = "|".join(map(re.escape, sorted(joiners, key=len, reverse=True)))
+        found += [match.start() for match in re.finditer(rf"(?<!\S)(?:{words})(?!\S)", lowered)]
+    read: dict[tuple[str, ...], CreditReading] = {}
+    plain = lists
+    if found:
+        starts = np.zeros(len(every), np.int64)
+        np.cumsum(np.fromiter(map(len, every), np.int64, len(every))[:-1] + 1, out=starts[1:])
+        sizes = np.fromiter(map(len, lists), np.int64, len(lists))
+        other = np.zeros(len(lists), bool)
+        other[
+            np.repeat(np.arange(len(lists)), sizes)[np.searchsorted(starts, found, "right") - 1]
+        ] = True
+        flags = other.tolist()
+        read.update((artists, _read_credits(artists)) for artists in compress(lists, flags))
+        plain = list(compress(lists, map(not_, flags)))
+    # One credit (most lists), two, and any other number.
+    singles = [artists for artists in plain if len(artists) == 1]
+    names, folded = _plain_names([artists[0] for artists in singles])
+    read.update(
+        zip(
+            singles,
+            [
+                ((name,), (comparable,), False) if name else _NO_CREDITS
+                for name, comparable in zip(names, folded, strict=True)
+            ],
+            strict=True,
+        )
+    )
+    pairs = [artists for artists in plain if len(artists) == 2]
+    names, folded = _plain_names(list(chain.from_iterable(pairs)))
+    read.update(
+        zip(
+            pairs,
+            [
+                ((first, second), (first_folded, second_folded), False)
+                if first and second and first.casefold() != second.casefold()
+                else _plain_reading([first, second], [first_folded, second_folded])
+                for first, second, first_folded, second_folded in zip(
+                    names[::2], names[1::2], folded[::2], folded[1::2], strict=True
+                )
+            ],
+            strict=True,
+        )
+    )
+    more = [artists for artists in plain if len(artists) not in (1, 2)]
+    names, folded = _plain_names(list(chain.from_iterable(more)))
+    at = 0
+    for artists in more:
+        read[artists] = _plain_reading(
+            names[at : at + len(artists)], folded[at : at + len(artists)]
+        )
+        at += len(artists)
+    return read
+
+
+def _plain_names(credits: list[str]) -> tuple[list[str], list[str]]:
+    """What ``_plain_credits`` keeps of each plain credit (empty when nothing), and its
+    ``_artist_name``, folded in one pass."""
+    names = [credit.strip().strip(" -()[]") for credit in credits]
+    return names, [text[4:] if text.startswith("the ") else text for text in _ascii_folds(names)]
+
+
+def _plain_reading(names: list[str], folded: list[str]) -> CreditReading:
+    """``_read_credits`` of plain credits from their ``_plain_names``: the non-empty
+    names, the first of each spelling (case aside)."""
+    seen: set[str] = set()
+    kept = [
+        (name, comparable)
+        for name, comparable in zip(names, folded, strict=True)
+        if name and not (name.casefold() in seen or seen.add(name.casefold()))  # type: ignore[func-returns-value]
+    ]
+    return tuple(name for name, _ in kept), tuple(comparable for _, comparable in kept), False
 
 
 def _read_texts(
