@@ -47,6 +47,7 @@ from services.matcher.domain.normalise import (
 from services.matcher.domain.scripts import cross_script_similarity, romanise
 from services.matcher.domain.titles import (
     _SPECIAL_CHARACTERS,
+    _SPECIAL_WORDS,
     DIFFERENT_RECORDING,
     PLACEHOLDER,
     _needs_reading,
@@ -531,40 +532,84 @@ def keys_of(texts: list[str]) -> list[Key]:
 def _read_titles(titles: list[str]) -> dict[str, TitleReading]:
     """``_title_facts`` of each title; an ASCII title that is plain, or a plain base
     before decorations that can be shared, without ``split_decorations``' layers: where
-    its decorations begin is found for all such titles at once (``_decorations_at``)."""
-    bases: list[str] = []
-    templates: list[_TitleFacts] = []
-    fast: list[str] = []
+    its decorations begin is found for all such titles at once (``_decorations_at``), and
+    which of them (or of their bases) need a closer look (``_screened``)."""
     read: dict[str, TitleReading] = {}
     ascii_ = [t for t in titles if t.isascii() and PLACEHOLDER not in t and "\n" not in t]
+    starts = _decorations_at(ascii_)
+    # No special character: its own work, unless a word says otherwise.
+    undecorated = [title for title, at in zip(ascii_, starts, strict=True) if at == -1]
+    plain = [
+        title
+        for title, look in zip(undecorated, _screened(undecorated), strict=True)
+        if not (look and _needs_reading(title))
+    ]
+    fast = plain
+    bases = [title.strip() or title for title in plain]
+    templates = [_PLAIN] * len(plain)
+    # A plain base before decorations: the decorations' facts, read once per distinct tail.
+    decorated = [(title, at) for title, at in zip(ascii_, starts, strict=True) if at > 0]
+    decorated_bases = [" ".join(title[:at].split()) for title, at in decorated]
     tails = _tail_templates
-    for title, at in zip(ascii_, _decorations_at(ascii_), strict=True):
-        if at == -1:
-            if not _needs_reading(title):
-                fast.append(title)
-                bases.append(title.strip() or title)
-                templates.append(_PLAIN)
-                continue
-        elif at > 0:
-            base = " ".join(title[:at].split())
-            if _plain_base(base):
-                tail = title[at:]
-                template = tails.get(tail)
-                if template is None:
-                    if len(tails) >= _CACHED:
-                        tails.clear()
-                    template = tails[tail] = _decorations(PLACEHOLDER + tail)
-                if template.shareable:
-                    fast.append(title)
-                    bases.append(base)
-                    templates.append(template)
-                    continue
+    tails_of = [title[at:] for title, at in decorated]
+    for tail in dict.fromkeys(tails_of).keys() - tails.keys():
+        if len(tails) >= _CACHED:
+            tails.clear()
+        tails[tail] = _decorations(PLACEHOLDER + tail)
+    shared = list(map(tails.__getitem__, tails_of))
+    flags = [
+        bool(base) and template.shareable and not (look and not _plain_base(base))
+        for base, look, template in zip(
+            decorated_bases, _screened(decorated_bases), shared, strict=True
+        )
+    ]
+    fast.extend(title for title, _ in compress(decorated, flags))
+    bases.extend(compress(decorated_bases, flags))
+    templates.extend(compress(shared, flags))
+    for title in set(titles).difference(fast, read):
         read[title] = _title_facts(title)
-    if len(ascii_) < len(titles):
-        for title in set(titles).difference(ascii_):
-            read[title] = _title_facts(title)
     read.update(zip(fast, zip(keys_of(bases), templates, strict=True), strict=True))
     return read
+
+
+#: Words that may make a title need reading (``titles._needs_reading``), or make a base
+#: only a version word (``titles._VERSION_ONLY``: each of its phrases has one of these).
+_SCREEN_WORDS = _SPECIAL_WORDS | {"nightcore", "karaoke", "sped", "slowed", "8d", "instrumental"}
+_SCREEN_WORDS |= {"live"}
+#: What may be the rest of ``_needs_reading``'s and ``_plain_base``'s tests in lower-cased
+#: ASCII texts (one a line): a special character, a last word like "1080p"
+#: (``titles._RESOLUTION``), the stem of an upload word (``titles._UPLOAD_WORDS``).
+_SCREEN_CHARACTERS = re.compile(
+    "[" + re.escape("".join(sorted(c for c in _SPECIAL_CHARACTERS if c.isascii()))) + "]"
+)
+_SCREEN_RESOLUTION = re.compile(r"\dp[^\S\n]*$", re.MULTILINE)
+_UPLOAD_STEMS = ("lyric", "letra", "testo", "paroles", "liryk", "offici", "ofici")
+
+
+def _screened(texts: list[str]) -> list[bool]:
+    """For ASCII texts without newlines: False where ``titles._needs_reading`` and
+    ``titles._plain_base`` certainly find nothing to read (every test of theirs finds
+    nothing), True where they may (then they decide), for all texts at once: one search
+    over the texts joined, and one split for the words."""
+    if not texts:
+        return []
+    lowered = "\n".join(texts).lower()
+    found = [match.start() for match in _SCREEN_CHARACTERS.finditer(lowered)]
+    found += [match.start() for match in _SCREEN_RESOLUTION.finditer(lowered)]
+    for stem in _UPLOAD_STEMS:
+        if stem in lowered:
+            found += [match.start() for match in re.finditer(stem, lowered)]
+    words = _SCREEN_WORDS.intersection(lowered.split())
+    if words:
+        alternatives = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+        found += [m.start() for m in re.finditer(rf"(?<!\S)(?:{alternatives})(?!\S)", lowered)]
+    if not found:
+        return [False] * len(texts)
+    starts = np.zeros(len(texts), np.int64)
+    np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts))[:-1] + 1, out=starts[1:])
+    flags = np.zeros(len(texts), bool)
+    flags[np.searchsorted(starts, found, "right") - 1] = True
+    return flags.tolist()
 
 
 _tail_templates: dict[str, _TitleFacts] = {}
@@ -611,9 +656,15 @@ def _decorations_at(titles: list[str]) -> list[int]:
     if len(marks):
         lines, first = np.unique(np.searchsorted(starts, marks, "right") - 1, return_index=True)
         at = marks[first]
-        # The white space before a decoration is part of it.
-        last_solid = np.maximum.accumulate(np.where(white, -1, np.arange(size)))
-        begins = np.where(at > 0, last_solid[np.maximum(at - 1, 0)] + 1, 0)
+        # The white space before a decoration is part of it: step back over it (a
+        # character or two, for all decorations at once).
+        begins = at.copy()
+        while True:
+            back = np.flatnonzero(begins > 0)
+            back = back[white[begins[back] - 1]]
+            if not len(back):
+                break
+            begins[back] -= 1
         found[lines] = begins - starts[lines]
     return found.tolist()
 
