@@ -1485,11 +1485,23 @@ def score_columns(
         map(facts_number.__getitem__, map(id, every_facts)), np.int64, len(texts)
     )
     extra_rows = np.flatnonzero(featuring[cand_text])
-    featured_set = {t: credits.id(texts[t].featured) for t in set(cand_text[extra_rows].tolist())}
-    known_set = {
-        t: credits.id(texts[t].names | texts[t].featured)
-        for t in set(src_text[extra_rows].tolist())
-    }
+    # Numbered in one pass each (in the order one ``credits.id`` call each would).
+    featuring_texts = list(set(cand_text[extra_rows].tolist()))
+    featured_set = dict(
+        zip(
+            featuring_texts,
+            credits.ids_of([texts[t].featured for t in featuring_texts]),
+            strict=True,
+        )
+    )
+    source_texts = list(set(src_text[extra_rows].tolist()))
+    known_set = dict(
+        zip(
+            source_texts,
+            credits.ids_of([texts[t].names | texts[t].featured for t in source_texts]),
+            strict=True,
+        )
+    )
     across = readings_of[cand_text]
     owner, place, starts = _segments(readings_of[src_text] * across)
     left = first_reading[src_text][owner] + place // across[owner]
