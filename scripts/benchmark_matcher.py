@@ -110,7 +110,7 @@ def _run_rank(source: Path, target: Path, tree: str | None) -> tuple[float, floa
     if process.returncode:
         raise SystemExit(f"match rank failed ({process.returncode})")
     # The forked second half is the rank process's child: its CPU is in its own
-    # usage only once reaped, which ProcessPoolExecutor does before the parent exits.
+    # usage only once reaped, which the rank process does before it exits.
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 

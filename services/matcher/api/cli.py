@@ -15,18 +15,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import marshal
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import msgspec
 
 from services.kernel.contracts import TrackDocument
-from services.matcher.domain.evaluation import Outcome, evaluate
 from services.matcher.domain.scoring import (
     Batch,
     Thresholds,
@@ -34,6 +32,9 @@ from services.matcher.domain.scoring import (
     prepare_columns,
     score_columns,
 )
+
+if TYPE_CHECKING:
+    from services.matcher.domain.evaluation import Outcome
 
 #: Ids are strings by contract; numeric ids are accepted and echoed back as they came.
 Id = str | int
@@ -164,13 +165,49 @@ def _rank_lines(
     return bytes(out), errors
 
 
-#: The input lines, for the forked second process to take its half of: it inherits them
-#: (they are not pickled across, which would delay its start by a tenth of the run).
-_inherited: list[bytes] = []
+def _fork_rank(
+    lines: list[bytes], start: int, thresholds: Thresholds, explain: bool
+) -> tuple[int, int]:
+    """Rank ``lines[start:]`` in a forked child (it inherits the lines: they are not
+    copied across, and no process pool is imported or started): its id, and the pipe
+    its ``_rank_lines`` result comes back through (``_child_result``)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    readable, writable = os.pipe()
+    child = os.fork()
+    if child:
+        os.close(writable)
+        return child, readable
+    status = 0
+    try:
+        os.close(readable)
+        try:
+            reply: tuple[bool, tuple[bytes, list[str]] | str] = (
+                True,
+                _rank_lines(lines[start:], start + 1, thresholds, explain),
+            )
+        except BaseException:  # handed to the parent, which raises it
+            import traceback  # only here: 2 ms of every start-up otherwise
+
+            reply, status = (False, traceback.format_exc()), 1
+        with os.fdopen(writable, "wb") as pipe:
+            pipe.write(marshal.dumps(reply))
+    finally:
+        os._exit(status)  # no teardown, and no return into the parent's code
 
 
-def _rank_inherited(start: int, thresholds: Thresholds, explain: bool) -> tuple[bytes, list[str]]:
-    return _rank_lines(_inherited[start:], start + 1, thresholds, explain)
+def _child_result(child: int, readable: int) -> tuple[bytes, list[str]]:
+    """What ``_fork_rank``'s child ranked, once it has ended (it is reaped here)."""
+    with os.fdopen(readable, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(child, 0)
+    if not data:
+        raise RuntimeError(f"match rank: the second process ended with status {status}")
+    ok, value = marshal.loads(data)
+    if not ok:
+        raise RuntimeError(f"match rank: the second process failed:\n{value}")
+    text, errors = value
+    return text, errors
 
 
 def _cores() -> int:
@@ -206,17 +243,15 @@ def command_rank(options: argparse.Namespace) -> int:
         lines = source.buffer.readlines() if hasattr(source, "buffer") else source.readlines()
         lines = [line if isinstance(line, bytes) else line.encode() for line in lines]
         # Both cores: a forked second process takes the second half of a large input.
-        half = len(lines) // 2 if len(lines) >= PARALLEL_FROM and _cores() > 1 else len(lines)
-        pool = ProcessPoolExecutor(1, mp_context=get_context("fork")) if half < len(lines) else None
-        _inherited[:] = lines if pool else ()
-        with pool or contextlib.nullcontext():
-            # The process forks at this submit, with the lines in ``_inherited``.
-            later = (
-                pool.submit(_rank_inherited, half, thresholds, options.explain) if pool else None
-            )
-            parts = [_rank_lines(lines[:half], 1, thresholds, options.explain)]
-            if later:
-                parts.append(later.result())
+        parallel = len(lines) >= PARALLEL_FROM and _cores() > 1 and hasattr(os, "fork")
+        half = len(lines) // 2 if parallel else len(lines)
+        later = _fork_rank(lines, half, thresholds, options.explain) if parallel else None
+        parts = []
+        try:
+            parts.append(_rank_lines(lines[:half], 1, thresholds, options.explain))
+        finally:
+            if later:  # reaped even when this half failed
+                parts.append(_child_result(*later))
         for text, errors in parts:
             for error in errors:
                 skip(error)
@@ -232,6 +267,9 @@ def command_rank(options: argparse.Namespace) -> int:
 
 def outcome_of(case: Case, thresholds: Thresholds) -> Outcome:
     """How the matcher did on one labelled case."""
+    # Imported here, as in ``command_evaluate``: ``match rank`` never needs it.
+    from services.matcher.domain.evaluation import Outcome
+
     result = rank_case(case, thresholds)
     top = result.ranked[0] if result.ranked else None
     return Outcome(
@@ -243,6 +281,8 @@ def outcome_of(case: Case, thresholds: Thresholds) -> Outcome:
 
 
 def command_evaluate(options: argparse.Namespace) -> int:
+    from services.matcher.domain.evaluation import evaluate
+
     thresholds = Thresholds(auto=options.auto, review=options.review)
     outcomes = []
     for path in options.input:
