@@ -6,10 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from anyascii import anyascii
-
 from services.matcher.domain.credits import CREDIT_SPLIT, CREDIT_WORDS, split_nakaguro
-from services.matcher.domain.scripts import is_latin
+from services.matcher.domain.scripts import anyascii, is_latin
 
 __all__ = ["ascii_fold", "channel_artist", "fold", "is_latin", "split_credits"]
 

@@ -25,7 +25,6 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-from anyascii import anyascii
 from rapidfuzz import fuzz
 
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
@@ -90,6 +89,15 @@ def _tidy(text: str) -> str:
 def is_latin(text: str) -> bool:
     """True when every letter is Latin (so transliteration adds nothing)."""
     return text.isascii() or all(ord(ch) < 0x250 or not ch.isalpha() for ch in text)
+
+
+def anyascii(text: str) -> str:
+    """``anyascii.anyascii``, imported at its first use: its import (with
+    ``importlib.resources``) took 5 ms of every start-up of ``match rank``, and only
+    text in other scripts needs it."""
+    from anyascii import anyascii as transliterate
+
+    return transliterate(text)
 
 
 @lru_cache(maxsize=100_000)
