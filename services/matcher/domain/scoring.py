@@ -1166,9 +1166,12 @@ class _Keys:
         # Tuples as objects (np.array would make a 2-D array of words).
         words = np.fromiter(map(_WORDS, keys), dtype=object, count=len(keys))
         numbers = self._numbers
-        number_ids = np.array(
-            [numbers.setdefault(n, len(numbers)) for n in map(_NUMBERS_OF, keys)], np.int64
-        )
+        # Numbered in order of first appearance; hashed once per distinct set (most
+        # keys have none: they share ``_NONE``).
+        found = list(map(_NUMBERS_OF, keys))
+        for distinct in dict.fromkeys(found):
+            numbers.setdefault(distinct, len(numbers))
+        number_ids = np.fromiter(map(numbers.__getitem__, found), np.int64, len(found))
         latin = np.fromiter(map(_LATIN, keys), bool, len(keys))
         empty = texts == ""
         self._columns = texts, words, number_ids, latin, empty
@@ -1234,14 +1237,16 @@ class _Credits:
         return number
 
     def ids_of(self, found: Iterable[frozenset[str]]) -> list[int]:
-        """``id`` of each set, in one pass."""
-        ids, known = self.ids, len(self.sets)
-        numbers = [ids.setdefault(artists, len(ids)) for artists in found]
-        if len(ids) > known:
-            new = list(ids)[known:]
+        """``id`` of each set, in one pass: new sets numbered in order of first
+        appearance (as one ``id`` call each would)."""
+        ids = self.ids
+        found = list(found)
+        new = [artists for artists in dict.fromkeys(found) if artists not in ids]
+        if new:
+            ids.update(zip(new, range(len(ids), len(ids) + len(new)), strict=True))
             self.sets.extend(new)
-            self.orders.extend(map(_in_order, new))
-        return numbers
+            self.orders.extend(map(tuple, map(sorted, new)))  # ``_in_order`` of each
+        return list(map(ids.__getitem__, found))
 
     def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per set: first name's offset in the flat name ids, size, all ASCII, fewest
