@@ -839,7 +839,12 @@ def prepare_many(tracks: Sequence[TrackLike]) -> list[Prepared]:
 def prepare_columns(tracks: Sequence[TrackLike]) -> list[list[Any]]:
     """``prepare_many``, as ``Prepared``'s columns (what ``score_columns`` takes)."""
     credit_lists = [
-        (raw,) if isinstance(raw, str) else tuple(filter(None, raw or ()))
+        (raw,)
+        if isinstance(raw, str)
+        # Most lists have no empty credit to leave out: copied whole.
+        else tuple(raw)
+        if raw and "" not in raw
+        else tuple(filter(None, raw or ()))
         for raw in map(_ARTISTS_OF, tracks)
     ]
     kinds = [_KINDS.get(kind or "", 0) for kind in map(_KIND_OF, tracks)] if tracks else []
@@ -1452,7 +1457,9 @@ def score_columns(
         album_of[[album is not None for album in column[1]]] = keys.ids_of(albums)
     compilation_of = np.fromiter(column[2], bool, count)
     duration = np.fromiter(column[3], np.float64, count)
-    isrc_of = ints([isrcs.setdefault(isrc, len(isrcs)) for isrc in column[4]])
+    for isrc in dict.fromkeys(column[4]):  # numbered once each (most tracks have none)
+        isrcs.setdefault(isrc, len(isrcs))
+    isrc_of = ints(map(isrcs.__getitem__, column[4]))
     explicit_of, kind_of, views_of = ints(column[5]), ints(column[6]), ints(column[7])
     official_of = np.fromiter(column[8], bool, count)
     every_reading = [reading for text in texts for reading in text.readings]
