@@ -25,6 +25,11 @@ from typing import TYPE_CHECKING, TextIO
 import msgspec
 
 from services.kernel.contracts import TrackDocument
+
+# Before numpy is imported: OpenBLAS would start a thread per core at its import (50 ms
+# of CPU in every start-up) for linear algebra the matcher never does.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from services.matcher.domain.scoring import (
     Batch,
     Thresholds,
