@@ -167,9 +167,7 @@ def _rank_lines(
     cases = list(_decode(enumerate(lines, start=first), errors.append))
     out = bytearray()
     for start in range(0, len(cases), BATCH):
-        for result in rank_cases(cases[start : start + BATCH], thresholds, explain):
-            out += _encoder.encode(result)
-            out += b"\n"
+        out += _encoder.encode_lines(rank_cases(cases[start : start + BATCH], thresholds, explain))
     return bytes(out), errors
 
 
