@@ -22,14 +22,14 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-import msgspec
-
-from services.kernel.contracts import TrackDocument
-
 # Before numpy is imported: OpenBLAS would start a thread per core at its import (50 ms
 # of CPU in every start-up) for linear algebra the matcher never does.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import msgspec
+import numpy as np
+
+from services.kernel.contracts import TrackDocument
 from services.matcher.domain.scoring import (
     Batch,
     Thresholds,
@@ -108,24 +108,28 @@ def rank_cases(cases: list[Case], thresholds: Thresholds, explain: bool = False)
             prepare_columns(tracks), [len(case.candidates) for case in cases], explain
         )
     order = batch.order()
-    # Every case's ranking in one pass over flat lists (no numpy call per case).
+    # Every case's ranking in one pass over flat lists (no numpy call per case): the
+    # candidates of all cases, best first case by case.
     flat_order = order.tolist()
-    flat_confidence = batch.confidence[order].tolist()
+    ids = [candidate.id for case in cases for candidate in case.candidates]
     bounds = batch.bounds
+    if explain:
+        case_of = np.repeat(np.arange(len(cases)), np.diff(bounds)).tolist()
+        ranked_all = [
+            Ranked(
+                ids[flat],
+                confidence,
+                _explained(batch, case_of[flat], flat - bounds[case_of[flat]]),
+            )
+            for flat, confidence in zip(flat_order, batch.confidence[order].tolist(), strict=True)
+        ]
+    else:
+        ranked_all = list(
+            map(Ranked, map(ids.__getitem__, flat_order), batch.confidence[order].tolist())
+        )
     results = []
     for number, case in enumerate(cases):
-        low, high = bounds[number], bounds[number + 1]
-        candidates = case.candidates
-        ranked = [
-            Ranked(
-                id=candidates[index - low].id,
-                confidence=confidence,
-                explain=_explained(batch, number, index - low) if explain else None,
-            )
-            for index, confidence in zip(
-                flat_order[low:high], flat_confidence[low:high], strict=True
-            )
-        ]
+        ranked = ranked_all[bounds[number] : bounds[number + 1]]
         decision = thresholds.decide(ranked[0].confidence) if ranked else "none"
         best = ranked[0].id if ranked and decision != "none" else None
         results.append(Result(id=case.id, decision=decision, best=best, ranked=ranked))
