@@ -539,14 +539,14 @@ def _read_titles(titles: list[str]) -> dict[str, TitleReading]:
     starts = _decorations_at(ascii_)
     # No special character: its own work, unless a word says otherwise.
     undecorated = [title for title, at in zip(ascii_, starts, strict=True) if at == -1]
-    plain = [
+    # The titles read here (the rest by ``_title_facts``), their works and templates.
+    fast = [
         title
         for title, look in zip(undecorated, _screened(undecorated), strict=True)
         if not (look and _needs_reading(title))
     ]
-    fast = plain
-    bases = [title.strip() or title for title in plain]
-    templates = [_PLAIN] * len(plain)
+    bases = [title.strip() or title for title in fast]
+    templates = [_PLAIN] * len(fast)
     # A plain base before decorations: the decorations' facts, read once per distinct tail.
     decorated = [(title, at) for title, at in zip(ascii_, starts, strict=True) if at > 0]
     decorated_bases = [" ".join(title[:at].split()) for title, at in decorated]
@@ -574,8 +574,15 @@ def _read_titles(titles: list[str]) -> dict[str, TitleReading]:
 
 #: Words that may make a title need reading (``titles._needs_reading``), or make a base
 #: only a version word (``titles._VERSION_ONLY``: each of its phrases has one of these).
-_SCREEN_WORDS = _SPECIAL_WORDS | {"nightcore", "karaoke", "sped", "slowed", "8d", "instrumental"}
-_SCREEN_WORDS |= {"live"}
+_SCREEN_WORDS = _SPECIAL_WORDS | {
+    "nightcore",
+    "karaoke",
+    "sped",
+    "slowed",
+    "8d",
+    "instrumental",
+    "live",
+}
 #: What may be the rest of ``_needs_reading``'s and ``_plain_base``'s tests in lower-cased
 #: ASCII texts (one a line): a special character, a last word like "1080p"
 #: (``titles._RESOLUTION``), the stem of an upload word (``titles._UPLOAD_WORDS``).
