@@ -143,7 +143,7 @@ def classify_deezer(status: int, headers: Mapping[str, str], body: Any) -> Verdi
 
 
 def classify_generic(status: int, headers: Mapping[str, str], body: Any) -> Verdict:
-    """Any provider that speaks plain HTTP status codes (Plex, Tidal, Apple...); 413, and
+    """Any provider that speaks plain HTTP status codes (Plex, Apple, Jellyfin...); 413, and
     414 (ids in the query string past the server's URL limit: Jellyfin), say a write
     carried too much at once."""
     return Verdict(
