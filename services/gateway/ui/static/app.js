@@ -64,16 +64,25 @@ export function toast(message, kind = "info") {
   setTimeout(() => item.remove(), 6000);
 }
 
+// The latest fill of each element: an earlier one answered later is not shown over it.
+const fills = new WeakMap();
+
 /** Shows what ``load`` makes in ``target``, or why it failed; the target is busy till then. */
 export async function fill(target, load) {
+  const turn = (fills.get(target) ?? 0) + 1;
+  fills.set(target, turn);
   target.setAttribute("aria-busy", "true");
+  let content;
   try {
-    show(target, await load());
+    content = await load();
   } catch (error) {
-    show(target, failed(error));
-  } finally {
-    target.removeAttribute("aria-busy");
+    content = failed(error);
   }
+  // A page loads its list, and loads it again after a change: should the first answer
+  // arrive last, it would show the list as it was before the change.
+  if (fills.get(target) !== turn) return;
+  show(target, content);
+  target.removeAttribute("aria-busy");
 }
 
 /** Does ``act``; a refusal is said in a toast (for buttons outside forms). */
