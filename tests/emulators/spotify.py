@@ -130,6 +130,8 @@ class SpotifyState:
     library_max: int = 40
     #: A service that answers an add as done and keeps only this many of it (0: all).
     add_keeps_at_most: int = 0
+    #: Searches answered 429 with this ``Retry-After`` (None: searches are answered).
+    searches_wait: str | None = None
     #: Every refresh-token exchange, in order (a spent token shows up as ``refused``).
     refreshes: list[str] = field(default_factory=list)
     expiry: dict[str, float] = field(default_factory=dict)  # access token -> time
@@ -554,6 +556,8 @@ def spotify_app(state: SpotifyState) -> Litestar:
     async def search(request: Request[Any, Any, Any], q: FromQuery[str]) -> Any:
         if (refused := gate(request)) is not None:
             return refused
+        if state.searches_wait is not None:
+            return _error(429, "API rate limit exceeded", {"Retry-After": state.searches_wait})
         limit = int(request.query_params.get("limit", 5))
         if not 1 <= limit <= 10:
             return _error(400, "Invalid limit")

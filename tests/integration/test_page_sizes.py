@@ -137,3 +137,28 @@ async def test_a_playlist_made_although_its_answer_was_lost_is_taken_not_left_be
     copies = [p for p in world.spotify.playlists.values() if p["name"] == "Lost answer"]
     assert [c["items"] for c in copies] == [uris(songs)]  # one copy, filled, once each
     assert (await _run(world, job_id))["counts"].get("add_to_a", 0) == 0
+
+
+async def test_a_refused_search_leaves_its_tracks_unsearched_and_the_run_goes_on(
+    world: World,
+) -> None:
+    """Found by an audit: one search answered with a Retry-After of minutes failed the
+    whole run at once. Its tracks are now said not searched, and the next run finds them."""
+    songs = shared_recordings(world.spotify, world.deezer, 12)
+    original = world.deezer.new_playlist("Wait", [r.deezer_id for r in songs])
+    job_id = await make_job(world, direction="b_to_a", playlists=[{"b_playlist_id": str(original)}])
+    world.spotify.searches_wait = "300"
+    waited = await _run(world, job_id)
+    assert waited["status"] == "partial", waited
+    assert waited["error"] == "12 tracks could not be searched (the report says why)"
+    reasons = {line["reason"] for line in waited["not_synced"]}
+    assert reasons == {
+        "not searched on spotify: Spotify asked us to wait 5 min before trying again; "
+        "the next run does"
+    }
+
+    world.spotify.searches_wait = None
+    found = await _run(world, job_id)
+    assert found["status"] == "completed", found
+    (copy,) = [p for p in world.spotify.playlists.values() if p["name"] == "Wait"]
+    assert copy["items"] == uris(songs)

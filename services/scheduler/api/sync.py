@@ -458,8 +458,10 @@ class SyncHandlers:
         return [self._ask_candidates(job, *b) for b in batches if b[0] in run.waiting]
 
     async def candidates_found(self, event: CandidatesFound) -> None:
-        """A catalog search that failed fails the run (the connectors send what they
-        found to the matcher themselves)."""
+        """A catalog search that was refused leaves its batch's tracks unsearched, said in
+        the report, and the run goes on with the others (found by an audit: one long
+        Retry-After failed a whole run); the connectors send what they found to the matcher
+        themselves."""
         asked = sync.step_of(event.correlation, event.request_id)
         if asked is None or asked.step != "match":
             return
@@ -469,8 +471,7 @@ class SyncHandlers:
         if run is None or await self.stopped(run):
             return
         if event.error:
-            reason = f"searching {event.provider} failed: {event.error}"
-            await self.engine.fail(run.user_id, run.run_id, reason)
+            await self._unsearched(run, event.request_id, asked.side or "a", event.error)
             return
         # UPGRADE FALLBACK (remove in the release after the one in which the connectors
         # ask the matcher): candidates found by an older connectors, relayed.
@@ -482,6 +483,22 @@ class SyncHandlers:
                 correlation=asked,
                 items=event.items,
             )
+        )
+
+    async def _unsearched(
+        self, run: SyncRunRecord, request_id: str, side: Side, error: str
+    ) -> None:
+        job = await self.context(run)
+        batches = await self._match_batches(run, job, keep_empty=True) if job else []
+        tracks = next((b[2] for b in batches if b[0] == request_id), ())
+        failed = {f"{side}:{t.provider_id}": error for t in tracks if t.provider_id}
+        now = self.clock()
+        await self.engine.answer(
+            run.user_id,
+            run.run_id,
+            lambda r: sync.answered(
+                r, request_id, now, msgspec.structs.replace(r, unsearched=r.unsearched | failed)
+            ),
         )
 
     async def ranked(self, event: Ranked) -> None:
@@ -588,7 +605,7 @@ class SyncHandlers:
             }
             settled = sync.settled_conflicts(job, pair, conflict_reviews)
             outcome = sync.plan_pair(
-                job, pair, a, b, base, from_a, from_b, reviews, settled, run.run_id
+                job, pair, a, b, base, from_a, from_b, reviews, settled, run.run_id, run.unsearched
             )
             # What the plan view shows of the changes (titles, covers): additive, read here.
             outcome.plan.shown = shown_tracks(

@@ -534,9 +534,11 @@ def plan_pair(
     reviews: Mapping[str, ReviewRecord],
     settled: Mapping[tuple[str, str], Literal["keep", "remove"]] | None = None,
     run_id: str = "",
+    unsearched: Mapping[str, str] | None = None,
 ) -> PairOutcome:
     """What to write to each side of a pair, the base to record once it is written, every
-    track that is not synced, with why, and the conflicts to ask about."""
+    track that is not synced, with why (``unsearched``: the tracks whose search was
+    refused, ``<side>:<id>``, and the refusal), and the conflicts to ask about."""
     o = job.options
     options = Options(
         direction=job.direction,
@@ -573,9 +575,10 @@ def plan_pair(
         final_a += [x for x in base.a if x not in set(a_ids)]
     if "a" in plan.withheld_removals or "a" in plan.unremovable:
         final_b += [y for y in base.b if y not in set(b_ids)]
-    report = _not_synced(job, pair, plan.unmatched_a, a_tracks, "a", from_a, reviews)
-    report += _not_synced(job, pair, plan.unmatched_b, b_tracks, "b", from_b, reviews)
-    report += _not_synced(job, pair, plan.not_on_other_side, a_tracks, "a", from_a, reviews)
+    failed = unsearched or {}
+    report = _not_synced(job, pair, plan.unmatched_a, a_tracks, "a", from_a, reviews, failed)
+    report += _not_synced(job, pair, plan.unmatched_b, b_tracks, "b", from_b, reviews, failed)
+    report += _not_synced(job, pair, plan.not_on_other_side, a_tracks, "a", from_a, reviews, failed)
     titles = {t.provider_id: t for t in (*a_tracks, *b_tracks) if t.provider_id}
     questions = []
     for conflict in plan.conflicts:
@@ -750,6 +753,7 @@ def _not_synced(
     side: Side,
     mapped: Mapping[str, MappingRecord],
     reviews: Mapping[str, ReviewRecord],
+    unsearched: Mapping[str, str],
 ) -> list[NotSynced]:
     target = provider_of(job, other(side))[1]
     by_id = {t.provider_id: t for t in tracks if t.provider_id}
@@ -758,8 +762,11 @@ def _not_synced(
         track = by_id.get(track_id)
         review = reviews.get(track_id)
         record = mapped.get(track_id)
+        refused = unsearched.get(f"{side}:{track_id}")
         if record is not None and record.target_id == NOT_ON_SERVICE:
             reason = f"you said it is not on {target}"
+        elif record is None and review is None and refused:
+            reason = f"not searched on {target}: {refused}"
         elif review is not None and review.status == "skipped":
             reason = "skipped in review"
         elif review is not None:
@@ -931,6 +938,11 @@ def finish(run: SyncRunRecord, now: datetime, not_written: int = 0) -> SyncRunRe
     refused = sum(1 for c in run.chains.values() if c.error)
     skipped = sum(1 for p in run.pairs if p.skipped)
     problems = []
+    if run.unsearched:
+        count = len(run.unsearched)
+        problems.append(
+            f"{count} track{'s' if count != 1 else ''} could not be searched (the report says why)"
+        )
     if refused:
         tracks = f"{not_written} track{'s' if not_written != 1 else ''}"
         problems.append(f"{tracks} could not be written (the report says why)")
