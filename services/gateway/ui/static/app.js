@@ -283,6 +283,13 @@ export function dialog(title, ...children) {
       h("button", { type: "button", class: "quiet", "aria-label": "Close", onclick: () => box.close() }, "✕")),
     ...children,
   );
+  // Gone as soon as it is closed: the close event comes a moment later, and until then a
+  // closed dialog's fields (its "Search for an artist") were still in the page (seen in CI).
+  const close = box.close.bind(box);
+  box.close = (value) => {
+    close(value);
+    box.remove();
+  };
   box.addEventListener("close", () => box.remove());
   document.body.append(box);
   box.showModal();
