@@ -45,11 +45,17 @@ def main(argv: list[str] | None = None) -> int:
         "(compose and Helm run it before the services, and after an upgrade)",
     )
 
+    matching = (sys.argv[1:] if argv is None else argv)[:1] == ["match"]
+    if matching:
+        # Before numpy is imported: OpenBLAS would start a thread per core at its import
+        # (50 ms of CPU at every start) for linear algebra the matcher never does. Only
+        # here, so that `tunebridge up` does not hand it to every service it starts.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from services.matcher.api.cli import add_commands as add_match_commands
 
     add_match_commands(commands)
     # `tunebridge match ...` is timed whole-process: it skips the HTTP client's imports.
-    if (sys.argv[1:] if argv is None else argv)[:1] != ["match"]:
+    if not matching:
         from services.cli.client import add_commands as add_client_commands
 
         add_client_commands(commands)

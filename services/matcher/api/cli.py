@@ -22,10 +22,6 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-# Before numpy is imported: OpenBLAS would start a thread per core at its import (50 ms
-# of CPU in every start-up) for linear algebra the matcher never does.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
 import msgspec
 import numpy as np
 
