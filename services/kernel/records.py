@@ -489,8 +489,8 @@ class SyncRunRecord(msgspec.Struct, kw_only=True):
     #: Tracks sent to the other side's catalog to be matched, and those answered so far.
     tracks_to_match: int = 0
     tracks_matched: int = 0
-    #: Tracks whose catalog search was refused (``<side>:<track id>``), and the refusal:
-    #: not synced this run, the rest of the run goes on.
+    #: Match requests whose catalog search was refused, and the refusal: their tracks are
+    #: not synced this run (found again when it is planned); the rest of the run goes on.
     unsearched: dict[str, str] = msgspec.field(default_factory=dict)
     chains: dict[str, WriteChain] = msgspec.field(default_factory=dict)
     counts: dict[str, int] = msgspec.field(default_factory=dict)

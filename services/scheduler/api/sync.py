@@ -471,7 +471,17 @@ class SyncHandlers:
         if run is None or await self.stopped(run):
             return
         if event.error:
-            await self._unsearched(run, event.request_id, asked.side or "a", event.error)
+            now, refused = self.clock(), {event.request_id: event.error}
+            await self.engine.answer(
+                run.user_id,
+                run.run_id,
+                lambda r: sync.answered(
+                    r,
+                    event.request_id,
+                    now,
+                    msgspec.structs.replace(r, unsearched=r.unsearched | refused),
+                ),
+            )
             return
         # UPGRADE FALLBACK (remove in the release after the one in which the connectors
         # ask the matcher): candidates found by an older connectors, relayed.
@@ -485,21 +495,18 @@ class SyncHandlers:
             )
         )
 
-    async def _unsearched(
-        self, run: SyncRunRecord, request_id: str, side: Side, error: str
-    ) -> None:
-        job = await self.context(run)
-        batches = await self._match_batches(run, job, keep_empty=True) if job else []
-        tracks = next((b[2] for b in batches if b[0] == request_id), ())
-        failed = {f"{side}:{t.provider_id}": error for t in tracks if t.provider_id}
-        now = self.clock()
-        await self.engine.answer(
-            run.user_id,
-            run.run_id,
-            lambda r: sync.answered(
-                r, request_id, now, msgspec.structs.replace(r, unsearched=r.unsearched | failed)
-            ),
-        )
+    async def _unsearched_tracks(self, run: SyncRunRecord, job: SyncJobRecord) -> dict[str, str]:
+        """The tracks of the refused match requests (``<side>:<track id>``), and why: the
+        batches are cut again, once, as they were asked (a refused one got no mapping)."""
+        if not run.unsearched:
+            return {}
+        return {
+            f"{side_of(correlation)}:{track.provider_id}": run.unsearched[match_id]
+            for match_id, correlation, tracks in await self._match_batches(run, job, True)
+            if match_id in run.unsearched
+            for track in tracks
+            if track.provider_id
+        }
 
     async def ranked(self, event: Ranked) -> None:
         """Confident matches become mappings, uncertain ones review items; then, once every
@@ -572,6 +579,7 @@ class SyncHandlers:
         plan = SyncPlan()
         questions: list[ReviewRecord] = []
         notes: list[str] = []
+        unsearched = await self._unsearched_tracks(run, job)
         conflict_reviews = [
             r
             for r in await self.store.values("reviews", f"{run.user_id}.*", ReviewRecord)
@@ -605,7 +613,7 @@ class SyncHandlers:
             }
             settled = sync.settled_conflicts(job, pair, conflict_reviews)
             outcome = sync.plan_pair(
-                job, pair, a, b, base, from_a, from_b, reviews, settled, run.run_id, run.unsearched
+                job, pair, a, b, base, from_a, from_b, reviews, settled, run.run_id, unsearched
             )
             # What the plan view shows of the changes (titles, covers): additive, read here.
             outcome.plan.shown = shown_tracks(
@@ -625,6 +633,8 @@ class SyncHandlers:
         self._remember(run, plan)
         now = self.clock()
         counts = sync.counts(plan.pairs, plan.not_synced)
+        if unsearched:
+            counts["not_searched"] = len(unsearched)
         return Entry(lambda r: sync.planned(r, counts, now, notes))
 
     def _remember(self, run: SyncRunRecord, plan: SyncPlan) -> None:

@@ -938,8 +938,7 @@ def finish(run: SyncRunRecord, now: datetime, not_written: int = 0) -> SyncRunRe
     refused = sum(1 for c in run.chains.values() if c.error)
     skipped = sum(1 for p in run.pairs if p.skipped)
     problems = []
-    if run.unsearched:
-        count = len(run.unsearched)
+    if count := run.counts.get("not_searched", 0):
         problems.append(
             f"{count} track{'s' if count != 1 else ''} could not be searched (the report says why)"
         )
